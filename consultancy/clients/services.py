@@ -1,0 +1,106 @@
+"""State changes of clients and their contacts: one transaction each, history kept
+(django-simple-history records who changed what)."""
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from consultancy.tenancy.models import User
+from consultancy.tenancy.scoping import CrossFirmReference
+
+from .models import Client, ClientContact
+
+
+def _check_firm(firm, *objs):
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm.pk:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
+@transaction.atomic
+def client_create(*, firm, by, **fields) -> Client:
+    client = Client(firm=firm, **fields)
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_update(*, client, by, **fields) -> Client:
+    for name, value in fields.items():
+        setattr(client, name, value)
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_contact_create(*, firm, client, by, portal_email="", request=None, **fields):
+    """Add a person at the client; with ``portal_email``, also a portal login for them.
+
+    A new login gets no password: the contact is e-mailed a link to set one.
+    """
+    _check_firm(firm, client)
+    contact = ClientContact(firm=firm, client=client, **fields)
+    contact.full_clean()
+    if portal_email:
+        contact.user = _portal_user_create(firm=firm, email=portal_email, name=contact.name)
+    contact.save()
+    if contact.user_id and request is not None:
+        transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+    return contact
+
+
+@transaction.atomic
+def client_contact_update(*, contact, by, portal_email="", request=None, **fields):
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    if portal_email and not contact.user_id:
+        contact.user = _portal_user_create(firm=contact.firm, email=portal_email, name=contact.name)
+        if request is not None:
+            transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+    if contact.user_id and contact.user.is_active != contact.is_active:
+        contact.user.is_active = contact.is_active
+        contact.user.save(update_fields=["is_active"])
+    contact.save()
+    return contact
+
+
+def _portal_user_create(*, firm, email, name, password=None) -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"portal_email": _("This e-mail address already has a login.")})
+    return User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=name,
+        firm=firm,
+        role=User.Role.CLIENT_CONTACT,
+    )
+
+
+def send_portal_invitation(*, contact, request) -> None:
+    """E-mail the contact a link to choose their portal password.
+
+    The link is Django's password-reset link (``password_reset_confirm``); Django's own
+    reset form skips users without a usable password, so the mail is built here.
+    """
+    user = contact.user
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+    }
+    subject = "".join(
+        render_to_string("registration/portal_invitation_subject.txt", context).splitlines()
+    )
+    body = render_to_string("registration/portal_invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.ClientListView.as_view(), name="list"),
+    path("new/", views.client_create, name="create"),
+    path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.client_update, name="update"),
+    path("<int:client_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+]

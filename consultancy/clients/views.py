@@ -1,0 +1,138 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from consultancy.tenancy.mixins import (
+    FirmScopedQuerysetMixin,
+    FirmStaffRequiredMixin,
+    firm_staff_required,
+)
+
+from . import selectors, services
+from .forms import ClientContactForm, ClientForm
+from .models import Client, ClientContact
+
+
+class ClientListView(FirmStaffRequiredMixin, ListView):
+    template_name = "clients/client_list.html"
+    paginate_by = 20
+    context_object_name = "clients"
+
+    def get_queryset(self):
+        return selectors.client_list(
+            firm=self.request.user.firm,
+            search=self.request.GET.get("q", "").strip(),
+            industry=self.request.GET.get("industry", ""),
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["industries"] = Client.Industry.choices
+        ctx["q"] = self.request.GET.get("q", "")
+        ctx["industry"] = self.request.GET.get("industry", "")
+        return ctx
+
+
+class ClientDetailView(FirmStaffRequiredMixin, FirmScopedQuerysetMixin, DetailView):
+    model = Client
+    template_name = "clients/client_detail.html"
+    context_object_name = "client"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["contacts"] = selectors.client_contacts(client=self.object)
+        return ctx
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@firm_staff_required
+def client_create(request):
+    form = ClientForm(request.POST or None, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(
+                firm=request.user.firm, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Client %(name)s added.") % {"name": client.name})
+            return redirect(client)
+    return render(request, "clients/client_form.html", {"form": form})
+
+
+@firm_staff_required
+def client_update(request, pk):
+    client = get_object_or_404(Client, pk=pk, firm=request.user.firm)
+    form = ClientForm(request.POST or None, instance=client, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(client=client, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Client saved."))
+            return redirect(client)
+    return render(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+@firm_staff_required
+def contact_create(request, client_pk):
+    client = get_object_or_404(Client, pk=client_pk, firm=request.user.firm)
+    form = ClientContactForm(request.POST or None, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        portal_email = data.pop("portal_email", "")
+        try:
+            services.client_contact_create(
+                firm=request.user.firm,
+                client=client,
+                by=request.user,
+                portal_email=portal_email,
+                request=request,
+                **data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect(client)
+    return render(request, "clients/contact_form.html", {"form": form, "client": client})
+
+
+@firm_staff_required
+def contact_update(request, pk):
+    contact = get_object_or_404(
+        ClientContact.objects.select_related("client", "user"), pk=pk, firm=request.user.firm
+    )
+    form = ClientContactForm(request.POST or None, instance=contact, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        portal_email = data.pop("portal_email", "")
+        try:
+            services.client_contact_update(
+                contact=contact,
+                by=request.user,
+                portal_email=portal_email,
+                request=request,
+                **data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(contact.client)
+    return render(
+        request,
+        "clients/contact_form.html",
+        {"form": form, "client": contact.client, "contact": contact},
+    )

@@ -1,0 +1,1 @@
+"""Settings: ``base`` (everything, from the environment) and ``test`` (the suite)."""

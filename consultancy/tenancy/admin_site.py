@@ -1,0 +1,102 @@
+"""The admin: managers run their firm here, scoped to it; platform operators manage firms."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class ConsultancyAdminSite(admin.AdminSite):
+    site_header = _("Safety Consulting Workbench · administration")
+    site_title = _("Administration")
+    index_title = _("Firm administration")
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and (user.is_superuser or user.is_manager)
+
+
+class ConsultancyAdminConfig(AdminConfig):
+    default_site = "consultancy.tenancy.admin_site.ConsultancyAdminSite"
+
+
+def is_platform_operator(request) -> bool:
+    return request.user.is_superuser and request.user.firm_id is None
+
+
+def limit_to_firm(request, queryset):
+    """Choices in an admin form: only the manager's firm's rows (and users)."""
+    if is_platform_operator(request):
+        return queryset
+    if any(f.name == "firm" for f in queryset.model._meta.concrete_fields):
+        return queryset.filter(firm_id=request.user.firm_id)
+    return queryset
+
+
+class FirmChoicesMixin:
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = limit_to_firm(request, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = limit_to_firm(request, field.queryset)
+        return field
+
+
+class FirmScopedInline(FirmChoicesMixin):
+    """Mix into an inline: its rows and choices are the firm's; new rows get the firm."""
+
+    def get_queryset(self, request):
+        return limit_to_firm(request, super().get_queryset(request))
+
+
+class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
+    """Every firm-owned model's admin: rows, choices and new objects of the manager's firm.
+
+    Another firm's object is a 404 (never the admin's "perhaps it was deleted" redirect,
+    which would confirm that the id exists).
+    """
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if is_platform_operator(request):
+            return qs
+        return qs.filter(firm_id=request.user.firm_id)
+
+    def has_add_permission(self, request, *args):
+        # Operators have no firm to add a firm's records to.
+        return not is_platform_operator(request) and super().has_add_permission(request, *args)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.firm_id = request.user.firm_id
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows belong to the parent's firm.
+        for obj in formset.save(commit=False):
+            obj.firm_id = form.instance.firm_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        # SimpleHistoryAdmin looks the object up through the default manager; go through
+        # the firm-scoped queryset first so that another firm's id is a 404.
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)

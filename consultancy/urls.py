@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from consultancy import views
+from consultancy.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("clients/", include("consultancy.clients.urls")),
+    path(
+        "files/qualifications/<int:pk>/",
+        tenancy_views.qualification_scan,
+        name="qualification_scan",
+    ),
+    path("portal/", include("consultancy.portal.urls")),
+    path("admin/", admin.site.urls),
+]

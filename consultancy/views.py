@@ -1,0 +1,66 @@
+"""Site-level views: landing, language, health. Each app's own views live in the app."""
+
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.i18n import set_language as django_set_language
+
+from consultancy.clients.selectors import client_list
+from consultancy.tenancy.models import User
+
+
+def landing_url_for(user) -> str:
+    if user.is_client_contact:
+        return "/portal/"
+    if user.is_superuser and user.firm_id is None:
+        return "/admin/"
+    return "/"
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_url_for(self.request.user)
+
+    def get_success_url(self):
+        url = self.get_redirect_url()
+        user = self.request.user
+        # A client contact is sent to the portal whatever ?next= says, a member of
+        # staff never into the portal.
+        if url and not user.is_client_contact and not url.startswith("/portal/"):
+            return url
+        return landing_url_for(user)
+
+
+def home(request):
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    if not user.is_firm_staff:
+        return redirect(landing_url_for(user))
+    clients = client_list(firm=user.firm)[:10]
+    return render(request, "home.html", {"clients": clients})
+
+
+def set_language(request):
+    """Django's ``set_language``, plus the choice saved on the user (it follows them)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    response = django_set_language(request)
+    lang = request.POST.get("language", "")
+    if request.user.is_authenticated and lang in dict(User._meta.get_field("language").choices):
+        request.user.language = lang
+        request.user.save(update_fields=["language"])
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        response["Location"] = "/"
+    return response
+
+
+def healthz(request):
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,61 @@
+"""Shared fixtures. Every view test has two firms: ``a`` (ours) and ``b`` (the other one)."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django_scopes import scopes_disabled
+
+from tests import factories as f
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
+# the test itself (fixtures) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def unscoped():
+    """Test set-up runs outside any request: open the scopes for it explicitly."""
+    with scopes_disabled():
+        yield
+
+
+@dataclass
+class FirmWorld:
+    firm: object
+    manager: object
+    consultant: object
+    client: object
+    contact: object  # with a portal login
+    qualification: object
+
+
+def _world(db, label):
+    with scopes_disabled():
+        firm = f.FirmFactory(name=f"{label}咨询公司")
+        manager = f.ManagerFactory(firm=firm, email=f"manager@{label}.test")
+        consultant = f.ConsultantFactory(firm=firm, email=f"consultant@{label}.test")
+        client = f.ClientFactory(firm=firm, name=f"{label}客户有限公司")
+        contact = f.PortalContactFactory(client=client, email=f"contact@{label}.test")
+        qualification = f.QualificationFactory(holder=consultant)
+    return FirmWorld(firm, manager, consultant, client, contact, qualification)
+
+
+@pytest.fixture
+def a(db):
+    return _world(db, "a")
+
+
+@pytest.fixture
+def b(db):
+    return _world(db, "b")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,116 @@
+"""Who lands where, and the client contacts' fence."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.conftest import login
+from tests.factories import PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("who", "landing"),
+    [("consultant", "/"), ("manager", "/"), ("contact", "/portal/")],
+)
+def test_login_lands_in_the_right_place(client, a, who, landing):
+    user = a.contact.user if who == "contact" else getattr(a, who)
+    resp = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert resp.status_code == 302 and resp["Location"] == landing
+    assert client.get(landing).status_code == 200
+
+
+def test_contact_is_sent_to_the_portal_even_with_a_next_url(client, a):
+    resp = client.post(
+        reverse("login") + "?next=/clients/",
+        {"username": a.contact.user.email, "password": PASSWORD, "next": "/clients/"},
+    )
+    assert resp["Location"] == "/portal/"
+
+
+def test_wrong_password_says_so_and_keeps_the_email(client, a):
+    resp = client.post(reverse("login"), {"username": a.consultant.email, "password": "nope"})
+    assert resp.status_code == 200
+    assert a.consultant.email in resp.text
+    assert resp.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clients/",
+        "/clients/new/",
+        "/admin/",
+        "/admin/clients/client/",
+        "/files/qualifications/1/",
+        "/no-such-page/",
+    ],
+)
+def test_client_contact_gets_404_outside_the_portal(client, a, path):
+    login(client, a.contact.user)
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404
+
+
+def test_client_contact_keeps_the_account_pages(client, a):
+    login(client, a.contact.user)
+    assert client.get(reverse("password_change")).status_code == 200
+    assert client.get("/").status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_staff_opening_the_portal_goes_home(client, a):
+    login(client, a.consultant)
+    resp = client.get("/portal/")
+    assert resp.status_code == 302 and resp["Location"] == reverse("home")
+
+
+def test_anonymous_is_sent_to_log_in(client, a):
+    for path in ["/", "/clients/", reverse("clients:detail", args=[a.client.pk])]:
+        resp = client.get(path)
+        assert resp.status_code == 302 and resp["Location"].startswith(reverse("login"))
+
+
+def test_home_shows_own_firms_clients_only(client, a, b):
+    login(client, a.consultant)
+    resp = client.get("/")
+    assert a.client.name in resp.text and b.client.name not in resp.text
+
+
+def test_language_is_chinese_by_default_and_follows_the_user(client, a):
+    login(client, a.consultant)
+    assert "客户" in client.get("/clients/").text
+    resp = client.post(reverse("set_language"), {"language": "en", "next": "/clients/"})
+    assert resp.status_code == 302
+    a.consultant.refresh_from_db()
+    assert a.consultant.language == "en"
+    client.cookies.clear()
+    login(client, a.consultant)  # a fresh session: the user's choice still holds
+    assert "Clients" in client.get("/clients/").text
+
+
+def test_browser_language_is_used_without_a_user_choice(client):
+    resp = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Log in" in resp.text
+    resp = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert "登录" in resp.text
+
+
+def test_password_reset_sends_a_mail(client, a):
+    resp = client.post(reverse("password_reset"), {"email": a.consultant.email})
+    assert resp.status_code == 302
+    assert len(mail.outbox) == 1 and a.consultant.email in mail.outbox[0].to
+
+
+def test_private_files_have_no_public_url(client, a, settings):
+    from django.core.files.base import ContentFile
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        a.qualification.scan.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=True)
+        name = a.qualification.scan.name
+    login(client, a.manager)
+    for prefix in (settings.MEDIA_URL, "/media/", "/"):
+        assert client.get(prefix + name).status_code == 404
+    with pytest.raises(NotImplementedError):
+        a.qualification.scan.url  # noqa: B018
