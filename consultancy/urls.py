@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("clients/", include("consultancy.clients.urls")),
+    path("engagements/", include("engagements.urls")),
     path(
         "files/qualifications/<int:pk>/",
         tenancy_views.qualification_scan,

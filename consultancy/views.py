@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.i18n import set_language as django_set_language
 
-from consultancy.clients.selectors import client_list
 from consultancy.tenancy.models import User
+from engagements.selectors import engagements_visible_to
+from engagements.stages import ACTIVE, Stage
 
 
 def landing_url_for(user) -> str:
@@ -41,8 +42,16 @@ def home(request):
         return redirect("login")
     if not user.is_firm_staff:
         return redirect(landing_url_for(user))
-    clients = client_list(firm=user.firm)[:10]
-    return render(request, "home.html", {"clients": clients})
+    engagements = (
+        engagements_visible_to(user).filter(stage__in=ACTIVE)
+        .select_related("client").order_by("stage_entered_at")
+    )
+    by_stage = {stage: [] for stage in ACTIVE}
+    for e in engagements:
+        by_stage[e.stage].append(e)
+    groups = [{"stage": Stage(s), "engagements": by_stage[s]} for s in ACTIVE]
+    return render(request, "home.html", {"groups": groups,
+                                         "total": sum(len(g["engagements"]) for g in groups)})
 
 
 def set_language(request):

@@ -92,3 +92,122 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"RSE-{n:06d}")
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
+
+
+# -- engagements (clauses 4–6) ---------------------------------------------------------
+
+from engagements.models import (  # noqa: E402
+    CommunicationRecord,
+    Engagement,
+    ExchangeRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    SiteVisit,
+)
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    """An engagement in needs_analysis. Use ``tests.engagements.helpers`` to move it on."""
+
+    class Meta:
+        model = Engagement
+
+    client = factory.SubFactory(ClientFactory)
+    firm = factory.SelfAttribute("client.firm")
+    lead_consultant = factory.SubFactory(ConsultantFactory, firm=factory.SelfAttribute("..firm"))
+    number = factory.Sequence(lambda n: f"2026-{n + 1:03d}")
+    title = factory.Sequence(lambda n: f"安全生产标准化咨询项目{n}")
+    service_type = Engagement.ServiceType.STANDARDIZATION
+    origin = Engagement.Origin.REQUEST
+
+
+class NeedsAssessmentFactory(factory.django.DjangoModelFactory):
+    """A complete assessment with the decision to proceed (meets 5.assessment)."""
+
+    class Meta:
+        model = NeedsAssessment
+
+    engagement = factory.SubFactory(EngagementFactory)
+    firm = factory.SelfAttribute("engagement.firm")
+    created_by = factory.SelfAttribute("engagement.lead_consultant")
+    scope_finding = "属于本机构安全标准化咨询服务范围"
+    scope_verdict = "fine"
+    capability_finding = "化工专业注册安全工程师 2 名"
+    capability_verdict = "fine"
+    client_resources_finding = "客户设有安全管理部，可配合"
+    client_resources_verdict = "fine"
+    risks_finding = "客户工期紧，存在资料不全风险"
+    risks_verdict = "concern"
+    schedule_finding = "三个月内可完成"
+    schedule_verdict = "fine"
+    budget_finding = "与同类项目相当"
+    budget_verdict = "fine"
+    budget_min = 80000
+    budget_max = 120000
+    measures = "提前发放资料清单，每周沟通进度"
+    assessor = factory.SelfAttribute("engagement.lead_consultant")
+    assessed_on = factory.LazyFunction(timezone.localdate)
+    decision = "proceed"
+
+
+class SiteVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteVisit
+        skip_postgeneration_save = True
+
+    engagement = factory.SubFactory(EngagementFactory)
+    firm = factory.SelfAttribute("engagement.firm")
+    created_by = factory.SelfAttribute("engagement.lead_consultant")
+    visited_on = factory.LazyFunction(timezone.localdate)
+    findings = "现场仓储区消防通道堵塞，安全台账缺失"
+    need_exists = "yes"
+
+    @factory.post_generation
+    def visitors(obj, create, extracted, **kwargs):
+        if create:
+            obj.visitors.set(extracted or [obj.engagement.lead_consultant])
+
+
+class CommunicationRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommunicationRecord
+
+    engagement = factory.SubFactory(EngagementFactory)
+    firm = factory.SelfAttribute("engagement.firm")
+    created_by = factory.SelfAttribute("engagement.lead_consultant")
+    held_on = factory.LazyFunction(timezone.localdate)
+    participants = "客户安全总监、咨询顾问"
+    basic_situation = "危化品生产企业，员工 300 人"
+    explicit_needs = "通过安全生产标准化二级评审"
+    latent_needs = "双重预防机制建设"
+
+
+class ExchangeRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRecord
+
+    engagement = factory.SubFactory(EngagementFactory)
+    firm = factory.SelfAttribute("engagement.firm")
+    created_by = factory.SelfAttribute("engagement.lead_consultant")
+    held_on = factory.LazyFunction(timezone.localdate)
+    participants = "双方项目负责人"
+    objectives = "年内通过二级标准化评审"
+    main_content = "制度文件编制、现场隐患排查"
+    implementation_approach = "驻场与远程结合"
+    rights_and_obligations = "客户提供资料，咨询方按期交付"
+
+
+class ProjectFrameworkFactory(factory.django.DjangoModelFactory):
+    """An unconfirmed framework; pass ``confirmed_by``/``confirmed_on`` to confirm it."""
+
+    class Meta:
+        model = ProjectFramework
+
+    engagement = factory.SubFactory(EngagementFactory)
+    firm = factory.SelfAttribute("engagement.firm")
+    created_by = factory.SelfAttribute("engagement.lead_consultant")
+    objectives = "通过安全生产标准化二级评审"
+    scope = "全厂区"
+    approach = "诊断—整改—评审辅导"
+    timetable = "2026 年 12 月至 2027 年 3 月"
+    budget = 100000

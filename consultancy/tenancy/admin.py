@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_site import FirmScopedAdmin, is_platform_operator
+from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
 from .models import Firm, Qualification, User
 
 
@@ -133,9 +133,9 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
 
 
 @admin.register(Qualification)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -97,6 +98,16 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+
+
+def refuse_history_revert(model_admin, request, object_id):
+    """Another firm's object is a 404; a POST (a revert) is refused. Reverting would write
+    past the services and the frozen-record rules, and SIMPLE_HISTORY_REVERT_DISABLED
+    only hides the button."""
+    if not model_admin.get_queryset(request).filter(pk=object_id).exists():
+        raise Http404
+    if request.method == "POST":
+        raise PermissionDenied

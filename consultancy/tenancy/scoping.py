@@ -13,14 +13,57 @@ firm's rows. The scope is entered:
 from contextlib import contextmanager
 
 from django.db import models
-from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes import ScopeError, scope, scopes_disabled
+from django_scopes.state import get_scope
 
 __all__ = ["FirmOwned", "FirmScopedManager", "firm_scope", "scope", "scopes_disabled"]
 
 
-def FirmScopedManager(**kwargs):  # noqa: N802 - reads like a class at the call site
-    """The default manager of every firm-owned model: scoped on its ``firm`` field."""
-    return ScopedManager(firm="firm", **kwargs)
+class OutOfScopeQuerySet(models.QuerySet):
+    """What a firm-owned model's manager returns outside a firm scope.
+
+    Building it lazily is allowed (``.all()``: Django binds querysets to form fields when
+    a form class is defined, at import time), but anything that would touch the database
+    raises ``ScopeError``: evaluation, counting, existence, updates, deletes, and every
+    narrowing (``filter`` and friends), so no unscoped query can be written by accident.
+    django-scopes' own disabled queryset misses a few of these (``exists``, ``in_bulk``,
+    ``contains``) and refuses ``all``; this one is stricter on the first and lazy on the
+    second.
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise ScopeError("A firm scope needs to be active for this query.")
+
+    _fetch_all = _refuse
+    __iter__ = __len__ = __bool__ = __getitem__ = _refuse
+    iterator = count = exists = contains = in_bulk = explain = aggregate = _refuse
+    get = first = last = earliest = latest = get_or_create = update_or_create = _refuse
+    update = delete = bulk_update = _refuse
+    filter = exclude = complex_filter = annotate = alias = order_by = reverse = _refuse
+    select_for_update = values = values_list = dates = datetimes = raw = _refuse
+    union = intersection = difference = distinct = only = defer = extra = _refuse
+    select_related = prefetch_related = _refuse
+
+
+class FirmScopedManager(models.Manager):
+    """The default manager of every firm-owned model (the idea of django-scopes, whose
+    ``scope()`` / ``scopes_disabled()`` state it uses): inside ``firm_scope(firm)`` it
+    returns that firm's rows only; outside any scope it returns an
+    :class:`OutOfScopeQuerySet`; under ``scopes_disabled()`` everything."""
+
+    def get_queryset(self):
+        current = get_scope()
+        if not current.get("_enabled", True):
+            return super().get_queryset()
+        firm = current.get("firm")
+        if firm is None:
+            return OutOfScopeQuerySet(self.model, using=self._db)
+        return super().get_queryset().filter(firm=firm)
+
+    def with_scopes_disabled(self):
+        """The unscoped queryset, for the few platform reads that need it (named, so
+        that every use can be found)."""
+        return super().get_queryset()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ def _log_in(page, live_server, email):
 
 @pytest.mark.parametrize(
     ("lang", "accept", "home_text", "portal_text"),
-    [("zh", "zh-CN", "客户", "客户门户"), ("en", "en-US", "Clients", "Client portal")],
+    [("zh", "zh-CN", "咨询项目", "客户门户"), ("en", "en-US", "Engagements", "Client portal")],
 )
 def test_consultant_and_contact_log_in(
     browser, live_server, a, b, shot, lang, accept, home_text, portal_text
@@ -28,7 +28,6 @@ def test_consultant_and_contact_log_in(
     _log_in(page, live_server, a.consultant.email)
     page.wait_for_url(f"{live_server.url}/")
     assert home_text in page.content()
-    assert a.client.name in page.content() and b.client.name not in page.content()
     shot(page, f"consultant-home-{lang}")
     page.goto(f"{live_server.url}/clients/")
     shot(page, f"client-list-{lang}")

@@ -71,10 +71,24 @@ def test_anonymous_is_sent_to_log_in(client, a):
         assert resp.status_code == 302 and resp["Location"].startswith(reverse("login"))
 
 
-def test_home_shows_own_firms_clients_only(client, a, b):
+def test_home_shows_the_consultants_engagements_by_stage(client, a, b):
+    from django_scopes import scopes_disabled
+
+    from tests.factories import EngagementFactory
+
+    with scopes_disabled():
+        mine = EngagementFactory(client=a.client, lead_consultant=a.consultant, title="我的项目")
+        EngagementFactory(client=a.client, lead_consultant=a.manager, title="同事的项目")
+        EngagementFactory(client=b.client, lead_consultant=b.consultant, title="别家的项目")
     login(client, a.consultant)
     resp = client.get("/")
-    assert a.client.name in resp.text and b.client.name not in resp.text
+    assert mine.title in resp.text
+    assert "同事的项目" not in resp.text and "别家的项目" not in resp.text
+    groups = {g["stage"]: g["engagements"] for g in resp.context["groups"]}
+    assert groups["needs_analysis"] == [mine]
+    login(client, a.manager)  # a manager sees the whole firm, never firm B
+    resp = client.get("/")
+    assert "同事的项目" in resp.text and mine.title in resp.text and "别家的项目" not in resp.text
 
 
 def test_language_is_chinese_by_default_and_follows_the_user(client, a):

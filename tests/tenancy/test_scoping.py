@@ -20,6 +20,13 @@ def test_unscoped_query_on_a_firm_owned_model_raises(a, b, model):
         model.objects.filter(pk=1).exists()
     with pytest.raises(ScopeError):
         model.objects.count()
+    with pytest.raises(ScopeError):
+        model.objects.exists()  # django-scopes' own disabled queryset lets this through
+    with pytest.raises(ScopeError):
+        list(model.objects.all().iterator())
+    lazy = model.objects.all()  # building it is allowed (forms do so at import time)…
+    with pytest.raises(ScopeError):
+        bool(lazy)  # …evaluating it is not
 
 
 @pytest.mark.parametrize("model", FIRM_OWNED, ids=lambda m: m.__name__)
@@ -46,6 +53,11 @@ def test_every_firm_owned_model_is_scoped():
                 model.objects.count()
             unscoped.append(model)
     assert unscoped  # the check ran over something
+
+
+def test_scopes_disabled_sees_every_firm(a, b):
+    with scopes_disabled():
+        assert {c.firm_id for c in Client.objects.all()} == {a.firm.pk, b.firm.pk}
 
 
 def test_firm_scope_refuses_none():

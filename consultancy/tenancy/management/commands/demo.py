@@ -12,6 +12,7 @@ from importlib import import_module
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
 DEMO_PASSWORD = "demo-2026"
@@ -45,7 +46,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ctx = DemoContext(stdout=self.stdout)
-        with scopes_disabled(), transaction.atomic():
+        # The demo's own stage changes would e-mail the demo staff: keep the console quiet.
+        quiet_mail = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+        )
+        with quiet_mail, scopes_disabled(), transaction.atomic():
             for label, load in demo_loaders():
                 load(ctx)
                 self.stdout.write(f"  demo: {label} loaded")

@@ -1,0 +1,348 @@
+"""The admin of clauses 4–6: engagements, their audit trail and their records.
+
+Every page is scoped to the manager's firm (``FirmScopedAdmin``). State changes go
+through ``engagements.services`` as in every other entry point: an engagement is created
+and updated by the services (number allocation, cross-firm checks), and a record by
+``record_save`` / ``framework_save``. The stage is never a form field; transitions are
+not offered here. Records that met a passed stage's gate are frozen: their pages are
+view-only and a change or a delete is refused with 403 before the model would refuse it.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+
+from . import services
+from .models import (
+    CommunicationRecord,
+    Engagement,
+    ExchangeRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    SiteVisit,
+    StageTransition,
+)
+from .stages import Stage
+
+RECORD_SEARCH_FIELDS = ["engagement__number", "engagement__title", "engagement__client__name"]
+
+
+# -- the engagement ----------------------------------------------------------------
+
+
+class StageTransitionInline(FirmScopedInline, admin.TabularInline):
+    """The engagement's audit trail, read-only."""
+
+    model = StageTransition
+    fields = ["at", "from_stage", "to_stage", "transition", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Engagement)
+class EngagementAdmin(FirmScopedAdmin):
+    list_display = [
+        "number", "title", "client", "service_type", "stage", "lead_consultant",
+        "stage_entered_at",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = ["stage", "service_type", "origin"]
+    list_select_related = ["client", "lead_consultant"]
+    search_fields = ["number", "title", "client__name"]
+    autocomplete_fields = ["client", "lead_consultant", "consultants"]
+    date_hierarchy = "created_at"
+    # The stage is a protected FSM field: only the services' transitions move it.
+    exclude = ["stage"]
+    readonly_fields = ["number", "stage", "stage_entered_at", "end_reason"]
+    editable_fields = [
+        "title", "client", "service_type", "origin", "lead_consultant", "consultants",
+        "description",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(self.editable_fields)
+        return ["number", *self.editable_fields, "stage", "stage_entered_at", "end_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.stage != Stage.NEEDS_ANALYSIS:
+            # engagement_update refuses a new client after the needs analysis.
+            readonly.append("client")
+        return readonly
+
+    def get_inlines(self, request, obj):
+        return [StageTransitionInline] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created = services.engagement_create(
+                firm=request.user.firm, by=request.user, client=data["client"],
+                title=data["title"], service_type=data["service_type"],
+                origin=data["origin"], lead_consultant=data["lead_consultant"],
+                consultants=list(data.get("consultants") or []),
+                description=data.get("description", ""),
+            )
+            # The admin goes on with the form's instance (log entry, redirect): make it
+            # the engagement the service created.
+            for name in ("id", "firm_id", "number", "stage_entered_at", "created_at",
+                         "updated_at"):
+                setattr(obj, name, getattr(created, name))
+            obj._state.adding = False
+            obj._state.db = created._state.db
+            return
+        fields = {
+            name: value for name, value in data.items()
+            if name in self.editable_fields and name != "consultants"
+        }
+        # A fresh copy: the form has already written its values onto ``obj``, and the
+        # service compares the new client with the stored one.
+        stored = self.get_queryset(request).get(pk=obj.pk)
+        services.engagement_update(
+            engagement=stored, by=request.user,
+            consultants=list(data["consultants"]) if "consultants" in data else None,
+            **fields,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # The services set ``consultants`` (without the lead consultant); the form's
+        # save_m2m() would overwrite that with the raw selection.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(FirmScopedAdmin):
+    """The audit trail: written only by ``engagement_transition``; here it is read."""
+
+    list_display = ["engagement", "from_stage", "to_stage", "by", "at"]
+    list_filter = ["to_stage", "from_stage"]
+    list_select_related = ["engagement", "by"]
+    search_fields = ["engagement__number", "engagement__title", "note"]
+    date_hierarchy = "at"
+    fields = ["engagement", "transition", "from_stage", "to_stage", "by", "at", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Another firm's row is a 404, as everywhere, before "you may not delete".
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The row is itself the audit: it has no simple-history table; show the admin log.
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        raise Http404
+
+
+# -- the records of clauses 5 and 6 -----------------------------------------------
+
+
+class FrozenRecordAdminMixin:
+    """A record that met a passed stage's gate (``record.is_frozen``) is view-only.
+
+    The change page renders as a view page; a POST to it, to its delete page or a bulk
+    delete that includes it is refused with 403 (the admin never reaches the model's
+    ``FrozenRecord``).
+    """
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class EngagementRecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
+    """The common admin of a clause 5–6 record: saved by ``services.record_save``."""
+
+    record_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = record_fields
+    list_select_related = ["engagement", "created_by"]
+    search_fields = RECORD_SEARCH_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.insert(0, "engagement")  # a record does not move between engagements
+        return readonly
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if "engagement" in fields:
+            fields.remove("engagement")
+            fields.insert(0, "engagement")
+        return fields
+
+    @admin.display(boolean=True, description=_("frozen"))
+    def frozen(self, obj):
+        return obj.is_frozen
+
+    def m2m_data(self, form):
+        return {
+            f.name: list(form.cleaned_data[f.name])
+            for f in form.instance._meta.many_to_many
+            if f.name in form.cleaned_data
+        }
+
+    def save_model(self, request, obj, form, change):
+        # On add the service gives the record its engagement's firm and ``created_by``.
+        obj._history_user = request.user
+        services.record_save(record=obj, by=request.user, m2m=self.m2m_data(form))
+
+    def save_related(self, request, form, formsets, change):
+        # record_save has set the many-to-many fields.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(NeedsAssessment)
+class NeedsAssessmentAdmin(EngagementRecordAdmin):
+    list_display = ["engagement", "assessor", "assessed_on", "decision", "complete", "frozen"]
+    list_filter = ["decision", "engagement__stage"]
+    list_select_related = ["engagement", "assessor"]
+    autocomplete_fields = ["engagement", "assessor"]
+    date_hierarchy = "assessed_on"
+    fieldsets = [
+        (None, {"fields": ["engagement"]}),
+        (_("Findings (clause 5)"), {"fields": [
+            ("scope_finding", "scope_verdict"),
+            ("capability_finding", "capability_verdict"),
+            ("client_resources_finding", "client_resources_verdict"),
+            ("risks_finding", "risks_verdict"),
+            ("schedule_finding", "schedule_verdict"),
+            ("budget_finding", "budget_verdict"),
+            ("budget_min", "budget_max"),
+            ("other_finding", "other_verdict"),
+        ]}),
+        (_("Measures and decision"), {"fields": [
+            "measures", ("assessor", "assessed_on"), "decision", "decision_reasons",
+        ]}),
+        (_("Record"), {"fields": EngagementRecordAdmin.record_fields}),
+    ]
+
+    @admin.display(boolean=True, description=_("complete"))
+    def complete(self, obj):
+        return obj.is_complete
+
+
+@admin.register(SiteVisit)
+class SiteVisitAdmin(EngagementRecordAdmin):
+    list_display = ["engagement", "visited_on", "need_exists", "created_by", "frozen"]
+    list_filter = ["need_exists", "engagement__stage"]
+    autocomplete_fields = ["engagement", "visitors"]
+    date_hierarchy = "visited_on"
+
+
+@admin.register(CommunicationRecord)
+class CommunicationRecordAdmin(EngagementRecordAdmin):
+    list_display = ["engagement", "held_on", "channel", "participants", "created_by", "frozen"]
+    list_filter = ["channel", "engagement__stage"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "participants"]
+    autocomplete_fields = ["engagement"]
+    date_hierarchy = "held_on"
+
+
+@admin.register(ExchangeRecord)
+class ExchangeRecordAdmin(EngagementRecordAdmin):
+    list_display = ["engagement", "held_on", "participants", "created_by", "frozen"]
+    list_filter = ["engagement__stage"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "participants"]
+    autocomplete_fields = ["engagement"]
+    date_hierarchy = "held_on"
+
+
+class ProjectFrameworkAdminForm(forms.ModelForm):
+    # No Meta: the admin's modelform_factory gives it one (declaring the model here would
+    # build the engagement choices at import time, outside any firm scope).
+
+    def clean(self):
+        cleaned = super().clean()
+        engagement = cleaned.get("engagement")
+        if self.instance.pk is None and engagement is not None:
+            if engagement.has_passed(Stage.COMMUNICATION):
+                raise forms.ValidationError(
+                    _("The communication stage is passed; the framework is frozen.")
+                )
+            draft = ProjectFramework.objects.filter(engagement=engagement).order_by(
+                "-version"
+            ).first()
+            if draft is not None and not draft.is_confirmed:
+                raise forms.ValidationError(
+                    _("Version %(version)s of this engagement's framework is not confirmed "
+                      "yet: change it instead of adding a new version.")
+                    % {"version": draft.version}
+                )
+        return cleaned
+
+
+@admin.register(ProjectFramework)
+class ProjectFrameworkAdmin(EngagementRecordAdmin):
+    """A confirmed version is frozen; a change is a new version (``framework_save``).
+    The confirmation is the client's act, recorded by ``framework_confirm`` in the UI or
+    the portal, so it is read-only here."""
+
+    form = ProjectFrameworkAdminForm
+    list_display = [
+        "engagement", "version", "budget", "confirmed_by", "confirmed_on", "created_by",
+        "frozen",
+    ]
+    list_filter = ["engagement__stage"]
+    list_select_related = ["engagement", "confirmed_by", "created_by"]
+    autocomplete_fields = ["engagement"]
+    framework_fields = ["objectives", "scope", "approach", "timetable", "budget"]
+    readonly_fields = [
+        "version", "confirmed_by", "confirmed_on", "confirmation_recorded_by",
+        *EngagementRecordAdmin.record_fields,
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["engagement", *self.framework_fields]
+        return ["engagement", "version", *self.framework_fields, "confirmed_by",
+                "confirmed_on", "confirmation_recorded_by",
+                *EngagementRecordAdmin.record_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.framework_save(
+            engagement=form.cleaned_data["engagement"], by=request.user,
+            **{name: form.cleaned_data[name] for name in self.framework_fields},
+        )
+        for name in ("id", "firm_id", "version", "created_by_id", "created_at", "updated_at"):
+            setattr(obj, name, getattr(created, name))
+        obj._state.adding = False
+        obj._state.db = created._state.db

@@ -1,0 +1,200 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultancy.clients.models import Client, ClientContact
+from consultancy.tenancy.selectors import firm_staff
+
+from .models import (
+    CommunicationRecord,
+    Engagement,
+    ExchangeRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    SiteVisit,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT3 = forms.Textarea(attrs={"rows": 3})
+
+
+class FirmForm(forms.ModelForm):
+    """A ModelForm whose choices are limited to the firm (``firm`` kwarg)."""
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.firm = firm
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class EngagementForm(FirmForm):
+    class Meta:
+        model = Engagement
+        fields = ["client", "title", "service_type", "origin", "lead_consultant", "consultants",
+                  "description"]
+        widgets = {"consultants": forms.CheckboxSelectMultiple, "description": TEXT3}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(firm=self.firm).order_by("name")
+        staff = firm_staff(firm=self.firm)
+        self.fields["lead_consultant"].queryset = staff
+        self.fields["consultants"].queryset = staff
+        if self.instance.pk and self.instance.stage != "needs_analysis":
+            self.fields["client"].disabled = True
+
+
+class NeedsAssessmentForm(FirmForm):
+    """Clause 5. Every field may be left empty: an incomplete assessment is a draft."""
+
+    class Meta:
+        model = NeedsAssessment
+        fields = [
+            f"{dim}_{part}" for dim, _label in NeedsAssessment.DIMENSIONS
+            for part in ("finding", "verdict")
+        ] + ["budget_min", "budget_max", "other_finding", "other_verdict", "measures",
+             "assessor", "assessed_on", "decision", "decision_reasons"]
+        widgets = {
+            **{f"{dim}_finding": forms.Textarea(attrs={"rows": 2})
+               for dim, _label in NeedsAssessment.DIMENSIONS + [("other", "")]},
+            "measures": TEXT3, "decision_reasons": TEXT3, "assessed_on": DATE,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = firm_staff(firm=self.firm)
+        for name, field in self.fields.items():
+            if name.endswith("_finding"):
+                field.label = _("Finding")
+            elif name.endswith("_verdict"):
+                field.label = _("Verdict")
+        dims = [
+            Fieldset(
+                label,
+                Div(Div(f"{dim}_finding", css_class="col-md-9"),
+                    Div(f"{dim}_verdict", css_class="col-md-3"), css_class="row"),
+                *([Div(Div("budget_min", css_class="col-6"), Div("budget_max", css_class="col-6"),
+                       css_class="row")] if dim == "budget" else []),
+            )
+            for dim, label in NeedsAssessment.DIMENSIONS
+        ]
+        self.helper.layout = Layout(
+            *dims,
+            Fieldset(_("Other (optional)"),
+                     Div(Div("other_finding", css_class="col-md-9"),
+                         Div("other_verdict", css_class="col-md-3"), css_class="row")),
+            Fieldset(_("Measures and decision"), "measures",
+                     Div(Div("assessor", css_class="col-md-6"),
+                         Div("assessed_on", css_class="col-md-6"), css_class="row"),
+                     "decision", "decision_reasons"),
+        )
+
+
+class SiteVisitForm(FirmForm):
+    class Meta:
+        model = SiteVisit
+        fields = ["visited_on", "visitors", "client_people", "findings", "need_exists", "notes"]
+        widgets = {"visited_on": DATE, "visitors": forms.CheckboxSelectMultiple,
+                   "findings": TEXT3, "notes": TEXT3}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visitors"].queryset = firm_staff(firm=self.firm)
+        if not self.instance.pk:
+            self.initial.setdefault("visited_on", timezone.localdate())
+
+
+class CommunicationRecordForm(FirmForm):
+    class Meta:
+        model = CommunicationRecord
+        fields = ["held_on", "channel", "participants", "basic_situation", "explicit_needs",
+                  "latent_needs"]
+        widgets = {"held_on": DATE, "basic_situation": TEXT3, "explicit_needs": TEXT3,
+                   "latent_needs": TEXT3}
+
+
+class ExchangeRecordForm(FirmForm):
+    class Meta:
+        model = ExchangeRecord
+        fields = ["held_on", "participants", "objectives", "main_content",
+                  "implementation_approach", "rights_and_obligations"]
+        widgets = {"held_on": DATE, "objectives": TEXT3, "main_content": TEXT3,
+                   "implementation_approach": TEXT3, "rights_and_obligations": TEXT3}
+
+
+class ProjectFrameworkForm(FirmForm):
+    class Meta:
+        model = ProjectFramework
+        fields = ["objectives", "scope", "approach", "timetable", "budget"]
+        widgets = {"objectives": TEXT3, "scope": TEXT3, "approach": TEXT3, "timetable": TEXT3}
+
+
+class FrameworkConfirmForm(forms.Form):
+    contact = forms.ModelChoiceField(label=_("Client contact who confirmed"), queryset=None)
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE)
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = ClientContact.objects.filter(
+            firm_id=engagement.firm_id, client_id=engagement.client_id, is_active=True
+        )
+        self.initial.setdefault("confirmed_on", timezone.localdate())
+
+    def clean_confirmed_on(self):
+        value = self.cleaned_data["confirmed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+
+class EngagementFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    client = forms.ModelChoiceField(label=_("Client"), required=False, queryset=None)
+    consultant = forms.ModelChoiceField(label=_("Consultant"), required=False, queryset=None)
+    service_type = forms.ChoiceField(label=_("Service type"), required=False)
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .stages import Stage
+
+        self.fields["stage"].choices = [("", _("All stages")), *Stage.choices]
+        self.fields["service_type"].choices = [("", _("All service types")),
+                                               *Engagement.ServiceType.choices]
+        self.fields["client"].queryset = Client.objects.filter(firm=firm).order_by("name")
+        self.fields["client"].empty_label = _("All clients")
+        self.fields["consultant"].queryset = firm_staff(firm=firm)
+        self.fields["consultant"].empty_label = _("All consultants")
+
+    def filter(self, qs):
+        from django.db.models import Exists, OuterRef, Q
+
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q)
+                           | Q(client__name__icontains=q))
+        if data["stage"]:
+            qs = qs.filter(stage=data["stage"])
+        if data["client"]:
+            qs = qs.filter(client=data["client"])
+        if data["consultant"]:
+            user = data["consultant"]
+            assigned = Engagement.consultants.through.objects.filter(
+                engagement_id=OuterRef("pk"), user_id=user.pk)
+            qs = qs.filter(Q(lead_consultant=user) | Q(Exists(assigned)))
+        if data["service_type"]:
+            qs = qs.filter(service_type=data["service_type"])
+        return qs
+
+
+class TransitionForm(forms.Form):
+    expected_stage = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,116 @@
+"""The gate registry (DESIGN.md, "The engagement and its gates").
+
+Each clause app registers the requirements of the stage it owns, in its
+``AppConfig.ready()``; ``engagements`` never imports a later app. A requirement is met or
+not *for a set of engagements at once* (``met_ids``), so that a list of engagements costs
+one query per requirement, however many rows it shows; one engagement is the same call
+with one id.
+
+A stage with no registered requirement cannot be left: an empty gate is closed.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+from .stages import FORWARD
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str  # "6.2.communication", as in DESIGN.md
+    clause: str  # "6.2", the clause of the standard it comes from
+    stage: str  # the stage whose leaving it guards
+    label: str | Promise
+    # ids of the given engagements that meet it (one query for all of them)
+    met_ids: Callable[[list], set]
+    # the URL name of the form that meets it, reversed with the engagement's pk
+    url_name: str | None = None
+    # whether it applies to an engagement at all (e.g. 6.1 only for proactive ones);
+    # a requirement that does not apply counts as met
+    applies: Callable[[object], bool] = field(default=lambda engagement: True)
+
+
+@dataclass(frozen=True)
+class RequirementStatus:
+    requirement: Requirement
+    met: bool
+    applies: bool
+    url: str | None
+
+    @property
+    def code(self):
+        return self.requirement.code
+
+    @property
+    def clause(self):
+        return self.requirement.clause
+
+    @property
+    def label(self):
+        return self.requirement.label
+
+
+_registry: dict[str, list[Requirement]] = {}
+
+
+def register(requirement: Requirement) -> Requirement:
+    codes = [r.code for r in _registry.get(requirement.stage, [])]
+    if requirement.code in codes:
+        raise ValueError(f"Requirement {requirement.code} is registered twice.")
+    _registry.setdefault(requirement.stage, []).append(requirement)
+    return requirement
+
+
+def requirements_of(stage: str) -> list[Requirement]:
+    return list(_registry.get(stage, []))
+
+
+def statuses(engagement, stage: str | None = None) -> list[RequirementStatus]:
+    """The requirements of ``stage`` (default: the engagement's own) with met / unmet."""
+    stage = stage or engagement.stage
+    return statuses_for_many([engagement], stage)[engagement.pk]
+
+
+def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
+    """``{engagement.pk: [RequirementStatus, …]}`` for the stage each one is in (or
+    ``stage``), with one query per requirement whatever the number of engagements."""
+    engagements = list(engagements)
+    by_stage: dict[str, list] = {}
+    for e in engagements:
+        by_stage.setdefault(stage or e.stage, []).append(e)
+    result = {}
+    for st, group in by_stage.items():
+        reqs = requirements_of(st)
+        met_sets = {}
+        for req in reqs:
+            relevant = [e for e in group if req.applies(e)]
+            met_sets[req.code] = req.met_ids(relevant) if relevant else set()
+        for e in group:
+            rows = []
+            for req in reqs:
+                applies = req.applies(e)
+                rows.append(
+                    RequirementStatus(
+                        requirement=req,
+                        met=(not applies) or e.pk in met_sets[req.code],
+                        applies=applies,
+                        url=reverse(req.url_name, args=[e.pk]) if req.url_name else None,
+                    )
+                )
+            result[e.pk] = rows
+    return result
+
+
+def gate_is_open(engagement) -> bool:
+    """The condition of the forward transition out of the engagement's stage."""
+    if engagement.stage not in FORWARD:
+        return False
+    rows = statuses(engagement)
+    return bool(rows) and all(r.met for r in rows)
+
+
+def missing(engagement) -> list[RequirementStatus]:
+    return [r for r in statuses(engagement) if not r.met]

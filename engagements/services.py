@@ -1,0 +1,309 @@
+"""Every state change of an engagement and its clause 5–6 records.
+
+Each function runs in one transaction, writes its audit (``StageTransition`` for stage
+changes; django-simple-history for records) and sends follow-up work to Celery with
+``transaction.on_commit``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from consultancy.tenancy.models import Firm
+from consultancy.tenancy.scoping import CrossFirmReference
+
+from . import gates
+from .models import (
+    Engagement,
+    FrozenRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    StageTransition,
+)
+from .stages import FORWARD, Stage
+
+
+class TransitionRefused(Exception):
+    """The transition cannot run: the message says why, in the user's language."""
+
+
+class GateClosed(TransitionRefused):
+    """The stage's requirements are not all met; ``missing`` lists them (with codes)."""
+
+    def __init__(self, missing):
+        self.missing = missing
+        codes = ", ".join(r.code for r in missing) or _("no requirement is registered yet")
+        super().__init__(_("The gate of this stage is closed. Missing: %(codes)s") % {"codes": codes})
+
+
+class StageConflict(TransitionRefused):
+    """Someone else moved the engagement first (two users at the same moment)."""
+
+
+def _same_firm(firm_id, *objs):
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm_id:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
+def _check_staff(firm_id, users):
+    for user in users:
+        _same_firm(firm_id, user)
+        if not user.is_firm_staff:
+            raise ValidationError(_("%(name)s is not a member of the firm's staff.") % {"name": user})
+
+
+# -- the engagement ---------------------------------------------------------------
+
+
+def next_engagement_number(firm: Firm, year: int | None = None) -> str:
+    """``2026-007``: the year and a sequence per firm. Call inside the transaction that
+    holds the firm's row lock (see :func:`engagement_create`)."""
+    year = year or timezone.localdate().year
+    prefix = f"{year}-"
+    numbers = Engagement.objects.filter(firm=firm, number__startswith=prefix).values_list(
+        "number", flat=True
+    )
+    last = max((int(n.split("-", 1)[1]) for n in numbers if n.split("-", 1)[1].isdigit()),
+               default=0)
+    return f"{prefix}{last + 1:03d}"
+
+
+@transaction.atomic
+def engagement_create(*, firm, by, client, title, service_type, origin, lead_consultant,
+                      consultants=(), description="") -> Engagement:
+    _same_firm(firm.pk, client)
+    _check_staff(firm.pk, [lead_consultant, *consultants])
+    # Serialise number allocation per firm: the firm's row is the lock.
+    Firm.objects.select_for_update().get(pk=firm.pk)
+    engagement = Engagement(
+        firm=firm, client=client, title=title, service_type=service_type, origin=origin,
+        lead_consultant=lead_consultant, description=description,
+        number=next_engagement_number(firm),
+    )
+    engagement.full_clean(exclude=["number"])
+    engagement.save()
+    engagement.consultants.set([u for u in consultants if u.pk != lead_consultant.pk])
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(*, engagement, by, consultants=None, **fields) -> Engagement:
+    # A ModelForm may already have written its values onto ``engagement``: compare with
+    # the stored row.
+    stored = Engagement.objects.filter(pk=engagement.pk).values("client_id", "stage").get()
+    if "client" in fields and fields["client"].pk != stored["client_id"]:
+        _same_firm(engagement.firm_id, fields["client"])
+        if stored["stage"] != Stage.NEEDS_ANALYSIS:
+            raise ValidationError(
+                {"client": _("The client can be changed only during the needs analysis.")}
+            )
+    lead = fields.get("lead_consultant", engagement.lead_consultant)
+    _check_staff(engagement.firm_id, [lead, *(consultants or [])])
+    for name, value in fields.items():
+        setattr(engagement, name, value)
+    engagement.full_clean(exclude=["number"])
+    engagement.save()
+    if consultants is not None:
+        engagement.consultants.set([u for u in consultants if u.pk != lead.pk])
+    return engagement
+
+
+def engagement_transition(*, engagement, transition, by, note="", expected_stage=None,
+                          **kwargs) -> StageTransition:
+    """Run one transition of the state machine, the only way a stage changes.
+
+    Locks the engagement's row, checks that it is still in ``expected_stage`` (the stage
+    the user saw), runs the transition (whose condition is the gate), saves, and writes
+    the ``StageTransition`` row, all in one transaction; notifications go on commit.
+    Two users at the same moment: the second waits for the lock, then finds the stage
+    moved and gets :class:`StageConflict`; nothing of theirs is written.
+    """
+    try:
+        with transaction.atomic():
+            locked = Engagement.objects.select_for_update().get(
+                pk=engagement.pk, firm_id=engagement.firm_id
+            )
+            if expected_stage is not None and locked.stage != expected_stage:
+                raise StageConflict(
+                    _("Someone else has just moved this engagement to “%(stage)s”. "
+                      "Reload the page to see it.") % {"stage": locked.get_stage_display()}
+                )
+            method = getattr(locked, transition, None)
+            if transition not in {*FORWARD.values(), "decline", "terminate"} or method is None:
+                raise TransitionRefused(_("Unknown transition."))
+            if not can_proceed(method, check_conditions=False):
+                raise TransitionRefused(
+                    _("“%(transition)s” is not possible from the stage “%(stage)s”.")
+                    % {"transition": transition, "stage": locked.get_stage_display()}
+                )
+            if transition in ("decline", "terminate") and not (kwargs.get("reason") or "").strip():
+                raise TransitionRefused(_("A reason is required."))
+            if not can_proceed(method):
+                raise GateClosed(gates.missing(locked))
+            from_stage = locked.stage
+            method(**kwargs)
+            locked.stage_entered_at = timezone.now()
+            locked.save()
+            row = StageTransition.objects.create(
+                firm_id=locked.firm_id, engagement=locked, transition=transition,
+                from_stage=from_stage, to_stage=locked.stage, by=by,
+                note=note or kwargs.get("reason", ""),
+            )
+            transaction.on_commit(lambda: _notify_stage_changed(row))
+    except ConcurrentTransition as exc:
+        raise StageConflict(
+            _("Someone else has just moved this engagement. Reload the page to see it.")
+        ) from exc
+    engagement.refresh_from_db()
+    return row
+
+
+def _notify_stage_changed(row):
+    from .tasks import notify_stage_changed
+
+    notify_stage_changed.delay(row.firm_id, row.pk)
+
+
+# The named transitions of DESIGN.md.
+def engagement_confirm_needs(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="confirm_needs", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_confirm_framework(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="confirm_framework", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_sign_contract(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="sign_contract", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_hand_over(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="hand_over", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_accept(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="accept", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_close(*, engagement, by, note="", expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="close", by=by,
+                                 note=note, expected_stage=expected_stage)
+
+
+def engagement_decline(*, engagement, by, reason, expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="decline", by=by,
+                                 reason=reason, expected_stage=expected_stage)
+
+
+def engagement_terminate(*, engagement, by, reason, expected_stage=None):
+    return engagement_transition(engagement=engagement, transition="terminate", by=by,
+                                 reason=reason, expected_stage=expected_stage)
+
+
+# -- the records of clauses 5 and 6 -----------------------------------------------
+
+
+def _refuse_frozen(record):
+    if record.pk is not None and record.is_frozen:
+        raise FrozenRecord(
+            _("This record met the gate of a stage the engagement has passed; it can no "
+              "longer be changed.")
+        )
+
+
+@transaction.atomic
+def record_save(*, record, by, m2m=None):
+    """Create or update a clause 5–6 record (a model instance filled by its form)."""
+    _refuse_frozen(record)
+    if record.pk is None:
+        record.firm_id = record.engagement.firm_id
+        record.created_by = by
+    _same_firm(record.firm_id, record.engagement)
+    for users in (m2m or {}).values():
+        _check_staff(record.firm_id, users)
+    record.full_clean()
+    record.save()
+    for name, values in (m2m or {}).items():
+        getattr(record, name).set(values)
+    return record
+
+
+@transaction.atomic
+def record_delete(*, record, by):
+    _refuse_frozen(record)
+    record.delete()
+
+
+@transaction.atomic
+def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
+    """Clause 5. Saved as a draft whatever its completeness; the gate checks completeness."""
+    assessment = NeedsAssessment.objects.filter(engagement=engagement).first()
+    if assessment is None:
+        assessment = NeedsAssessment(engagement=engagement, firm_id=engagement.firm_id,
+                                     created_by=by)
+    _refuse_frozen(assessment)
+    if fields.get("assessor") is not None:
+        _check_staff(engagement.firm_id, [fields["assessor"]])
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def framework_save(*, engagement, by, **fields) -> ProjectFramework:
+    """6.4. Edits the current draft version; once a version is confirmed, a change makes
+    a new version (the confirmed one is kept as it was)."""
+    current = ProjectFramework.objects.filter(engagement=engagement).order_by("-version").first()
+    if current is None or current.is_confirmed:
+        framework = ProjectFramework(
+            engagement=engagement, firm_id=engagement.firm_id, created_by=by,
+            version=(current.version + 1) if current else 1,
+        )
+    else:
+        framework = current
+    if engagement.has_passed(Stage.COMMUNICATION):
+        raise FrozenRecord(_("The communication stage is passed; the framework is frozen."))
+    for name, value in fields.items():
+        setattr(framework, name, value)
+    framework.full_clean()
+    framework.save()
+    return framework
+
+
+@transaction.atomic
+def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramework:
+    """6.4: record that a named client contact confirmed this version on a date."""
+    framework = ProjectFramework.objects.select_for_update().get(pk=framework.pk)
+    if framework.is_confirmed:
+        raise ValidationError(_("This version is already confirmed."))
+    if framework.engagement.has_passed(Stage.COMMUNICATION):
+        raise FrozenRecord(_("The communication stage is passed; the framework is frozen."))
+    _same_firm(framework.firm_id, contact)
+    if contact.client_id != framework.engagement.client_id:
+        raise ValidationError(
+            {"contact": _("The contact must be a person at this engagement's client.")}
+        )
+    latest = ProjectFramework.objects.filter(engagement_id=framework.engagement_id).order_by(
+        "-version").values_list("pk", flat=True).first()
+    if latest != framework.pk:
+        raise ValidationError(_("Only the current version can be confirmed."))
+    if confirmed_on > timezone.localdate():
+        raise ValidationError({"confirmed_on": _("The date cannot be in the future.")})
+    # The model refuses to save a version that is confirmed in the database; this
+    # save is the one that confirms it.
+    framework.confirmed_by = contact
+    framework.confirmed_on = confirmed_on
+    framework.confirmation_recorded_by = by
+    framework.save()
+    return framework
+

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import views
+
+app_name = "engagements"
+
+urlpatterns = [
+    path("", views.engagement_list, name="list"),
+    path("new/", views.engagement_create, name="create"),
+    path("<int:pk>/", views.engagement_detail, name="detail"),
+    path("<int:pk>/edit/", views.engagement_update, name="update"),
+    path("<int:pk>/transition/<str:transition>/", views.engagement_transition,
+         name="transition"),
+    # clause 5
+    path("<int:pk>/needs/", views.needs_assessment, name="needs_assessment"),
+    # clause 6.4
+    path("<int:pk>/framework/", views.framework, name="framework"),
+    path("<int:pk>/framework/<int:record_pk>/confirm/", views.framework_confirm,
+         name="framework_confirm"),
+]
+
+# clauses 6.1–6.3: records kept in lists, one set of views for the three kinds
+for kind, segment in [("sitevisit", "visits"), ("communicationrecord", "communications"),
+                      ("exchangerecord", "exchanges")]:
+    urlpatterns += [
+        path(f"<int:pk>/{segment}/new/", views.record_edit, {"kind": kind},
+             name=f"{kind}_create"),
+        path(f"<int:pk>/{segment}/<int:record_pk>/", views.record_edit, {"kind": kind},
+             name=f"{kind}_update"),
+        path(f"<int:pk>/{segment}/<int:record_pk>/delete/", views.record_delete, {"kind": kind},
+             name=f"{kind}_delete"),
+    ]

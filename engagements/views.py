@@ -1,0 +1,357 @@
+"""The consultants' engagement pages: thin; every change goes through ``services``."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.models import User
+
+from . import gates, selectors, services
+from .forms import (
+    CommunicationRecordForm,
+    EngagementFilterForm,
+    EngagementForm,
+    ExchangeRecordForm,
+    FrameworkConfirmForm,
+    NeedsAssessmentForm,
+    ProjectFrameworkForm,
+    SiteVisitForm,
+    TransitionForm,
+)
+from .models import (
+    CommunicationRecord,
+    ExchangeRecord,
+    FrozenRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    SiteVisit,
+    StageTransition,
+)
+from .stages import DECLINABLE, ENDED, FORWARD, ORDER, PROCESS, TERMINABLE, TRANSITION_LABELS, Stage
+
+
+def get_engagement(request, pk, *, queryset=None):
+    """The engagement if this user may see it; anything else is a 404."""
+    qs = queryset if queryset is not None else selectors.engagements_visible_to(request.user)
+    return get_object_or_404(qs.select_related("client", "lead_consultant"), pk=pk)
+
+
+def _apply_validation_error(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def process_steps(engagement):
+    """Figure 1, with each step marked done / current / to come / ended."""
+    current = ORDER.get(engagement.stage)
+    ended_at = None
+    if engagement.stage in (Stage.DECLINED, Stage.TERMINATED):
+        ended_at = getattr(engagement, "ended_from", None)
+    steps = []
+    for stage, clause in PROCESS:
+        if engagement.stage == Stage.CLOSED or (current is not None and ORDER[stage] < current):
+            state = "done"
+        elif engagement.stage == stage:
+            state = "current"
+        elif ended_at == stage:
+            state = "ended"
+        else:
+            state = "todo"
+        steps.append({"stage": stage, "label": Stage(stage).label, "clause": clause,
+                      "state": state})
+    return steps
+
+
+# -- list, home -------------------------------------------------------------------
+
+
+@firm_staff_required
+def engagement_list(request):
+    form = EngagementFilterForm(request.GET or None, firm=request.user.firm)
+    qs = form.filter(selectors.engagement_list(user=request.user))
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    statuses = gates.statuses_for_many(page.object_list)
+    rows = [
+        {"engagement": e, "missing": [r for r in statuses[e.pk] if not r.met],
+         "gate_empty": e.stage in FORWARD and not statuses[e.pk]}
+        for e in page.object_list
+    ]
+    return render(request, "engagements/engagement_list.html",
+                  {"form": form, "page_obj": page, "rows": rows})
+
+
+# -- the engagement ---------------------------------------------------------------
+
+
+@firm_staff_required
+def engagement_create(request):
+    form = EngagementForm(request.POST or None, firm=request.user.firm,
+                          initial={"lead_consultant": request.user,
+                                   "client": request.GET.get("client")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            engagement = services.engagement_create(
+                firm=request.user.firm, by=request.user,
+                consultants=list(data.pop("consultants")), **data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Engagement %(number)s created. Start with the needs "
+                                        "analysis (clause 5).") % {"number": engagement.number})
+            return redirect(engagement)
+    return render(request, "engagements/engagement_form.html", {"form": form})
+
+
+@firm_staff_required
+def engagement_update(request, pk):
+    engagement = get_engagement(request, pk)
+    if engagement.is_ended:
+        raise Http404
+    form = EngagementForm(request.POST or None, instance=engagement, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.engagement_update(engagement=engagement, by=request.user,
+                                       consultants=list(data.pop("consultants")), **data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Engagement saved."))
+            return redirect(engagement)
+    return render(request, "engagements/engagement_form.html",
+                  {"form": form, "engagement": engagement})
+
+
+@firm_staff_required
+def engagement_detail(request, pk):
+    engagement = get_engagement(
+        request, pk,
+        queryset=selectors.engagements_visible_to(request.user).prefetch_related(
+            Prefetch("consultants", queryset=User.objects.order_by("full_name"))),
+    )
+    requirements = engagement.requirements() if engagement.stage in FORWARD else []
+    gate_open = bool(requirements) and all(r.met for r in requirements)
+    transitions = StageTransition.objects.filter(engagement=engagement).select_related("by")
+    ctx = {
+        "engagement": engagement,
+        "steps": process_steps(engagement),
+        "requirements": requirements,
+        "gate_open": gate_open,
+        "forward": FORWARD.get(engagement.stage),
+        "forward_label": TRANSITION_LABELS.get(FORWARD.get(engagement.stage)),
+        "can_decline": engagement.stage in DECLINABLE,
+        "can_terminate": engagement.stage in TERMINABLE,
+        "transitions": transitions,
+        "assessment": NeedsAssessment.objects.filter(engagement=engagement)
+        .select_related("assessor").first(),
+        "visits": SiteVisit.objects.filter(engagement=engagement).prefetch_related("visitors"),
+        "communications": CommunicationRecord.objects.filter(engagement=engagement),
+        "exchanges": ExchangeRecord.objects.filter(engagement=engagement),
+        "frameworks": ProjectFramework.objects.filter(engagement=engagement)
+        .select_related("confirmed_by"),
+        "communication_passed": engagement.has_passed(Stage.COMMUNICATION),
+        "needs_passed": engagement.has_passed(Stage.NEEDS_ANALYSIS),
+        "transition_form": TransitionForm(initial={"expected_stage": engagement.stage}),
+        "ended": engagement.stage in ENDED,
+    }
+    return render(request, "engagements/engagement_detail.html", ctx)
+
+
+@firm_staff_required
+@require_POST
+def engagement_transition(request, pk, transition):
+    engagement = get_engagement(request, pk)
+    form = TransitionForm(request.POST)
+    if transition not in {*FORWARD.values(), "decline", "terminate"} or not form.is_valid():
+        raise Http404
+    kwargs = {}
+    if transition in ("decline", "terminate"):
+        kwargs["reason"] = form.cleaned_data["reason"]
+    try:
+        services.engagement_transition(
+            engagement=engagement, transition=transition, by=request.user,
+            note=form.cleaned_data["note"], expected_stage=form.cleaned_data["expected_stage"],
+            **kwargs)
+    except services.TransitionRefused as exc:
+        return render(request, "engagements/transition_refused.html",
+                      {"engagement": engagement, "error": exc,
+                       "missing": getattr(exc, "missing", [])}, status=409)
+    messages.success(request, _("The engagement moved to “%(stage)s”.")
+                     % {"stage": engagement.get_stage_display()})
+    return redirect(engagement)
+
+
+# -- clause 5 ---------------------------------------------------------------------
+
+
+def _frozen_response(request, engagement, record):
+    return render(request, "engagements/record_frozen.html",
+                  {"engagement": engagement, "record": record}, status=409)
+
+
+@firm_staff_required
+def needs_assessment(request, pk):
+    engagement = get_engagement(request, pk)
+    assessment = NeedsAssessment.objects.filter(engagement=engagement).first()
+    frozen = assessment is not None and assessment.is_frozen
+    if frozen and request.method == "POST":
+        return _frozen_response(request, engagement, assessment)
+    form = NeedsAssessmentForm(request.POST or None, instance=assessment or NeedsAssessment(
+        engagement=engagement), firm=request.user.firm,
+        initial={} if assessment else {"assessor": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            saved = services.needs_assessment_save(engagement=engagement, by=request.user, **data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            if saved.is_complete:
+                messages.success(request, _("Needs assessment saved. It is complete (clause 5)."))
+            else:
+                messages.warning(request, _("Saved as a draft. Still missing: %(fields)s")
+                                 % {"fields": "、".join(saved.missing_fields())})
+            return redirect(engagement)
+    if frozen:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "engagements/needs_assessment_form.html",
+                  {"form": form, "engagement": engagement, "assessment": assessment,
+                   "frozen": frozen})
+
+
+# -- clause 6: the records kept in lists ------------------------------------------
+
+RECORD_KINDS = {
+    "sitevisit": (SiteVisit, SiteVisitForm, "6.1", ["visitors"]),
+    "communicationrecord": (CommunicationRecord, CommunicationRecordForm, "6.2", []),
+    "exchangerecord": (ExchangeRecord, ExchangeRecordForm, "6.3", []),
+}
+
+
+@firm_staff_required
+def record_edit(request, pk, kind, record_pk=None):
+    model, form_class, clause, m2m_fields = RECORD_KINDS[kind]
+    engagement = get_engagement(request, pk)
+    if record_pk is None:
+        if engagement.is_ended or engagement.has_passed(model.gate_stage):
+            return _frozen_response(request, engagement, None)
+        record = model(engagement=engagement)
+    else:
+        record = get_object_or_404(model, pk=record_pk, engagement=engagement)
+    frozen = record.pk is not None and record.is_frozen
+    if frozen and request.method == "POST":
+        return _frozen_response(request, engagement, record)
+    form = form_class(request.POST or None, instance=record, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        record = form.save(commit=False)
+        m2m = {name: list(form.cleaned_data[name]) for name in m2m_fields}
+        try:
+            services.record_save(record=record, by=request.user, m2m=m2m)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        except FrozenRecord:
+            return _frozen_response(request, engagement, record)
+        else:
+            messages.success(request, _("%(record)s saved (clause %(clause)s).")
+                             % {"record": model._meta.verbose_name, "clause": clause})
+            return redirect(engagement)
+    if frozen:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "engagements/record_form.html",
+                  {"form": form, "engagement": engagement, "record": record, "frozen": frozen,
+                   "clause": clause, "verbose_name": model._meta.verbose_name,
+                   "kind": kind})
+
+
+@firm_staff_required
+@require_POST
+def record_delete(request, pk, kind, record_pk):
+    model = RECORD_KINDS[kind][0]
+    engagement = get_engagement(request, pk)
+    record = get_object_or_404(model, pk=record_pk, engagement=engagement)
+    try:
+        services.record_delete(record=record, by=request.user)
+    except FrozenRecord:
+        return _frozen_response(request, engagement, record)
+    messages.success(request, _("Record deleted."))
+    return redirect(engagement)
+
+
+# -- 6.4: the project framework ---------------------------------------------------
+
+
+@firm_staff_required
+def framework(request, pk):
+    engagement = get_engagement(request, pk)
+    versions = list(ProjectFramework.objects.filter(engagement=engagement)
+                    .select_related("confirmed_by", "confirmation_recorded_by"))
+    current = versions[0] if versions else None
+    passed = engagement.has_passed(Stage.COMMUNICATION)
+    if passed and request.method == "POST":
+        return _frozen_response(request, engagement, current)
+    # A confirmed version is never edited: the form starts the next version from it.
+    initial_source = current
+    form = ProjectFrameworkForm(
+        request.POST or None,
+        instance=current if current and not current.is_confirmed else None,
+        initial={f: getattr(initial_source, f) for f in ProjectFrameworkForm.Meta.fields}
+        if initial_source else None,
+        firm=request.user.firm,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.framework_save(engagement=engagement, by=request.user,
+                                            **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        except FrozenRecord:
+            return _frozen_response(request, engagement, current)
+        else:
+            messages.success(request, _("Project framework version %(v)s saved. It now needs the "
+                                        "client's confirmation (6.4).") % {"v": saved.version})
+            return redirect(reverse("engagements:framework", args=[engagement.pk]))
+    if passed:
+        for field in form.fields.values():
+            field.disabled = True
+    confirm_form = None
+    if current and not current.is_confirmed and not passed:
+        confirm_form = FrameworkConfirmForm(engagement=engagement)
+    return render(request, "engagements/framework.html",
+                  {"engagement": engagement, "form": form, "versions": versions,
+                   "current": current, "confirm_form": confirm_form, "passed": passed})
+
+
+@firm_staff_required
+@require_POST
+def framework_confirm(request, pk, record_pk):
+    engagement = get_engagement(request, pk)
+    version = get_object_or_404(ProjectFramework, pk=record_pk, engagement=engagement)
+    form = FrameworkConfirmForm(request.POST, engagement=engagement)
+    if form.is_valid():
+        try:
+            services.framework_confirm(framework=version, by=request.user,
+                                       contact=form.cleaned_data["contact"],
+                                       confirmed_on=form.cleaned_data["confirmed_on"])
+        except FrozenRecord:
+            return _frozen_response(request, engagement, version)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The client's confirmation of version %(v)s is recorded "
+                                        "(6.4).") % {"v": version.version})
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(reverse("engagements:framework", args=[engagement.pk]))
