@@ -93,7 +93,20 @@ class NeedsAssessmentForm(FirmForm):
         )
 
 
-class SiteVisitForm(FirmForm):
+class DatedRecordForm(FirmForm):
+    """A record of something that happened on a day: the day defaults to today."""
+
+    date_field = "held_on"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk and not self.initial.get(self.date_field):
+            self.initial[self.date_field] = timezone.localdate()
+
+
+class SiteVisitForm(DatedRecordForm):
+    date_field = "visited_on"
+
     class Meta:
         model = SiteVisit
         fields = ["visited_on", "visitors", "client_people", "findings", "need_exists", "notes"]
@@ -103,11 +116,9 @@ class SiteVisitForm(FirmForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visitors"].queryset = firm_staff(firm=self.firm)
-        if not self.instance.pk:
-            self.initial.setdefault("visited_on", timezone.localdate())
 
 
-class CommunicationRecordForm(FirmForm):
+class CommunicationRecordForm(DatedRecordForm):
     class Meta:
         model = CommunicationRecord
         fields = ["held_on", "channel", "participants", "basic_situation", "explicit_needs",
@@ -116,7 +127,7 @@ class CommunicationRecordForm(FirmForm):
                    "latent_needs": TEXT3}
 
 
-class ExchangeRecordForm(FirmForm):
+class ExchangeRecordForm(DatedRecordForm):
     class Meta:
         model = ExchangeRecord
         fields = ["held_on", "participants", "objectives", "main_content",

@@ -22,7 +22,7 @@ PROCESS = [
     (Stage.COMMUNICATION, "6"),
     (Stage.CONTRACTING, "7"),
     (Stage.DELIVERY, "8"),
-    (Stage.EVALUATION, _("Evaluation")),
+    (Stage.EVALUATION, ""),  # named in clause 1 and Figure 1; no clause of its own
     (Stage.FOLLOW_UP, "9"),
 ]
 ORDER = {stage: i for i, (stage, _clause) in enumerate(PROCESS)}

@@ -6,3 +6,6 @@ class DocumentsConfig(AppConfig):
     name = "consultancy.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

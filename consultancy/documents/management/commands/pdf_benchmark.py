@@ -1,0 +1,57 @@
+"""``manage.py pdf_benchmark``: how long a ten-page Chinese PDF takes on this machine."""
+
+import statistics
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from consultancy.documents import pdf
+from consultancy.documents.samples import SAMPLE_TEMPLATE, TEN_PAGES, sample_context
+
+
+class Command(BaseCommand):
+    help = (
+        "Render the sample Chinese document (templates/pdf/_sample.html, ten A4 pages by "
+        "default) several times and print the first (cold) and the min/median (warm) times."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=5, help="warm runs (default 5)")
+        parser.add_argument(
+            "--articles", type=int, default=TEN_PAGES,
+            help=f"articles in the sample ({TEN_PAGES} fill ten pages)",
+        )
+        parser.add_argument("--output", type=Path, help="also write the PDF to this file")
+        parser.add_argument(
+            "--fonttools", action="store_true",
+            help="subset fonts with fontTools, as WeasyPrint does without libharfbuzz-subset0",
+        )
+
+    def handle(self, *args, runs, articles, output, fonttools, **options):
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        if fonttools:
+            from weasyprint.pdf import fonts
+
+            fonts.harfbuzz_subset = None
+        context = sample_context(articles=articles)
+
+        def once():
+            started = time.perf_counter()
+            data, pages = pdf.render_pdf(SAMPLE_TEMPLATE, context)
+            return (time.perf_counter() - started) * 1000, data, pages
+
+        cold_ms, data, pages = once()
+        timings = []
+        for _ in range(runs):
+            ms, data, pages = once()
+            timings.append(ms)
+        if output:
+            output.write_bytes(data)
+        self.stdout.write(
+            f"pages={pages} size={len(data) / 1024:.0f} KiB runs={runs} "
+            f"cold={cold_ms:.0f} ms min={min(timings):.0f} ms "
+            f"median={statistics.median(timings):.0f} ms max={max(timings):.0f} ms"
+            + (" (fontTools subsetting)" if fonttools else "")
+        )

@@ -1,0 +1,72 @@
+"""HTML to PDF: a Django template rendered, then set by WeasyPrint.
+
+Every PDF of the product goes through :func:`render_pdf`. The template extends
+``pdf/base.html`` (A4, Noto CJK, running header, page numbers). What makes it fast
+(``docs/pdf-performance.md``):
+
+* one ``FontConfiguration`` per thread, reused: building it loads fontconfig's whole font
+  list, which costs more than setting a short document;
+* fonts are subset (WeasyPrint's default ``full_fonts=False``) by HarfBuzz
+  (``libharfbuzz-subset0``); without that library WeasyPrint falls back to fontTools and
+  a ten-page Chinese document takes about fifteen times longer;
+* nothing is fetched over the network: the URL fetcher serves ``data:`` URLs and files
+  under ``BASE_DIR/static`` only (the product runs on closed networks, and a template
+  must never be a way to read other files of the server).
+"""
+
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+__all__ = ["html_to_pdf", "render_html", "render_pdf"]
+
+_local = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """This thread's ``FontConfiguration`` (Pango font maps are not shared across threads)."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Only ``data:`` URLs and files under ``BASE_DIR/static``; anything else is refused
+    (WeasyPrint then leaves the resource out and logs a warning)."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.lower().startswith("file:"):
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
+            root = (Path(settings.BASE_DIR) / "static").resolve()
+            if not path.is_relative_to(root):
+                raise ValueError(f"PDF templates may not read {path}.")
+        return super().fetch(url, headers)
+
+
+def render_html(template_name: str, context: dict) -> str:
+    """The Django template, rendered (no request: context processors do not run)."""
+    return render_to_string(template_name, context)
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Typeset ``html`` with WeasyPrint: ``(pdf_bytes, page_count)``."""
+    document = HTML(
+        string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyFetcher()
+    ).render(font_config=font_configuration())
+    return document.write_pdf(), len(document.pages)
+
+
+def render_pdf(template_name: str, context: dict) -> tuple[bytes, int]:
+    """Render ``template_name`` with ``context`` and return ``(pdf_bytes, page_count)``."""
+    return html_to_pdf(render_html(template_name, context))

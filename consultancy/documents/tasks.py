@@ -1,0 +1,104 @@
+"""The render task: a pending ``GeneratedDocument`` becomes a stored PDF."""
+
+import hashlib
+import logging
+import time
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+
+from consultancy.tenancy.scoping import firm_scope
+
+from .models import GeneratedDocument
+from .pdf import html_to_pdf, render_html
+from .registry import builder_for
+
+logger = logging.getLogger(__name__)
+
+ERROR_MAX_LENGTH = 2000
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
+
+
+def _pdf_name(filename: str) -> str:
+    return filename if filename.lower().endswith(".pdf") else f"{filename}.pdf"
+
+
+@shared_task
+def render_document(firm_id: int, document_id: int) -> str:
+    """Render the document ``document_id`` of firm ``firm_id``; returns its status.
+
+    Idempotent: a document that is no longer pending (ready, failed) is left alone, and
+    when two runs race, the first to store its file wins and the other's PDF is dropped.
+    A failure (the builder, the template, WeasyPrint, the storage) is recorded on the row
+    with its error and logged; it is not raised, so the request that ran an eager task
+    is not broken by it.
+    """
+    with firm_scope(firm_id):
+        document = (
+            GeneratedDocument.objects.select_related("firm")
+            .filter(pk=document_id, firm_id=firm_id)
+            .first()
+        )
+        if document is None:
+            logger.warning("Generated document %s of firm %s not found.", document_id, firm_id)
+            return "missing"
+        if not document.is_pending:
+            return document.status
+
+        try:
+            owner = document.owner
+            if owner is None or getattr(owner, "firm_id", None) != firm_id:
+                raise LookupError(f"The owner of document {document_id} no longer exists.")
+            # PDFs are the firm's formal documents: always in the site's language, whoever
+            # asked for them and whatever worker renders them.
+            with translation.override(settings.LANGUAGE_CODE):
+                started = time.perf_counter()
+                # The builder and the template read the database; WeasyPrint does not. The
+                # reads run in a transaction (a savepoint when there is an outer one, so
+                # that a failing query cannot break it); the typesetting runs outside it.
+                with transaction.atomic():
+                    spec = builder_for(document.kind)(owner)
+                    context = {"firm": document.firm, "document": document, **spec.context}
+                    html = render_html(spec.template_name, context)
+                pdf_bytes, pages = html_to_pdf(html)
+                render_ms = round((time.perf_counter() - started) * 1000)
+            return _store(document.pk, spec.filename, pdf_bytes, pages, render_ms)
+        except Exception as exc:
+            logger.exception(
+                "Rendering %s document %s of firm %s failed.", document.kind, document_id, firm_id
+            )
+            _mark_failed(document.pk, _error_text(exc))
+            return GeneratedDocument.Status.FAILED
+
+
+def _store(document_id: int, filename: str, pdf_bytes: bytes, pages: int, render_ms: int) -> str:
+    with transaction.atomic():
+        row = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if not row.is_pending:  # another run finished first
+            return row.status
+        row.file.save(_pdf_name(filename), ContentFile(pdf_bytes), save=False)
+        try:
+            row.sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+            row.size = len(pdf_bytes)
+            row.pages = pages
+            row.render_ms = render_ms
+            row.rendered_at = timezone.now()
+            row.status = GeneratedDocument.Status.READY
+            row.error = ""
+            row.save()
+        except Exception:
+            row.file.delete(save=False)
+            raise
+    return row.status
+
+
+def _mark_failed(document_id: int, error: str) -> None:
+    GeneratedDocument.objects.filter(
+        pk=document_id, status=GeneratedDocument.Status.PENDING
+    ).update(status=GeneratedDocument.Status.FAILED, error=error, rendered_at=timezone.now())

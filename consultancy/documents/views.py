@@ -1,0 +1,66 @@
+"""The staff views of generated documents: the status fragment, the download, a retry.
+
+Every view answers 404 unless the user is staff of the document's firm and the kind's
+access check lets them see the owner (client contacts get their own portal views).
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from consultancy.tenancy.mixins import firm_staff_required
+
+from .models import GeneratedDocument
+from .registry import may_access
+from .serving import private_file_response
+from .services import pdf_request
+
+STATUS_TEMPLATE = "documents/_status.html"
+
+
+def _document_for(request, pk) -> GeneratedDocument:
+    user = request.user
+    if not user.is_firm_staff:  # firm_staff_required says so too; this view never relies on it
+        raise Http404
+    document = get_object_or_404(GeneratedDocument.objects.all(), pk=pk, firm_id=user.firm_id)
+    owner = document.owner
+    if owner is None or owner.firm_id != document.firm_id or not may_access(
+        user, owner, document.kind
+    ):
+        raise Http404
+    return document
+
+
+@require_GET
+@firm_staff_required
+def document_status(request, pk):
+    """The status fragment (``documents/_status.html``); htmx polls it while pending."""
+    return render(request, STATUS_TEMPLATE, {"document": _document_for(request, pk)})
+
+
+@require_GET
+@firm_staff_required
+def document_download(request, pk):
+    document = _document_for(request, pk)
+    if not document.is_ready:
+        raise Http404
+    return private_file_response(
+        document.file, as_attachment=True, filename=document.download_filename
+    )
+
+
+@require_POST
+@firm_staff_required
+def document_retry(request, pk):
+    """Ask again for a document that failed or is stuck; answers the new one's fragment."""
+    document = _document_for(request, pk)
+    if document.is_failed or document.is_stale:
+        document = pdf_request(owner=document.owner, kind=document.kind, by=request.user)
+        document.refresh_from_db()  # an eager task may already have rendered it
+    back = request.headers.get("referer", "")
+    if not getattr(request, "htmx", False) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return render(request, STATUS_TEMPLATE, {"document": document})
