@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("clients/", include("consultancy.clients.urls")),
     path("engagements/", include("engagements.urls")),
+    path("", include("contracts.urls")),
     path("documents/", include("consultancy.documents.urls")),
     path(
         "files/qualifications/<int:pk>/",

@@ -6,3 +6,15 @@ class ContractsConfig(AppConfig):
     name = "contracts"
     label = "contracts"
     verbose_name = _("Contracts (clause 7)")
+
+    def ready(self):
+        from consultancy.documents import registry
+        from engagements import panels
+
+        from . import pdf
+        from .panel import contract_panel
+        from .requirements import register_all
+
+        register_all()
+        registry.register("contract", pdf.contract_pdf_spec)
+        panels.register(panels.Panel("contracts/_panel.html", contract_panel, order=70))

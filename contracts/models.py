@@ -13,7 +13,6 @@ from engagements.models import CNY, FrozenRecord
 
 from .clauses import CLAUSE_KEYS, CLAUSES, clause_field
 
-
 # The eleven clause fields are generated from CLAUSES inside the class bodies (so that
 # django-simple-history, which copies fields when the class is prepared, sees them):
 # ``clause_objectives``, ``clause_scope``, … in the order of clause 7.

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from consultancy.tenancy.mixins import firm_staff_required
 from consultancy.tenancy.models import User
 
-from . import gates, selectors, services
+from . import gates, panels, selectors, services
 from .forms import (
     CommunicationRecordForm,
     EngagementFilterForm,
@@ -164,6 +164,7 @@ def engagement_detail(request, pk):
         "needs_passed": engagement.has_passed(Stage.NEEDS_ANALYSIS),
         "transition_form": TransitionForm(initial={"expected_stage": engagement.stage}),
         "ended": engagement.stage in ENDED,
+        "panels": panels.render_context(engagement, request),
     }
     return render(request, "engagements/engagement_detail.html", ctx)
 

@@ -18,6 +18,21 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in-process here even when REDIS_URL is set (the CI's second run), except
+    in the tests marked ``redis``, which use a real worker."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    from consultancy.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 @pytest.fixture
 def unscoped():
     """Test set-up runs outside any request: open the scopes for it explicitly."""

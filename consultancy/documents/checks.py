@@ -25,7 +25,7 @@ def pdf_dependencies(app_configs=None, **kwargs):
         messages.append(
             checks.Warning(
                 "HarfBuzz's subset library is missing: PDFs fall back to fontTools for font "
-                "subsetting and a ten-page Chinese document renders about 15x slower.",
+                "subsetting and a ten-page Chinese document renders over 20 times slower.",
                 hint="Install libharfbuzz-subset0 (Debian/Ubuntu).",
                 id="documents.W001",
             )

@@ -1,14 +1,15 @@
 """HTML to PDF: a Django template rendered, then set by WeasyPrint.
 
 Every PDF of the product goes through :func:`render_pdf`. The template extends
-``pdf/base.html`` (A4, Noto CJK, running header, page numbers). What makes it fast
-(``docs/pdf-performance.md``):
+``pdf/base.html`` (A4, Noto CJK, running header, page numbers). What keeps it fast, as
+measured in ``docs/pdf-performance.md`` (``manage.py pdf_benchmark``: a ten-page Chinese
+document in about one second on two cores):
 
-* one ``FontConfiguration`` per thread, reused: building it loads fontconfig's whole font
-  list, which costs more than setting a short document;
-* fonts are subset (WeasyPrint's default ``full_fonts=False``) by HarfBuzz
+* fonts are subset (WeasyPrint's default, ``full_fonts=False``) by HarfBuzz
   (``libharfbuzz-subset0``); without that library WeasyPrint falls back to fontTools and
-  a ten-page Chinese document takes about fifteen times longer;
+  the same document takes over 20 seconds (the ``documents.W001`` check warns of it);
+* one ``FontConfiguration`` per thread is reused (building one costs 10-20 ms; it is
+  not shared across threads, as Pango's font maps are not thread-safe);
 * nothing is fetched over the network: the URL fetcher serves ``data:`` URLs and files
   under ``BASE_DIR/static`` only (the product runs on closed networks, and a template
   must never be a way to read other files of the server).

@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.mixins import firm_staff_required, manager_required
 
 from .models import GeneratedDocument
 from .registry import may_access
-from .serving import private_file_response
 from .services import pdf_request
+from .serving import private_file_response, stored_file_response
 
 STATUS_TEMPLATE = "documents/_status.html"
 
@@ -64,3 +64,15 @@ def document_retry(request, pk):
     ):
         return redirect(back)
     return render(request, STATUS_TEMPLATE, {"document": document})
+
+
+
+@manager_required
+def private_file(request, name):
+    """A stored file by its name, for the admin's links: managers of the firm whose folder
+    (``<firm_id>/…``) holds it. Anything else, including ``..`` tricks, is a 404."""
+    parts = name.split("/")
+    if (len(parts) < 2 or parts[0] != str(request.user.firm_id)
+            or any(p in ("", ".", "..") for p in parts)):
+        raise Http404
+    return stored_file_response(name)

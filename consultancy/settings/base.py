@@ -207,6 +207,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every render at INFO; its warnings still show.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # History is for reading: reverting through the admin would bypass the services and the

@@ -36,5 +36,52 @@ def advance_to(engagement, stage, by=None):
         if engagement.stage == Stage.COMMUNICATION and stage != Stage.COMMUNICATION:
             meet_communication(engagement)
             services.engagement_confirm_framework(engagement=engagement, by=by)
+        if engagement.stage == Stage.CONTRACTING and stage != Stage.CONTRACTING:
+            meet_contracting(engagement, render=False)
+            services.engagement_sign_contract(engagement=engagement, by=by)
     assert engagement.stage == stage, f"advance_to({stage}) stopped at {engagement.stage}"
     return engagement
+
+
+def meet_contracting(engagement, *, sign=True, render=True):
+    """Draft, fill, issue and (optionally) sign the contract through the services.
+
+    ``render=False`` marks the issued PDF ready without WeasyPrint (fast, for tests that
+    are not about the PDF); the hashes are still real hashes of stored bytes.
+    """
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from consultancy.documents.models import GeneratedDocument
+    from consultancy.documents.tasks import render_document
+    from contracts import services as contract_services
+
+    by = engagement.lead_consultant
+    today = timezone.localdate()
+    contract = contract_services.contract_draft(engagement=engagement, by=by)
+    contract = contract_services.contract_update(
+        contract=contract, by=by, end_date=today + datetime.timedelta(days=120),
+        deliverables=[{"category": "standardization", "title": "安全生产标准化管理制度汇编",
+                       "due_date": today + datetime.timedelta(days=90)}],
+        installments=[{"description": "合同签订后 10 个工作日内", "amount": contract.fee}],
+    )
+    contract = contract_services.contract_issue(contract=contract, by=by)
+    doc = contract.issued_pdf
+    if render:
+        render_document(engagement.firm_id, doc.pk)
+    else:
+        doc.file.save(f"contract-{contract.pk}.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+        doc.status = GeneratedDocument.Status.READY
+        doc.pages, doc.size = 1, len(b"%PDF-1.7 test")
+        doc.sha256 = __import__("hashlib").sha256(b"%PDF-1.7 test").hexdigest()
+        doc.save()
+    if sign:
+        contract = contract_services.contract_sign(
+            contract=contract, by=by, firm_signatory=by, firm_signed_on=today,
+            client_signatory="客户法定代表人", client_signed_on=today,
+            signed_copy=SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed copy",
+                                           content_type="application/pdf"),
+        )
+    return contract

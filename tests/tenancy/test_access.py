@@ -116,7 +116,7 @@ def test_password_reset_sends_a_mail(client, a):
     assert len(mail.outbox) == 1 and a.consultant.email in mail.outbox[0].to
 
 
-def test_private_files_have_no_public_url(client, a, settings):
+def test_private_files_have_no_public_url(client, a, b, settings):
     from django.core.files.base import ContentFile
     from django_scopes import scopes_disabled
 
@@ -126,5 +126,10 @@ def test_private_files_have_no_public_url(client, a, settings):
     login(client, a.manager)
     for prefix in (settings.MEDIA_URL, "/media/", "/"):
         assert client.get(prefix + name).status_code == 404
-    with pytest.raises(NotImplementedError):
-        a.qualification.scan.url  # noqa: B018
+    # The storage's url() is the guarded view the admin links to: managers of the firm only.
+    url = a.qualification.scan.url
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace(f"/{a.firm.pk}/", f"/{a.firm.pk}/../")).status_code == 404
+    for outsider in (a.consultant, a.contact.user, b.manager):
+        login(client, outsider)
+        assert client.get(url).status_code == 404, outsider

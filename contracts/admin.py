@@ -1,0 +1,91 @@
+"""The admin of clause 7. Contracts are drafted, issued and signed in the browser UI
+(``contracts.services``); here managers read them, and only a draft may be changed or
+deleted. A signed contract is view-only; its change is an amendment."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+
+from .clauses import CLAUSES, clause_field
+from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
+
+
+class ContractPartInline(FirmScopedInline, admin.TabularInline):
+    extra = 0
+
+    def _draft(self, obj):
+        return obj is not None and obj.status == Contract.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_delete_permission(request, obj)
+
+
+class DeliverableInline(ContractPartInline):
+    model = Deliverable
+    fields = ["order", "category", "title", "due_date"]
+
+
+class PaymentInstallmentInline(ContractPartInline):
+    model = PaymentInstallment
+    fields = ["order", "description", "amount", "due_date"]
+
+
+@admin.register(Contract)
+class ContractAdmin(FirmScopedAdmin):
+    list_display = ["number", "engagement", "version", "status", "fee", "start_date", "end_date",
+                    "client_signed_on"]
+    list_filter = ["status"]
+    list_select_related = ["engagement"]
+    search_fields = ["number", "engagement__number", "engagement__title",
+                     "engagement__client__name"]
+    inlines = [DeliverableInline, PaymentInstallmentInline]
+    readonly_fields = ["engagement", "number", "version", "status", "amends", "issued_at",
+                       "issued_by", "issued_pdf_sha256", "firm_signatory", "firm_signed_on",
+                       "client_signatory", "client_signed_on", "signed_copy",
+                       "signed_copy_sha256", "signed_recorded_by", "signed_recorded_at",
+                       "termination_reason", "created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["engagement", "number", "version", "status", "amends"]}),
+        (_("Clauses (clause 7)"), {"fields": [clause_field(k) for k, _n in CLAUSES]}),
+        (_("Terms"), {"fields": ["fee", "start_date", "end_date", "personnel",
+                                 "guidance_period_days", "follow_up_visits"]}),
+        (_("Issue and signature"), {"fields": [
+            "issued_at", "issued_by", "issued_pdf_sha256", "firm_signatory", "firm_signed_on",
+            "client_signatory", "client_signed_on", "signed_copy", "signed_copy_sha256",
+            "signed_recorded_by", "signed_recorded_at", "termination_reason"]}),
+    ]
+    filter_horizontal = ["personnel"]
+
+    def has_add_permission(self, request):
+        return False  # drafted from the engagement's contract page
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != Contract.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != Contract.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(ContractTemplate)
+class ContractTemplateAdmin(FirmScopedAdmin):
+    list_display = ["__str__", "updated_at"]
+    fieldsets = [(name, {"fields": [clause_field(k), clause_field(k) + "_en"]})
+                 for k, name in CLAUSES]
+
+    def has_add_permission(self, request):
+        # One per firm, created with the default text on first use.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,63 @@
+"""The requirements of clause 7 (registered in ``ContractsConfig.ready``): the gate that
+leaves ``contracting``."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from engagements.gates import Requirement, register
+from engagements.stages import Stage
+
+from .models import Contract, Deliverable
+
+
+def current_contracts(engagements):
+    """Each engagement's current contract: its latest version (not terminated)."""
+    later = Contract.objects.filter(engagement_id=OuterRef("engagement_id"),
+                                    version__gt=OuterRef("version"))
+    return Contract.objects.filter(engagement_id__in=[e.pk for e in engagements]).filter(
+        ~Exists(later)).exclude(status=Contract.Status.TERMINATED)
+
+
+def clauses_met(engagements):
+    return set(current_contracts(engagements).filter(Contract.clauses_filled_q())
+               .values_list("engagement_id", flat=True))
+
+
+def deliverables_met(engagements):
+    has_deliverable = Deliverable.objects.filter(contract_id=OuterRef("pk"))
+    return set(
+        current_contracts(engagements)
+        .filter(Exists(has_deliverable), guidance_period_days__isnull=False,
+                follow_up_visits__isnull=False)
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def signed_met(engagements):
+    return set(
+        current_contracts(engagements)
+        .filter(status=Contract.Status.SIGNED)
+        .filter(Q(firm_signatory__isnull=False), Q(firm_signed_on__isnull=False),
+                Q(client_signed_on__isnull=False), ~Q(client_signatory=""),
+                ~Q(signed_copy=""), ~Q(signed_copy_sha256=""))
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def register_all():
+    register(Requirement(
+        code="7.clauses", clause="7", stage=Stage.CONTRACTING,
+        label=_("A written contract with all eleven clauses of clause 7 filled"),
+        met_ids=clauses_met, url_name="contracts:contract",
+    ))
+    register(Requirement(
+        code="7.deliverables", clause="7", stage=Stage.CONTRACTING,
+        label=_("The contract lists its deliverables (category, due date) and its follow-up "
+                "terms (guidance period, number of follow-up visits)"),
+        met_ids=deliverables_met, url_name="contracts:contract",
+    ))
+    register(Requirement(
+        code="7.signed", clause="7", stage=Stage.CONTRACTING,
+        label=_("Signed by both sides (signatories and dates) with the signed copy stored"),
+        met_ids=signed_met, url_name="contracts:contract",
+    ))

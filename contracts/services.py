@@ -1,0 +1,266 @@
+"""Clause 7: drafting, issuing, signing and amending the contract. Each function runs in
+one transaction and keeps its history (django-simple-history); PDFs are rendered in the
+background (consultancy.documents)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from consultancy.documents.services import pdf_request, sha256_of
+from consultancy.tenancy.scoping import CrossFirmReference
+from engagements.models import FrozenRecord, ProjectFramework
+from engagements.stages import Stage
+
+from .clauses import CLAUSE_KEYS, clause_field, cny_in_words, fill_placeholders
+from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
+from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
+
+
+class ContractRefused(Exception):
+    """The contract step cannot be taken; the message says why."""
+
+
+def _same_firm(firm_id, *objs):
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm_id:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
+# -- the firm's template ------------------------------------------------------------
+
+
+def contract_template_for(firm) -> ContractTemplate:
+    """The firm's template; a firm without one starts with our default text."""
+    template = ContractTemplate.objects.filter(firm=firm).first()
+    if template is None:
+        template = ContractTemplate(firm=firm)
+        for key in CLAUSE_KEYS:
+            setattr(template, clause_field(key), DEFAULT_CLAUSES_ZH[key])
+            setattr(template, clause_field(key) + "_en", DEFAULT_CLAUSES_EN[key])
+        template.save()
+    return template
+
+
+@transaction.atomic
+def contract_template_update(*, firm, by, **fields) -> ContractTemplate:
+    template = contract_template_for(firm)
+    for name, value in fields.items():
+        setattr(template, name, value)
+    template.full_clean()
+    template.save()
+    return template
+
+
+# -- drafting ---------------------------------------------------------------------
+
+
+def _placeholder_values(engagement, contract, framework):
+    fee = contract.fee
+    return {
+        "client_name": engagement.client.name,
+        "firm_name": engagement.firm.name,
+        "engagement_number": engagement.number,
+        "engagement_title": engagement.title,
+        "fee": f"{fee:,.2f}" if fee is not None else "{fee}",
+        "fee_in_words": cny_in_words(fee) if fee is not None else "{fee_in_words}",
+        "start_date": date_format(contract.start_date, "Y年n月j日") if contract.start_date
+        else "{start_date}",
+        "end_date": date_format(contract.end_date, "Y年n月j日") if contract.end_date
+        else "{end_date}",
+        "objectives": framework.objectives if framework else "{objectives}",
+        "scope": framework.scope if framework else "{scope}",
+        "approach": framework.approach if framework else "{approach}",
+        "timetable": framework.timetable if framework else "{timetable}",
+        "guidance_period_days": contract.guidance_period_days or "{guidance_period_days}",
+        "follow_up_visits": contract.follow_up_visits or "{follow_up_visits}",
+        "personnel": "、".join(u.full_name for u in engagement_team(engagement)),
+    }
+
+
+def engagement_team(engagement):
+    return [engagement.lead_consultant, *engagement.consultants.order_by("full_name")]
+
+
+def confirmed_framework(engagement):
+    return (ProjectFramework.objects.filter(engagement=engagement, confirmed_on__isnull=False)
+            .order_by("-version").first())
+
+
+@transaction.atomic
+def contract_draft(*, engagement, by) -> Contract:
+    """Version 1, drafted from the firm's template and the confirmed framework (6.4)."""
+    if Contract.objects.filter(engagement=engagement).exists():
+        raise ContractRefused(_("This engagement already has a contract; amend it instead."))
+    if engagement.stage != Stage.CONTRACTING:
+        raise ContractRefused(_("A contract is drafted in the contract stage (clause 7)."))
+    framework = confirmed_framework(engagement)
+    today = timezone.localdate()
+    contract = Contract(
+        firm_id=engagement.firm_id, engagement=engagement, version=1, created_by=by,
+        number=f"HT-{engagement.number}",
+        fee=framework.budget if framework else None,
+        start_date=today, guidance_period_days=90, follow_up_visits=2,
+    )
+    template = contract_template_for(engagement.firm)
+    values = _placeholder_values(engagement, contract, framework)
+    for key in CLAUSE_KEYS:
+        setattr(contract, clause_field(key),
+                fill_placeholders(getattr(template, clause_field(key)), values))
+    contract.save()
+    contract.personnel.set(engagement_team(engagement))
+    return contract
+
+
+@transaction.atomic
+def contract_update(*, contract, by, personnel=None, deliverables=None, installments=None,
+                    **fields) -> Contract:
+    """Edit a draft: its clauses and terms, and optionally replace its deliverables and
+    payment schedule (lists of dicts)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status != Contract.Status.DRAFT:
+        raise FrozenRecord(_("An issued or signed contract is not edited; a change after "
+                             "signing is an amendment."))
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean()
+    contract.save()
+    if personnel is not None:
+        for user in personnel:
+            _same_firm(contract.firm_id, user)
+        contract.personnel.set(personnel)
+    if deliverables is not None:
+        _replace_parts(contract, Deliverable, deliverables)
+    if installments is not None:
+        _replace_parts(contract, PaymentInstallment, installments)
+    return contract
+
+
+def _replace_parts(contract, model, rows):
+    model.objects.filter(contract=contract).delete()
+    for order, row in enumerate(rows):
+        part = model(firm_id=contract.firm_id, contract=contract, order=order, **row)
+        part.full_clean(exclude=["contract"])
+        part.save()
+
+
+def issue_problems(contract) -> list[str]:
+    """What keeps a draft from being issued, by name (clause 7)."""
+    problems = [_("The clause “%(name)s” is empty.") % {"name": name}
+                for name in contract.empty_clauses()]
+    if contract.fee is None:
+        problems.append(_("The fee is missing."))
+    if not contract.start_date or not contract.end_date:
+        problems.append(_("The service period (start and end dates) is missing."))
+    elif contract.end_date < contract.start_date:
+        problems.append(_("The end date is before the start date."))
+    return problems
+
+
+@transaction.atomic
+def contract_issue(*, contract, by) -> Contract:
+    """Issue the draft for signature: its content freezes and its PDF is rendered."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not can_proceed(contract.issue):
+        raise ContractRefused(_("Only a draft can be issued."))
+    problems = issue_problems(contract)
+    if problems:
+        raise ContractRefused(" ".join(problems))
+    contract.issue()
+    contract.issued_at = timezone.now()
+    contract.issued_by = by
+    contract.issued_pdf = pdf_request(owner=contract, kind="contract", by=by)
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_withdraw(*, contract, by) -> Contract:
+    """Back to the draft for a correction before signing; the issued PDF is obsolete."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not can_proceed(contract.withdraw):
+        raise ContractRefused(_("Only an issued, unsigned contract can be withdrawn."))
+    contract.withdraw()
+    contract.issued_at = None
+    contract.issued_by = None
+    contract.issued_pdf = None
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signatory,
+                  client_signed_on, signed_copy) -> Contract:
+    """Record both sides' signatures and the signed copy; store both SHA-256 hashes."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not can_proceed(contract.sign):
+        raise ContractRefused(_("Only an issued contract can be signed."))
+    _same_firm(contract.firm_id, firm_signatory)
+    pdf = contract.issued_pdf
+    if pdf is None or pdf.status != pdf.Status.READY:
+        raise ContractRefused(_("The issued PDF is still being made; sign once it is ready."))
+    today = timezone.localdate()
+    errors = {}
+    for field, day in (("firm_signed_on", firm_signed_on), ("client_signed_on", client_signed_on)):
+        if day > today:
+            errors[field] = _("The date cannot be in the future.")
+        elif contract.issued_at and day < timezone.localtime(contract.issued_at).date():
+            errors[field] = _("The contract was issued after this date.")
+    if not signed_copy:
+        errors["signed_copy"] = _("Upload the signed copy.")
+    if not client_signatory.strip():
+        errors["client_signatory"] = _("Name the client's signatory.")
+    if errors:
+        raise ValidationError(errors)
+    contract.sign()
+    contract.firm_signatory = firm_signatory
+    contract.firm_signed_on = firm_signed_on
+    contract.client_signatory = client_signatory.strip()
+    contract.client_signed_on = client_signed_on
+    contract.signed_copy = signed_copy
+    contract.signed_recorded_by = by
+    contract.signed_recorded_at = timezone.now()
+    contract.issued_pdf_sha256 = pdf.sha256
+    contract.signed_copy_sha256 = sha256_of(signed_copy)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_amend(*, contract, by) -> Contract:
+    """A change after signing: a new version, linked to the one it amends, in draft, to be
+    issued and signed in its turn. The signed version and its hashes stay as they are."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status != Contract.Status.SIGNED:
+        raise ContractRefused(_("Only a signed contract is amended."))
+    if Contract.objects.filter(amends=contract).exists():
+        raise ContractRefused(_("This version already has an amendment."))
+    amendment = Contract(
+        firm_id=contract.firm_id, engagement=contract.engagement, created_by=by,
+        version=contract.version + 1, amends=contract,
+        number=f"{contract.number.split('-A')[0]}-A{contract.version}",
+        **{f: getattr(contract, f) for f in Contract.CONTENT_FIELDS},
+    )
+    amendment.save()
+    amendment.personnel.set(contract.personnel.all())
+    for model in (Deliverable, PaymentInstallment):
+        for part in model.objects.filter(contract=contract):
+            part.pk = None
+            part.id = None
+            part._state.adding = True
+            part.contract = amendment
+            part.save()
+    return amendment
+
+
+@transaction.atomic
+def contract_delete_draft(*, contract, by):
+    if contract.status != Contract.Status.DRAFT:
+        raise FrozenRecord(_("Only a draft contract can be deleted."))
+    Deliverable.objects.filter(contract=contract).delete()
+    PaymentInstallment.objects.filter(contract=contract).delete()
+    contract.personnel.clear()
+    contract.delete()
