@@ -13,6 +13,7 @@ urlpatterns = [
     path("clients/", include("consultancy.clients.urls")),
     path("engagements/", include("engagements.urls")),
     path("", include("contracts.urls")),
+    path("", include("delivery.urls")),
     path("documents/", include("consultancy.documents.urls")),
     path(
         "files/qualifications/<int:pk>/",

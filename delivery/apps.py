@@ -6,3 +6,19 @@ class DeliveryConfig(AppConfig):
     name = "delivery"
     label = "delivery"
     verbose_name = _("Service delivery (clause 8)")
+
+    def ready(self):
+        from consultancy.documents import registry
+        from engagements import panels, selectors
+
+        from . import pdf
+        from .panel import delivery_panel
+        from .requirements import register_all
+        from .selectors import on_the_working_group
+
+        register_all()
+        # 8.2: a consultant on the working group sees the engagement like an assigned one.
+        selectors.register_visibility(on_the_working_group)
+        registry.register("plan", pdf.plan_pdf_spec)
+        registry.register("handover", pdf.handover_pdf_spec)
+        panels.register(panels.Panel("delivery/_panel.html", delivery_panel, order=80))

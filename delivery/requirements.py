@@ -1,0 +1,162 @@
+"""The requirements of clause 8 (registered in ``DeliveryConfig.ready``): the gate that
+leaves ``delivery``. Each ``met_ids`` is one query for any number of engagements."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultancy.tenancy.models import Qualification
+from contracts.models import Contract, Deliverable
+from engagements.gates import Requirement, register
+from engagements.stages import Stage
+
+from .models import (
+    ConsultingPlan,
+    DocumentDelivery,
+    PlanMilestone,
+    ProgressReport,
+    ResourceResearch,
+    RiskItem,
+    SiteResearch,
+    TeamMember,
+)
+
+
+def _ids(engagements):
+    return [e.pk for e in engagements]
+
+
+def _has(model, **filters):
+    def met(engagements):
+        return set(model.objects.filter(engagement_id__in=_ids(engagements), **filters)
+                   .values_list("engagement_id", flat=True).distinct())
+    return met
+
+
+def site_research_met(engagements):
+    """8.1.1: a site research record whose every researcher held a safety qualification
+    valid on the day (and that had at least one researcher)."""
+    through = SiteResearch.researchers.through
+    valid_on_the_day = Qualification.objects.filter(
+        holder_id=OuterRef("user_id"),
+        valid_from__lte=OuterRef("siteresearch__researched_on"),
+        valid_until__gte=OuterRef("siteresearch__researched_on"),
+    )
+    unqualified = through.objects.filter(siteresearch_id=OuterRef("pk")).filter(
+        ~Exists(valid_on_the_day))
+    anyone = through.objects.filter(siteresearch_id=OuterRef("pk"))
+    return set(
+        SiteResearch.objects.filter(engagement_id__in=_ids(engagements))
+        .filter(Exists(anyone), ~Exists(unqualified))
+        .values_list("engagement_id", flat=True).distinct()
+    )
+
+
+def joint_team_met(engagements):
+    """8.2.1: members from both sides, each with responsibilities."""
+    members = TeamMember.objects.filter(engagement_id=OuterRef("pk")).exclude(responsibilities="")
+    from engagements.models import Engagement
+
+    return set(
+        Engagement.objects.filter(pk__in=_ids(engagements))
+        .filter(Exists(members.filter(side="provider")), Exists(members.filter(side="client")))
+        .values_list("pk", flat=True)
+    )
+
+
+def rse_met(engagements):
+    """8.2.2: a member of our side holds a registered safety engineer certificate valid
+    today."""
+    today = timezone.localdate()
+    rse = Qualification.objects.filter(holder_id=OuterRef("user_id"), kind="rse",
+                                       valid_from__lte=today, valid_until__gte=today)
+    return set(
+        TeamMember.objects.filter(engagement_id__in=_ids(engagements), side="provider")
+        .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct()
+    )
+
+
+def _current_plans(engagements):
+    later = ConsultingPlan.objects.filter(engagement_id=OuterRef("engagement_id"),
+                                          version__gt=OuterRef("version"))
+    return ConsultingPlan.objects.filter(engagement_id__in=_ids(engagements)).filter(
+        ~Exists(later))
+
+
+def plan_confirmed_met(engagements):
+    """8.3.1: the current version approved by the team, issued as a PDF, confirmed."""
+    return set(
+        _current_plans(engagements)
+        .filter(approved_on__isnull=False, approved_by__isnull=False,
+                issued_pdf__isnull=False, confirmed_on__isnull=False,
+                confirmed_by__isnull=False)
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def plan_content_met(engagements):
+    """8.3.2: division of work, schedule, client cooperation, anomaly channel and
+    emergency handling, training plan or "not applicable" with the reason."""
+    milestones = PlanMilestone.objects.filter(plan_id=OuterRef("pk"))
+    training = ~Q(training_plan="") | (Q(training_not_applicable=True) & ~Q(training_na_reason=""))
+    return set(
+        _current_plans(engagements)
+        .exclude(division_of_work="").exclude(client_cooperation="")
+        .exclude(anomaly_channel="").exclude(emergency_handling="")
+        .filter(training, Exists(milestones))
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def deliverables_met(engagements):
+    """8.5: every deliverable of the current signed contract is delivered as a document
+    and acknowledged by the client (and there is at least one)."""
+    later = Contract.objects.filter(engagement_id=OuterRef("contract__engagement_id"),
+                                    version__gt=OuterRef("contract__version"))
+    acknowledged = DocumentDelivery.objects.filter(
+        version__document__deliverable_id=OuterRef("pk"),
+        acknowledged_on__isnull=False, acknowledged_by__isnull=False)
+    contracted = Deliverable.objects.filter(
+        contract__engagement_id__in=_ids(engagements), contract__status="signed").filter(
+        ~Exists(later))
+    with_any = set(contracted.values_list("contract__engagement_id", flat=True))
+    lacking = set(contracted.filter(~Exists(acknowledged))
+                  .values_list("contract__engagement_id", flat=True))
+    return with_any - lacking
+
+
+def register_all():
+    d = Stage.DELIVERY
+    for req in [
+        Requirement("8.1.1.site_research", "8.1.1", d,
+                    _("A site research record by staff holding a safety qualification valid "
+                      "on that date"), site_research_met, "delivery:siteresearch_create"),
+        Requirement("8.1.2.resource_research", "8.1.2", d, _("A resource research record"),
+                    _has(ResourceResearch), "delivery:resourceresearch_create"),
+        Requirement("8.2.1.joint_team", "8.2.1", d,
+                    _("A working group with members from both sides, each with "
+                      "responsibilities"), joint_team_met, "delivery:team"),
+        Requirement("8.2.2.rse", "8.2.2", d,
+                    _("A member of our side holding a registered safety engineer certificate "
+                      "valid today"), rse_met, "delivery:team"),
+        Requirement("8.3.1.plan_confirmed", "8.3.1", d,
+                    _("The current plan version approved by the project team, issued in "
+                      "writing (PDF) and confirmed by a client contact"),
+                    plan_confirmed_met, "delivery:plan"),
+        Requirement("8.3.2.plan_content", "8.3.2", d,
+                    _("The plan has the division of work, schedule, client cooperation, "
+                      "anomaly channel and emergency handling, and a training plan or “not "
+                      "applicable”"), plan_content_met, "delivery:plan"),
+        Requirement("8.4.progress", "8.4", d,
+                    _("At least one progress report shared with the client"),
+                    _has(ProgressReport, shared_at__isnull=False), "delivery:progressreport_create"),
+        Requirement("8.4.risks", "8.4", d,
+                    _("A risk identification register with at least one assessed risk"),
+                    _has(RiskItem), "delivery:risks"),
+        Requirement("8.5.deliverables", "8.5.2", d,
+                    _("Every contracted deliverable delivered as a document and acknowledged "
+                      "by the client"), deliverables_met, "delivery:documents"),
+    ]:
+        register(req)
+
+

@@ -1,0 +1,304 @@
+"""Clause 8: every state change of the service's records, one transaction each, history
+kept (django-simple-history); PDFs rendered in the background."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consultancy.documents.services import pdf_request, sha256_of
+from consultancy.tenancy.models import Qualification
+from consultancy.tenancy.scoping import CrossFirmReference
+from engagements.models import FrozenRecord
+from engagements.services import record_save
+from engagements.stages import Stage
+
+from . import risk
+from .models import (
+    ConsultingPlan,
+    DocumentDelivery,
+    DocumentVersion,
+    PlanMilestone,
+    ProgressReport,
+    ProjectDocument,
+    ResearchAttachment,
+    RiskItem,
+    RiskSettings,
+    SiteResearch,
+    TeamMember,
+)
+
+
+def _same_firm(firm_id, *objs):
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm_id:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
+def _open(engagement):
+    if engagement.has_passed(Stage.DELIVERY):
+        raise FrozenRecord(_("The service stage is passed; its records are frozen."))
+
+
+# -- 8.1 ------------------------------------------------------------------------------
+
+
+def unqualified_on(users, day) -> list:
+    """Those of ``users`` without a safety qualification valid on ``day`` (8.1.1)."""
+    qualified = set(Qualification.objects.filter(
+        holder__in=users, valid_from__lte=day, valid_until__gte=day,
+    ).values_list("holder_id", flat=True))
+    return [u for u in users if u.pk not in qualified]
+
+
+@transaction.atomic
+def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch:
+    researchers = list(researchers)
+    if not researchers:
+        raise ValidationError({"researchers": _("Name the staff who went on site.")})
+    missing = unqualified_on(researchers, record.researched_on)
+    if missing:
+        raise ValidationError({"researchers": _(
+            "Clause 8.1.1 asks for staff holding a safety qualification: %(names)s held no "
+            "qualification valid on %(day)s.") % {
+                "names": "、".join(u.full_name for u in missing), "day": record.researched_on}})
+    return record_save(record=record, by=by, m2m={"researchers": researchers})
+
+
+@transaction.atomic
+def research_attachment_add(*, research, file, caption, by) -> ResearchAttachment:
+    _open(research.engagement)
+    attachment = ResearchAttachment(firm_id=research.firm_id, research=research, file=file,
+                                    caption=caption, uploaded_by=by)
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+# -- 8.2 ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_member_add(*, engagement, by, side, role, responsibilities, user=None,
+                    contact=None) -> TeamMember:
+    _open(engagement)
+    _same_firm(engagement.firm_id, user, contact)
+    if side == TeamMember.Side.PROVIDER:
+        if user is None or not user.is_firm_staff:
+            raise ValidationError({"user": _("Choose a member of our staff.")})
+        contact = None
+    else:
+        if contact is None or contact.client_id != engagement.client_id:
+            raise ValidationError({"contact": _("Choose a contact of this engagement's client.")})
+        user = None
+    duplicate = TeamMember.objects.filter(engagement=engagement).filter(
+        user=user) if user else TeamMember.objects.filter(engagement=engagement, contact=contact)
+    if duplicate.exists():
+        raise ValidationError(_("This person is already in the working group."))
+    member = TeamMember(engagement=engagement, side=side, user=user, contact=contact, role=role,
+                        responsibilities=responsibilities)
+    return record_save(record=member, by=by)
+
+
+@transaction.atomic
+def team_member_remove(*, member, by):
+    if member.is_frozen:
+        raise FrozenRecord(_("The service stage is passed; the working group is frozen."))
+    member.delete()
+
+
+# -- 8.3 ------------------------------------------------------------------------------
+
+
+def current_plan(engagement):
+    return ConsultingPlan.objects.filter(engagement=engagement).order_by("-version").first()
+
+
+@transaction.atomic
+def plan_save(*, engagement, by, milestones=None, **fields) -> ConsultingPlan:
+    """Edit the current draft version; once a version is approved, a change is a new
+    version (the approved one is kept as it was)."""
+    _open(engagement)
+    current = current_plan(engagement)
+    if current is None or current.is_approved:
+        plan = ConsultingPlan(engagement=engagement, version=(current.version + 1) if current else 1)
+        if current:  # the new version starts as a copy of the approved one
+            for name in ConsultingPlan.CONTENT_FIELDS:
+                if name != "change_reason":
+                    setattr(plan, name, getattr(current, name))
+        if current and milestones is None:
+            milestones = [{"title": m.title, "due_date": m.due_date}
+                          for m in current.milestones.all()]
+    else:
+        plan = current
+    if plan.version > 1 and not (fields.get("change_reason") or plan.change_reason).strip():
+        raise ValidationError({"change_reason": _("Say what changed and why (e.g. the site "
+                                                  "changed, 9.3).")})
+    if fields.get("training_not_applicable") and not (fields.get("training_na_reason") or "").strip():
+        raise ValidationError({"training_na_reason": _("Say why training is not applicable.")})
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan = record_save(record=plan, by=by)
+    if milestones is not None:
+        PlanMilestone.objects.filter(plan=plan).delete()
+        for row in milestones:
+            PlanMilestone.objects.create(firm_id=plan.firm_id, plan=plan, **row)
+    return plan
+
+
+@transaction.atomic
+def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingPlan:
+    """8.3.1: the project team discussed and approved this version."""
+    plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
+    _open(plan.engagement)
+    if plan.is_approved:
+        raise ValidationError(_("This version is already approved."))
+    missing = plan.missing_content()
+    if missing:
+        raise ValidationError(_("The plan still lacks (8.3.2): %(items)s") %
+                              {"items": "、".join(missing)})
+    _same_firm(plan.firm_id, approved_by)
+    if approved_on > timezone.localdate():
+        raise ValidationError({"approved_on": _("The date cannot be in the future.")})
+    plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_issue(*, plan, by) -> ConsultingPlan:
+    """8.3.1: submitted in writing: the PDF of this version is made."""
+    plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
+    _open(plan.engagement)
+    if not plan.is_approved:
+        raise ValidationError(_("The project team approves the plan before it is issued."))
+    if plan.is_issued:
+        raise ValidationError(_("This version is already issued."))
+    plan.issued_pdf = pdf_request(owner=plan, kind="plan", by=by)
+    plan.issued_at = timezone.now()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
+    """8.3.1: the client's confirmation of exactly this version."""
+    plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
+    _open(plan.engagement)
+    if not plan.is_issued:
+        raise ValidationError(_("Only an issued plan can be confirmed."))
+    if plan.is_confirmed:
+        raise ValidationError(_("This version is already confirmed."))
+    if current_plan(plan.engagement).pk != plan.pk:
+        raise ValidationError(_("Only the current version can be confirmed."))
+    _same_firm(plan.firm_id, contact)
+    if contact.client_id != plan.engagement.client_id:
+        raise ValidationError({"contact": _("The contact must be a person at this client.")})
+    if confirmed_on > timezone.localdate():
+        raise ValidationError({"confirmed_on": _("The date cannot be in the future.")})
+    plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
+    plan.save()
+    return plan
+
+
+# -- 8.4 ------------------------------------------------------------------------------
+
+
+def risk_settings_for(firm) -> RiskSettings:
+    settings_row = RiskSettings.objects.filter(firm=firm).first()
+    return settings_row or RiskSettings(firm=firm)  # the defaults, unsaved
+
+
+@transaction.atomic
+def risk_save(*, record: RiskItem, by) -> RiskItem:
+    """Compute the score and the level with the firm's thresholds, then save."""
+    if record.method == risk.Method.LEC:
+        if record.exposure is None or record.consequence is None:
+            raise ValidationError(_("LEC needs L, E and C."))
+        record.severity = None
+    else:
+        if record.severity is None:
+            raise ValidationError({"severity": _("LS needs L and S.")})
+        record.exposure = record.consequence = None
+    record.score = risk.score(record.method, record.likelihood, record.exposure,
+                              record.consequence, record.severity)
+    thresholds = risk_settings_for(record.engagement.firm).thresholds(record.method)
+    record.level = risk.level_for(record.score, thresholds)
+    return record_save(record=record, by=by)
+
+
+@transaction.atomic
+def progress_report_share(*, report, by) -> ProgressReport:
+    """8.4: the report goes to the client (the portal shows shared reports)."""
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.shared_at is not None:
+        raise ValidationError(_("This report is already shared."))
+    _open(report.engagement)
+    ProgressReport.objects.filter(pk=report.pk).update(shared_at=timezone.now(), shared_by=by)
+    report.refresh_from_db()
+    return report
+
+
+# -- 8.5 ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_create(*, engagement, by, category, title, file, deliverable=None,
+                    note="") -> ProjectDocument:
+    if deliverable is not None:
+        _same_firm(engagement.firm_id, deliverable)
+        if deliverable.contract.engagement_id != engagement.pk:
+            raise ValidationError({"deliverable": _("That deliverable is another engagement's.")})
+    document = record_save(record=ProjectDocument(engagement=engagement, category=category,
+                                                  title=title, deliverable=deliverable), by=by)
+    document_version_add(document=document, file=file, note=note, by=by)
+    return document
+
+
+@transaction.atomic
+def document_version_add(*, document, file, by, note="") -> DocumentVersion:
+    _open(document.engagement)
+    last = DocumentVersion.objects.filter(document=document).order_by("-version").first()
+    version = DocumentVersion(firm_id=document.firm_id, document=document,
+                              version=(last.version + 1) if last else 1, file=file, note=note,
+                              uploaded_by=by, sha256=sha256_of(file))
+    version.full_clean()
+    version.save()
+    return version
+
+
+@transaction.atomic
+def documents_deliver(*, engagement, versions, delivered_on, by) -> list[DocumentDelivery]:
+    """8.5.2: hand document versions to the client; the hand-over list PDF is made."""
+    _open(engagement)
+    if not versions:
+        raise ValidationError(_("Choose the documents to deliver."))
+    deliveries = []
+    for version in versions:
+        _same_firm(engagement.firm_id, version)
+        if version.document.engagement_id != engagement.pk:
+            raise CrossFirmReference("A version of another engagement's document.")
+        delivery = DocumentDelivery(firm_id=engagement.firm_id, engagement=engagement,
+                                    version=version, delivered_on=delivered_on, delivered_by=by)
+        delivery.full_clean()
+        delivery.save()
+        deliveries.append(delivery)
+    pdf_request(owner=engagement, kind="handover", by=by)
+    return deliveries
+
+
+@transaction.atomic
+def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentDelivery:
+    """The client's acknowledgement of a delivered document (8.5.2)."""
+    delivery = DocumentDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.is_acknowledged:
+        raise ValidationError(_("This delivery is already acknowledged."))
+    _same_firm(delivery.firm_id, contact)
+    if contact.client_id != delivery.engagement.client_id:
+        raise ValidationError({"contact": _("The contact must be a person at this client.")})
+    if acknowledged_on < delivery.delivered_on or acknowledged_on > timezone.localdate():
+        raise ValidationError({"acknowledged_on": _(
+            "The date must lie between the delivery and today.")})
+    delivery.acknowledged_by, delivery.acknowledged_on = contact, acknowledged_on
+    delivery.save()
+    return delivery

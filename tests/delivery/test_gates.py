@@ -1,0 +1,200 @@
+"""Clause 8: each requirement alone holds the gate of the service stage shut."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from delivery import risk, services
+from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch
+from engagements import services as engagement_services
+from engagements.stages import Stage
+from tests import factories as f
+from tests.delivery.helpers import ALL, meet
+from tests.engagements.helpers import advance_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _unscoped():
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def delivering(a):
+    return advance_to(f.EngagementFactory(client=a.client, lead_consultant=a.consultant),
+                      Stage.DELIVERY)
+
+
+def test_the_gate_lists_every_clause_8_code(delivering):
+    assert [r.code for r in delivering.requirements()] == ALL
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
+    for other in ALL:
+        if other != code and not (code == "8.2.2.rse" and other == "8.2.1.joint_team") and not (
+                code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed"):
+            meet(other, delivering)
+    if code == "8.2.2.rse":
+        # a joint team whose provider member holds no valid RSE
+        other_staff = f.ConsultantFactory(firm=a.firm)
+        f.QualificationFactory(holder=other_staff, kind="other")
+        services.team_member_add(engagement=delivering, by=a.consultant, side="provider",
+                                 user=other_staff, role="组员", responsibilities="资料编制")
+        services.team_member_add(engagement=delivering, by=a.consultant, side="client",
+                                 contact=a.contact, role="联络人", responsibilities="配合")
+    if code == "8.3.2.plan_content":
+        # a confirmed plan… whose content is incomplete can't be approved, so make the
+        # current version a new draft lacking a section
+        meet("8.3.1.plan_confirmed", delivering)
+        services.plan_save(engagement=delivering, by=a.consultant, emergency_handling="",
+                           change_reason="现场变化")
+    with pytest.raises(engagement_services.GateClosed) as exc:
+        engagement_services.engagement_hand_over(engagement=delivering, by=a.consultant)
+    missing = [r.code for r in exc.value.missing]
+    if code == "8.3.2.plan_content":
+        assert missing == ["8.3.1.plan_confirmed", "8.3.2.plan_content"]
+    else:
+        assert missing == [code]
+    assert delivering.stage == Stage.DELIVERY
+
+
+def test_all_met_hand_over_moves_to_evaluation(a, delivering):
+    for code in ALL:
+        if code not in ("8.2.2.rse", "8.3.2.plan_content"):
+            meet(code, delivering)
+    engagement_services.engagement_hand_over(engagement=delivering, by=a.consultant)
+    assert delivering.stage == Stage.EVALUATION
+
+
+# -- 8.1.1 and 8.2.2: qualifications valid on the day ---------------------------------
+
+def test_an_expired_qualification_does_not_count_for_site_research(a, delivering):
+    expired = f.ConsultantFactory(firm=a.firm, full_name="过期证书")
+    today = timezone.localdate()
+    f.QualificationFactory(holder=expired, valid_from=today - datetime.timedelta(days=900),
+                           valid_until=today - datetime.timedelta(days=1))
+    with pytest.raises(ValidationError) as exc:
+        services.site_research_save(
+            record=SiteResearch(engagement=delivering, researched_on=today, location="x",
+                                collected="x"),
+            by=a.consultant, researchers=[a.consultant, expired])
+    assert "过期证书" in str(exc.value)
+    assert not SiteResearch.objects.filter(engagement=delivering).exists()
+    # the same person on a day the certificate was valid counts
+    services.site_research_save(
+        record=SiteResearch(engagement=delivering, researched_on=today - datetime.timedelta(days=5),
+                            location="x", collected="x"),
+        by=a.consultant, researchers=[expired])
+    assert {r.code: r.met for r in delivering.requirements()}["8.1.1.site_research"]
+
+
+def test_an_expired_rse_does_not_count_for_8_2_2(a, delivering):
+    today = timezone.localdate()
+    a.qualification.valid_until = today - datetime.timedelta(days=1)
+    a.qualification.valid_from = today - datetime.timedelta(days=400)
+    a.qualification.save()
+    meet("8.2.1.joint_team", delivering)
+    rows = {r.code: r.met for r in delivering.requirements()}
+    assert rows["8.2.1.joint_team"] and not rows["8.2.2.rse"]
+
+
+# -- 8.3: versions --------------------------------------------------------------------
+
+def test_a_plan_changed_after_confirmation_needs_confirmation_again(a, delivering):
+    meet("8.3.1.plan_confirmed", delivering)
+    assert {r.code: r.met for r in delivering.requirements()}["8.3.1.plan_confirmed"]
+    with pytest.raises(ValidationError):  # a new version says why
+        services.plan_save(engagement=delivering, by=a.consultant, training_plan="新的培训")
+    v2 = services.plan_save(engagement=delivering, by=a.consultant, training_plan="新的培训",
+                            change_reason="客户新增一条生产线（9.3）")
+    assert v2.version == 2 and v2.milestones.count() == 1  # milestones carried over
+    v1 = ConsultingPlan.objects.get(engagement=delivering, version=1)
+    assert v1.is_confirmed and v1.training_plan != "新的培训"
+    assert not {r.code: r.met for r in delivering.requirements()}["8.3.1.plan_confirmed"]
+    today = timezone.localdate()
+    v2 = services.plan_approve(plan=v2, by=a.consultant, approved_by=a.consultant,
+                               approved_on=today)
+    with pytest.raises(ValidationError):  # confirmed only once issued in writing
+        services.plan_confirm(plan=v2, contact=a.contact, confirmed_on=today, by=a.consultant)
+    v2 = services.plan_issue(plan=v2, by=a.consultant)
+    services.plan_confirm(plan=v2, contact=a.contact, confirmed_on=today, by=a.consultant)
+    assert {r.code: r.met for r in delivering.requirements()}["8.3.1.plan_confirmed"]
+
+
+def test_an_approved_plan_is_not_edited_in_place(a, delivering):
+    from engagements.models import FrozenRecord
+
+    meet("8.3.1.plan_confirmed", delivering)
+    v1 = ConsultingPlan.objects.get(engagement=delivering)
+    v1.division_of_work = "shell 修改"
+    with pytest.raises(FrozenRecord):
+        v1.save()
+
+
+def test_approval_names_what_the_plan_lacks(a, delivering):
+    plan = services.plan_save(engagement=delivering, by=a.consultant, division_of_work="分工")
+    with pytest.raises(ValidationError) as exc:
+        services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
+                              approved_on=timezone.localdate())
+    text = str(exc.value)
+    assert "emergenc" in text.lower() or "应急" in text
+
+
+# -- 8.4: LEC and LS at the level boundaries --------------------------------------------
+
+@pytest.mark.parametrize(
+    ("l_", "e", "c", "score", "level"),
+    [
+        (10, 10, 100, "10000", "major"),
+        (Decimal("3.2"), 10, 10, "320", "large"),      # D = 320 is not above 320
+        (Decimal("0.5"), Decimal("6.42"), 100, "321", "major"),
+        (1, 4, 40, "160", "general"),                    # 160 is not above 160
+        (Decimal("0.5"), Decimal("3.22"), 100, "161", "large"),
+        (1, 7, 10, "70", "low"),                         # 70 is not above 70
+        (1, 1, Decimal("71"), "71", "general"),
+        (Decimal("0.1"), Decimal("0.5"), 1, "0.05", "low"),
+    ],
+)
+def test_lec_scores_and_levels_at_the_boundaries(l_, e, c, score, level):
+    value = risk.score("LEC", l_, e, c)
+    assert value == Decimal(score)
+    assert risk.level_for(value, risk.DEFAULT_THRESHOLDS["LEC"]) == level
+
+
+@pytest.mark.parametrize(
+    ("l_", "s", "level"),
+    [(5, 5, "major"), (4, 5, "major"), (4, 4, "large"), (3, 5, "large"), (4, 3, "general"),
+     (3, 3, "general"), (2, 5, "general"), (2, 4, "low"), (1, 1, "low")],
+)
+def test_ls_levels_at_the_boundaries(l_, s, level):
+    assert risk.level_for(risk.score("LS", l_, severity=s), risk.DEFAULT_THRESHOLDS["LS"]) == level
+
+
+def test_risk_save_uses_the_firms_thresholds(a, delivering):
+    item = services.risk_save(record=RiskItem(
+        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
+        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    assert (item.score, item.level) == (Decimal("9"), "general")
+    RiskSettings.objects.create(firm=a.firm, ls_major=Decimal("8"), ls_large=Decimal("6"),
+                                ls_general=Decimal("4"))
+    item2 = services.risk_save(record=RiskItem(
+        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
+        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    assert item2.level == "major"
+
+
+def test_working_group_membership_widens_visibility(a, delivering):
+    from engagements.selectors import engagements_visible_to
+
+    member = f.ConsultantFactory(firm=a.firm)
+    assert delivering not in engagements_visible_to(member)
+    services.team_member_add(engagement=delivering, by=a.consultant, side="provider",
+                             user=member, role="组员", responsibilities="资料")
+    assert delivering in engagements_visible_to(member)
