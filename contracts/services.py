@@ -14,7 +14,14 @@ from consultancy.tenancy.scoping import CrossFirmReference
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import Stage
 
-from .clauses import CLAUSE_KEYS, clause_field, cny_in_words, fill_placeholders
+from .clauses import (
+    CLAUSE_KEYS,
+    CLAUSES,
+    PLACEHOLDERS,
+    clause_field,
+    cny_in_words,
+    fill_placeholders,
+)
 from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
 
@@ -125,6 +132,7 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
                              "signing is an amendment."))
     for name, value in fields.items():
         setattr(contract, name, value)
+    _fill_term_placeholders(contract)
     contract.full_clean()
     contract.save()
     if personnel is not None:
@@ -136,6 +144,27 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
     if installments is not None:
         _replace_parts(contract, PaymentInstallment, installments)
     return contract
+
+
+# Placeholders of terms that are often unknown when the draft is made: filled as soon as
+# the draft states them (the end date, say), so no clause is issued with "{end_date}".
+TERM_PLACEHOLDERS = ("fee", "fee_in_words", "start_date", "end_date", "guidance_period_days",
+                     "follow_up_visits")
+
+
+def placeholder(name: str) -> str:
+    return "{" + name + "}"
+
+
+def _fill_term_placeholders(contract):
+    values = _placeholder_values(contract.engagement, contract,
+                                 confirmed_framework(contract.engagement))
+    known = {k: v for k, v in values.items()
+             if k in TERM_PLACEHOLDERS and str(v) != placeholder(k)}
+    for key in CLAUSE_KEYS:
+        text = getattr(contract, clause_field(key))
+        if "{" in text:
+            setattr(contract, clause_field(key), fill_placeholders(text, known))
 
 
 def _replace_parts(contract, model, rows):
@@ -150,6 +179,12 @@ def issue_problems(contract) -> list[str]:
     """What keeps a draft from being issued, by name (clause 7)."""
     problems = [_("The clause “%(name)s” is empty.") % {"name": name}
                 for name in contract.empty_clauses()]
+    problems += [
+        _("The clause “%(name)s” still has a placeholder to fill: %(placeholder)s")
+        % {"name": name, "placeholder": placeholder(p)}
+        for key, name in CLAUSES for p in PLACEHOLDERS
+        if placeholder(p) in getattr(contract, clause_field(key))
+    ]
     if contract.fee is None:
         problems.append(_("The fee is missing."))
     if not contract.start_date or not contract.end_date:

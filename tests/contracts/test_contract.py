@@ -335,3 +335,15 @@ def test_only_managers_edit_the_firm_template(client, a, b):
 
         assert ContractTemplate.objects.get(firm=a.firm).clause_breach == "本所的违约条款"
         assert not ContractTemplate.objects.filter(firm=b.firm).exists()
+
+
+def test_terms_set_after_drafting_fill_their_placeholders(a, contracting):
+    with scopes_disabled():
+        contract = services.contract_draft(engagement=contracting, by=a.consultant)
+        assert "{end_date}" in contract.clause_period  # unknown when drafted
+        assert any("{end_date}" in p for p in services.issue_problems(contract))
+        end = timezone.localdate() + datetime.timedelta(days=100)
+        contract = services.contract_update(contract=contract, by=a.consultant, end_date=end)
+        assert "{end_date}" not in contract.clause_period
+        assert f"{end.year}年{end.month}月{end.day}日" in contract.clause_period
+        assert services.issue_problems(contract) == []

@@ -65,3 +65,11 @@ def chinese_numeral(value):
         return to_chinese_numeral(int(value))
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def yuan(value):
+    """158000 → 158,000.00 (the zh-hans number format has no thousands separator)."""
+    from decimal import Decimal
+
+    return "" if value in (None, "") else f"{Decimal(value):,.2f}"
