@@ -1,6 +1,9 @@
 """The contract as a PDF (consultancy.documents renders it in the background)."""
 
+from django.db.models import Prefetch
+
 from consultancy.documents.registry import PdfSpec
+from consultancy.tenancy.models import Qualification
 
 from .clauses import CLAUSE_KEYS, CLAUSE_NAMES_ZH, clause_field, cny_in_words
 from .models import Deliverable, PaymentInstallment
@@ -24,7 +27,9 @@ def contract_pdf_spec(contract) -> PdfSpec:
             "articles": articles,
             "deliverables": list(Deliverable.objects.filter(contract=contract)),
             "installments": list(PaymentInstallment.objects.filter(contract=contract)),
-            "personnel": list(contract.personnel.order_by("full_name")),
+            "personnel": list(contract.personnel.order_by("full_name").prefetch_related(
+                Prefetch("qualifications",
+                         queryset=Qualification.objects.order_by("-valid_until")))),
             "fee_in_words": cny_in_words(contract.fee) if contract.fee is not None else "",
         },
         filename=f"合同-{contract.number}.pdf",
