@@ -18,9 +18,32 @@ from consultancy.tenancy.selectors import firm_staff
 from engagements.forms import DATE, TEXT3, DatedRecordForm, FirmForm
 
 from . import risk
-from .models import GuidanceLog, ProgressReport, ResourceResearch, RiskItem, SiteResearch, TeamMember
+from .models import (
+    GuidanceLog,
+    ProgressReport,
+    ResourceResearch,
+    RiskItem,
+    SiteResearch,
+    TeamMember,
+)
 
-ATTACHMENT_VALIDATOR = UploadValidator((*PHOTO_TYPES, *DOCUMENT_TYPES), max_mb=15)
+_ATTACHMENT_TYPES = UploadValidator(tuple(dict.fromkeys((*PHOTO_TYPES, *DOCUMENT_TYPES))),
+                                    max_mb=15)
+
+
+def validate_attachment(uploaded):
+    """The model's checks (by content, not by name), with a message a site visitor
+    understands."""
+    try:
+        _ATTACHMENT_TYPES(uploaded)
+    except forms.ValidationError as exc:
+        if exc.code == "file_type":
+            raise forms.ValidationError(
+                _("This file is neither a photo (JPEG, PNG, WebP) nor a document (PDF, Word, "
+                  "Excel), whatever its name says."), code="file_type") from exc
+        raise
+
+
 ATTACHMENT_HELP = _("A photo (JPEG, PNG, WebP) or a document (PDF, Word, Excel); at most 15 MB.")
 # On a phone, ``capture`` opens the camera directly.
 PHOTO_INPUT = forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"})
@@ -58,7 +81,7 @@ class SiteResearchForm(DatedRecordForm):
         label=_("Staff on site"), queryset=None, widget=forms.CheckboxSelectMultiple,
         help_text=_("Each must hold a safety qualification valid on the date on site (8.1.1)."))
     photo = forms.FileField(label=_("Photo"), required=False, widget=PHOTO_INPUT,
-                            validators=[ATTACHMENT_VALIDATOR], help_text=ATTACHMENT_HELP)
+                            validators=[validate_attachment], help_text=ATTACHMENT_HELP)
     caption = forms.CharField(label=_("Caption of the photo"), max_length=200, required=False)
 
     class Meta:
@@ -83,7 +106,7 @@ class SiteResearchForm(DatedRecordForm):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Photo or file"), widget=FILE_INPUT,
-                           validators=[ATTACHMENT_VALIDATOR], help_text=ATTACHMENT_HELP)
+                           validators=[validate_attachment], help_text=ATTACHMENT_HELP)
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
 
@@ -114,9 +137,12 @@ class TeamMemberForm(forms.Form):
 
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = firm_staff(firm=engagement.firm_id)
+        # those already in the group are not offered again
+        self.fields["user"].queryset = firm_staff(firm=engagement.firm_id).exclude(
+            team_memberships__engagement=engagement)
         self.fields["contact"].queryset = ClientContact.objects.filter(
-            firm_id=engagement.firm_id, client_id=engagement.client_id, is_active=True)
+            firm_id=engagement.firm_id, client_id=engagement.client_id, is_active=True,
+        ).exclude(team_memberships__engagement=engagement)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

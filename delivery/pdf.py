@@ -19,11 +19,12 @@ PLAN_SECTIONS = {
     "other": "其他",
 }
 
-# The 8.5.1 categories (Deliverable.Category), as the hand-over list names them.
+# The 8.5.1 categories (Deliverable.Category), as the hand-over list's narrow column
+# names them.
 CATEGORY_ZH = {
-    "standardization": "安全生产标准化制度文件",
-    "ledger": "安全台账文件",
-    "risk_grading": "风险分级管控体系文件",
+    "standardization": "安全标准化制度",
+    "ledger": "安全台账",
+    "risk_grading": "风险分级管控体系",
     "other": "其他技术资料",
 }
 
@@ -39,7 +40,7 @@ def plan_doc_number(plan) -> str:
 def plan_pdf_spec(plan) -> PdfSpec:
     engagement = plan.engagement
     team = list(TeamMember.objects.filter(engagement=engagement)
-                .select_related("user", "contact").order_by("side", "pk"))
+                .select_related("user", "contact").order_by("-side", "pk"))  # ours first
     sections = [
         {"key": "division_of_work", "paragraphs": _paragraphs(plan.division_of_work)},
         {"key": "schedule", "paragraphs": _paragraphs(plan.schedule)},

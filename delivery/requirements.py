@@ -112,7 +112,7 @@ def deliverables_met(engagements):
     """8.5: every deliverable of the current signed contract is delivered as a document
     and acknowledged by the client (and there is at least one)."""
     later = Contract.objects.filter(engagement_id=OuterRef("contract__engagement_id"),
-                                    version__gt=OuterRef("contract__version"))
+                                    version__gt=OuterRef("contract__version"), status="signed")
     acknowledged = DocumentDelivery.objects.filter(
         version__document__deliverable_id=OuterRef("pk"),
         acknowledged_on__isnull=False, acknowledged_by__isnull=False)

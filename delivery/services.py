@@ -1,6 +1,8 @@
 """Clause 8: every state change of the service's records, one transaction each, history
 kept (django-simple-history); PDFs rendered in the background."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -220,8 +222,9 @@ def risk_save(*, record: RiskItem, by) -> RiskItem:
         if record.severity is None:
             raise ValidationError({"severity": _("LS needs L and S.")})
         record.exposure = record.consequence = None
+    # Stored with two decimals; every product of the scales' values has at most two.
     record.score = risk.score(record.method, record.likelihood, record.exposure,
-                              record.consequence, record.severity)
+                              record.consequence, record.severity).quantize(Decimal("0.01"))
     thresholds = risk_settings_for(record.engagement.firm).thresholds(record.method)
     record.level = risk.level_for(record.score, thresholds)
     return record_save(record=record, by=by)
@@ -291,6 +294,7 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
 def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentDelivery:
     """The client's acknowledgement of a delivered document (8.5.2)."""
     delivery = DocumentDelivery.objects.select_for_update().get(pk=delivery.pk)
+    _open(delivery.engagement)
     if delivery.is_acknowledged:
         raise ValidationError(_("This delivery is already acknowledged."))
     _same_firm(delivery.firm_id, contact)

@@ -1,35 +1,272 @@
-"""Placeholder: being written (helper-owned file)."""
+"""8.4 implementation: the technical guidance log, the risk identification register (with
+its chart of risks by level) and the progress reports shared with the client."""
 
-from django.http import Http404
+from decimal import Decimal
+from xml.sax.saxutils import escape
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
 
-def guidance_list(request, *args, **kwargs):
-    raise Http404
+from consultancy.tenancy.mixins import firm_staff_required
+from engagements.models import FrozenRecord
+from engagements.services import record_save
+from engagements.stages import Stage
 
-
-def guidance_edit(request, *args, **kwargs):
-    raise Http404
-
-
-def risk_register(request, *args, **kwargs):
-    raise Http404
-
-
-def risk_edit(request, *args, **kwargs):
-    raise Http404
-
-
-def risk_chart(request, *args, **kwargs):
-    raise Http404
-
-
-def progress_list(request, *args, **kwargs):
-    raise Http404
+from .. import risk, selectors, services
+from ..forms import GuidanceLogForm, ProgressReportForm, RiskItemForm
+from ..models import GuidanceLog, ProgressReport, RiskItem
+from .common import apply_validation_error, frozen_response, get_engagement
 
 
-def progress_edit(request, *args, **kwargs):
-    raise Http404
+def _closed(engagement):
+    return engagement.is_ended or engagement.has_passed(Stage.DELIVERY)
 
 
-def progress_share(request, *args, **kwargs):
-    raise Http404
+def _disable(form):
+    for field in form.fields.values():
+        field.disabled = True
+
+
+def _record(engagement, model, rid):
+    """A new record of the engagement, or its record ``rid`` (404 if not its own)."""
+    if rid is None:
+        return model(engagement=engagement)
+    record = get_object_or_404(model, pk=rid, engagement=engagement)
+    record.engagement = engagement
+    return record
+
+
+def _edit(request, engagement, record, form, *, save, success, clause, back_url,
+          template="delivery/record_form.html", extra=None):
+    """The create/update page of one clause 8.4 record: read-only once frozen; a POST
+    on a frozen record answers 409."""
+    frozen = record.pk is not None and record.is_frozen
+    if record.pk is None and _closed(engagement):
+        return frozen_response(request, engagement)
+    if frozen and request.method == "POST":
+        return frozen_response(request, engagement, record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except FrozenRecord:
+            return frozen_response(request, engagement, record)
+        else:
+            messages.success(request, success(saved))
+            return redirect(back_url + f"#r{saved.pk}")
+    if frozen:
+        _disable(form)
+    return render(request, template, {
+        "engagement": engagement, "form": form, "record": record, "frozen": frozen,
+        "clause": clause, "verbose_name": record._meta.verbose_name, "back_url": back_url,
+        **(extra or {}),
+    })
+
+
+# -- the guidance log -------------------------------------------------------------------
+
+
+@firm_staff_required
+def guidance_list(request, pk):
+    engagement = get_engagement(request, pk)
+    entries = GuidanceLog.objects.filter(engagement=engagement).select_related("given_by")
+    return render(request, "delivery/guidance_list.html", {
+        "engagement": engagement, "entries": entries, "closed": _closed(engagement)})
+
+
+@firm_staff_required
+def guidance_edit(request, pk, rid=None):
+    engagement = get_engagement(request, pk)
+    record = _record(engagement, GuidanceLog, rid)
+    form = GuidanceLogForm(request.POST or None, instance=record, firm=request.user.firm,
+                           initial=None if record.pk else {"given_by": request.user})
+    return _edit(
+        request, engagement, record, form,
+        save=lambda form: record_save(record=form.save(commit=False), by=request.user),
+        success=lambda saved: _("Technical guidance recorded (clause 8.4)."),
+        clause="8.4", back_url=reverse("delivery:guidance", args=[engagement.pk]))
+
+
+# -- the risk register ------------------------------------------------------------------
+
+LEVEL_SHORT = {
+    risk.Level.MAJOR: lambda: pgettext("risk level", "Major"),
+    risk.Level.LARGE: lambda: pgettext("risk level", "Large"),
+    risk.Level.GENERAL: lambda: pgettext("risk level", "General"),
+    risk.Level.LOW: lambda: pgettext("risk level", "Low"),
+}
+# Text on the yellow bar/badge reads better dark.
+LEVEL_TEXT = {"major": "#fff", "large": "#fff", "general": "#212529", "low": "#fff"}
+
+
+def risk_chart_svg(counts: dict) -> str:
+    """A bar chart of ``{level: count}`` (major → low), one coloured bar per level with its
+    count above it and the level's name below: plain SVG, no script, usable inline, as an
+    ``<img>``, or in a PDF."""
+    width, height = 360, 220
+    top, bottom, left, right = 28, 40, 12, 12
+    plot_h = height - top - bottom
+    slot = (width - left - right) / len(risk.LEVEL_ORDER)
+    bar_w = slot * 0.6
+    peak = max([*counts.values(), 1])
+    total = sum(counts.values())
+    title = _("Risks by level: %(total)d in all") % {"total": total}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" class="risk-chart" '
+        f'aria-label="{escape(title, {chr(34): "&quot;"})}" '
+        'font-family="system-ui, -apple-system, \'Noto Sans CJK SC\', \'PingFang SC\', '
+        '\'Microsoft YaHei\', sans-serif" font-size="13">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        'stroke="#adb5bd" stroke-width="1"/>',
+    ]
+    for i, level in enumerate(risk.LEVEL_ORDER):
+        n = counts.get(level, 0)
+        h = round(plot_h * n / peak, 1)
+        x = round(left + i * slot + (slot - bar_w) / 2, 1)
+        y = round(top + plot_h - h, 1)
+        cx = round(left + i * slot + slot / 2, 1)
+        label = escape(LEVEL_SHORT[level]())
+        parts.append(
+            f'<g class="bar" data-level="{level}" data-count="{n}">'
+            f"<title>{label}: {n}</title>"
+            f'<rect x="{x}" y="{y}" width="{round(bar_w, 1)}" height="{h}" rx="3" '
+            f'fill="{risk.LEVEL_COLOURS[level]}"/>'
+            f'<text x="{cx}" y="{y - 6}" text-anchor="middle" font-weight="600" '
+            f'fill="#212529" class="count">{n}</text>'
+            f'<text x="{cx}" y="{top + plot_h + 22}" text-anchor="middle" '
+            f'fill="#495057">{label}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _thresholds(firm):
+    """The firm's thresholds as table rows, major → low: each level with its LEC and LS
+    bands (``above`` < score ≤ ``upto``; None = open)."""
+    row = services.risk_settings_for(firm)
+    bands = {}
+    for method in (risk.Method.LEC, risk.Method.LS):
+        major, large, general = row.thresholds(method)
+        bands[method] = [(major, None), (large, major), (general, large), (None, general)]
+    return [
+        {"level": level, "label": LEVEL_SHORT[level](), "colour": risk.LEVEL_COLOURS[level],
+         "text": LEVEL_TEXT[level],
+         "lec": dict(zip(("above", "upto"), bands[risk.Method.LEC][i], strict=True)),
+         "ls": dict(zip(("above", "upto"), bands[risk.Method.LS][i], strict=True))}
+        for i, level in enumerate(risk.LEVEL_ORDER)
+    ]
+
+
+def _levels(counts):
+    return [{"level": level, "label": LEVEL_SHORT[level](), "count": counts[level],
+             "colour": risk.LEVEL_COLOURS[level], "text": LEVEL_TEXT[level]}
+            for level in risk.LEVEL_ORDER]
+
+
+@firm_staff_required
+def risk_register(request, pk):
+    engagement = get_engagement(request, pk)
+    risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
+    for item in risks:
+        item.level_label = LEVEL_SHORT[item.level]()
+        item.text_colour = LEVEL_TEXT[item.level]
+    counts = selectors.risk_counts(engagement)
+    return render(request, "delivery/risk_register.html", {
+        "engagement": engagement, "risks": risks, "levels": _levels(counts),
+        "chart": mark_safe(risk_chart_svg(counts)),  # built from escaped parts
+        "thresholds": _thresholds(request.user.firm),
+        "closed": _closed(engagement),
+    })
+
+
+@firm_staff_required
+def risk_chart(request, pk):
+    engagement = get_engagement(request, pk)
+    response = HttpResponse(risk_chart_svg(selectors.risk_counts(engagement)),
+                            content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@firm_staff_required
+def risk_edit(request, pk, rid=None):
+    engagement = get_engagement(request, pk)
+    record = _record(engagement, RiskItem, rid)
+    form = RiskItemForm(request.POST or None, instance=record, firm=request.user.firm)
+
+    def save(form):
+        item = form.apply_factors(form.save(commit=False))
+        return services.risk_save(record=item, by=request.user)
+
+    def success(saved):
+        return _("Risk saved (clause 8.4): %(method)s score %(score)s, level “%(level)s”.") % {
+            "method": saved.method, "score": _number(saved.score),
+            "level": LEVEL_SHORT[saved.level]()}
+
+    register_url = reverse("delivery:risks", args=[engagement.pk])
+    return _edit(request, engagement, record, form, save=save, success=success, clause="8.4",
+                 back_url=register_url, template="delivery/risk_form.html",
+                 extra={"thresholds": _thresholds(request.user.firm),
+                        "level_label": LEVEL_SHORT[record.level]() if record.pk else "",
+                        "level_text": LEVEL_TEXT.get(record.level, "#fff")})
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value is not None else ""
+    return text
+
+
+# -- progress reports -------------------------------------------------------------------
+
+
+@firm_staff_required
+def progress_list(request, pk):
+    engagement = get_engagement(request, pk)
+    reports = ProgressReport.objects.filter(engagement=engagement).select_related("shared_by")
+    return render(request, "delivery/progress_list.html", {
+        "engagement": engagement, "reports": reports, "closed": _closed(engagement)})
+
+
+@firm_staff_required
+def progress_edit(request, pk, rid=None):
+    engagement = get_engagement(request, pk)
+    record = _record(engagement, ProgressReport, rid)
+    form = ProgressReportForm(request.POST or None, instance=record, firm=request.user.firm)
+    return _edit(
+        request, engagement, record, form,
+        save=lambda form: record_save(record=form.save(commit=False), by=request.user),
+        success=lambda saved: _("Progress report saved. Share it with the client when it is "
+                                "ready (clause 8.4)."),
+        clause="8.4", back_url=reverse("delivery:progress", args=[engagement.pk]),
+        template="delivery/progress_form.html")
+
+
+@firm_staff_required
+@require_POST
+def progress_share(request, pk, rid):
+    engagement = get_engagement(request, pk)
+    report = get_object_or_404(ProgressReport, pk=rid, engagement=engagement)
+    report.engagement = engagement
+    if report.is_frozen:
+        return frozen_response(request, engagement, report)
+    try:
+        services.progress_report_share(report=report, by=request.user)
+    except FrozenRecord:
+        return frozen_response(request, engagement, report)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The progress report is shared with the client; it is now "
+                                    "read-only (clause 8.4)."))
+    return redirect(reverse("delivery:progress", args=[engagement.pk]) + f"#r{report.pk}")

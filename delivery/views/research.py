@@ -1,6 +1,8 @@
 """8.1 project research: site research (8.1.1, with photos taken on site) and resource
 research (8.1.2)."""
 
+import os
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,7 +39,7 @@ def _list_url(engagement, anchor=""):
     return reverse("delivery:research", args=[engagement.pk]) + anchor
 
 
-def _render_list(request, engagement, *, failed_rid=None, failed_form=None, status=200):
+def _render_list(request, engagement, *, failed_rid=None, failed_form=None):
     sites = list(
         SiteResearch.objects.filter(engagement=engagement)
         .prefetch_related(Prefetch("researchers", queryset=User.objects.order_by("full_name")),
@@ -47,6 +49,8 @@ def _render_list(request, engagement, *, failed_rid=None, failed_form=None, stat
     closed = _closed(engagement)
     for record in sites:
         record.engagement = engagement
+        for att in record.attachments.all():
+            att.display_name = os.path.basename(att.file.name)
         record.upload_form = (failed_form if record.pk == failed_rid
                               else AttachmentForm(auto_id=f"id_att{record.pk}_%s"))
     return render(request, "delivery/research_list.html", {
@@ -54,7 +58,7 @@ def _render_list(request, engagement, *, failed_rid=None, failed_form=None, stat
         "sites": sites,
         "resources": ResourceResearch.objects.filter(engagement=engagement),
         "closed": closed,
-    }, status=status)
+    })
 
 
 @firm_staff_required
@@ -132,8 +136,7 @@ def attachment_add(request, pk, rid):
             return redirect(_list_url(engagement, f"#site-{record.pk}"))
     messages.error(request, _("The attachment was not added: see the message under the "
                               "record."))
-    return _render_list(request, engagement, failed_rid=record.pk, failed_form=form,
-                        status=400)
+    return _render_list(request, engagement, failed_rid=record.pk, failed_form=form)
 
 
 @firm_staff_required

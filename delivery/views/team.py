@@ -1,11 +1,84 @@
-"""Placeholder: being written (helper-owned file)."""
+"""8.2 the working group: a joint project team of both sides (8.2.1), our side staffed
+with registered safety engineers (8.2.2), each member's responsibilities made clear."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultancy.tenancy.mixins import firm_staff_required
+from engagements.models import FrozenRecord
+from engagements.stages import Stage
+
+from .. import selectors, services
+from ..forms import TeamMemberForm
+from ..models import TeamMember
+from .common import apply_validation_error, frozen_response, get_engagement
+
+RSE_WARNING_DAYS = 60
 
 
-def team_page(request, *args, **kwargs):
-    raise Http404
+def _closed(engagement):
+    return engagement.is_ended or engagement.has_passed(Stage.DELIVERY)
 
 
-def member_remove(request, *args, **kwargs):
-    raise Http404
+@firm_staff_required
+def team_page(request, pk):
+    engagement = get_engagement(request, pk)
+    closed = _closed(engagement)
+    if closed and request.method == "POST":
+        return frozen_response(request, engagement)
+    form = TeamMemberForm(request.POST or None, engagement=engagement,
+                          initial={"side": TeamMember.Side.PROVIDER})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.team_member_add(
+                engagement=engagement, by=request.user, side=data["side"],
+                user=data["user"], contact=data["contact"], role=data["role"],
+                responsibilities=data["responsibilities"])
+        except FrozenRecord:
+            return frozen_response(request, engagement)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("%(person)s joined the working group (clause 8.2).")
+                             % {"person": member.person})
+            return redirect(reverse("delivery:team", args=[engagement.pk]) + f"#m{member.pk}")
+
+    members = selectors.team_with_certificates(engagement)
+    provider = [m for m in members if m.side == TeamMember.Side.PROVIDER]
+    client_side = [m for m in members if m.side == TeamMember.Side.CLIENT]
+    for m in provider:
+        m.rse_warning = m.valid_rse is not None and m.rse_expires_in <= RSE_WARNING_DAYS
+        m.rse_expired = m.valid_rse is None and bool(m.rse_certificates)
+    problems = []
+    if not client_side:
+        problems.append(("8.2.1", _("The working group has no member from the client's side.")))
+    if not provider:
+        problems.append(("8.2.1", _("The working group has no member from our side.")))
+    if not any(m.valid_rse for m in provider):
+        problems.append(("8.2.2", _("No member of our side holds a registered safety engineer "
+                                    "certificate valid today.")))
+    return render(request, "delivery/team.html", {
+        "engagement": engagement, "provider": provider, "client_side": client_side,
+        "problems": problems, "form": form, "closed": closed,
+        "warning_days": RSE_WARNING_DAYS,
+    })
+
+
+@firm_staff_required
+@require_POST
+def member_remove(request, pk, mid):
+    engagement = get_engagement(request, pk)
+    member = get_object_or_404(TeamMember.objects.select_related("user", "contact"), pk=mid,
+                               engagement=engagement)
+    member.engagement = engagement
+    try:
+        services.team_member_remove(member=member, by=request.user)
+    except FrozenRecord:
+        return frozen_response(request, engagement, member)
+    messages.success(request, _("%(person)s left the working group.") % {"person": member.person})
+    return redirect("delivery:team", engagement.pk)

@@ -347,3 +347,32 @@ def test_terms_set_after_drafting_fill_their_placeholders(a, contracting):
         assert "{end_date}" not in contract.clause_period
         assert f"{end.year}年{end.month}月{end.day}日" in contract.clause_period
         assert services.issue_problems(contract) == []
+
+
+def test_saving_a_draft_without_touching_its_rows_keeps_them(client, a, contracting):
+    with scopes_disabled():
+        meet_contracting(contracting, sign=False, render=False)
+        contract = Contract.objects.get(engagement=contracting)
+        services.contract_withdraw(contract=contract, by=a.consultant)
+    login(client, a.consultant)
+    edit = reverse("contracts:edit", args=[contracting.pk, contract.pk])
+    page = client.get(edit)
+    data = {}
+    for form in (page.context["form"],):
+        for name in form.fields:
+            value = form.initial.get(name)
+            if name == "personnel":
+                data[name] = [u.pk for u in value] if value else []
+            elif value is not None:
+                data[name] = value
+    for prefix, fs in (("deliverables", page.context["deliverables"]),
+                       ("installments", page.context["installments"])):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(fs.initial))
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(fs.initial))
+        for i, row in enumerate(fs.initial):
+            for k, v in row.items():
+                data[f"{prefix}-{i}-{k}"] = "" if v is None else v
+    assert client.post(edit, data).status_code == 302
+    with scopes_disabled():
+        assert Deliverable.objects.filter(contract=contract).count() == 1
+        assert contract.paymentinstallments.count() == 1

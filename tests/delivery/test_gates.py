@@ -198,3 +198,13 @@ def test_working_group_membership_widens_visibility(a, delivering):
     services.team_member_add(engagement=delivering, by=a.consultant, side="provider",
                              user=member, role="组员", responsibilities="资料")
     assert delivering in engagements_visible_to(member)
+
+
+def test_a_risk_read_back_from_the_database_saves_again(a, delivering):
+    item = services.risk_save(record=RiskItem(
+        engagement=delivering, location="反应釜", hazard="超压爆炸", method="LEC", likelihood=3,
+        exposure=6, consequence=40, controls="安全阀", identified_on=timezone.localdate()),
+        by=a.consultant)
+    item.refresh_from_db()
+    item = services.risk_save(record=item, by=a.consultant)
+    assert (item.score, item.level) == (Decimal("720"), "major")

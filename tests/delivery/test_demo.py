@@ -1,0 +1,94 @@
+"""``manage.py demo``: the service stage (clause 8) it builds, through the services,
+idempotently."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from consultancy.documents.models import GeneratedDocument
+from consultancy.tenancy.models import Firm
+from contracts.models import Contract
+from delivery import demo
+from delivery.models import (
+    ConsultingPlan,
+    DocumentDelivery,
+    DocumentVersion,
+    GuidanceLog,
+    PlanMilestone,
+    ProgressReport,
+    ProjectDocument,
+    ResourceResearch,
+    RiskItem,
+    SiteResearch,
+    TeamMember,
+)
+from engagements.gates import gate_is_open
+from engagements.models import Engagement, StageTransition
+from engagements.stages import Stage
+
+FIRMS = {"antai": "安泰安全技术咨询有限公司", "huaan": "华安企业安全咨询有限公司"}
+MODELS = [Engagement, StageTransition, Contract, GeneratedDocument, SiteResearch,
+          ResourceResearch, TeamMember, ConsultingPlan, PlanMilestone, RiskItem, GuidanceLog,
+          ProgressReport, ProjectDocument, DocumentVersion, DocumentDelivery]
+
+
+def _counts(firm):
+    return {model.__name__: model.objects.filter(firm=firm).count() for model in MODELS}
+
+
+def _unmet(engagement):
+    return {r.code for r in engagement.requirements(Stage.DELIVERY) if not r.met}
+
+
+@pytest.mark.django_db
+def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_nothing():
+    call_command("demo", stdout=StringIO())
+    with scopes_disabled():
+        firms = {key: Firm.objects.get(name=name) for key, name in FIRMS.items()}
+        first = {key: _counts(firm) for key, firm in firms.items()}
+    call_command("demo", stdout=StringIO())
+    with scopes_disabled():
+        for key, firm in firms.items():
+            assert _counts(firm) == first[key], key
+
+            in_delivery = list(Engagement.objects.filter(firm=firm, stage=Stage.DELIVERY))
+            assert len(in_delivery) == 2, key
+            held = [e for e in in_delivery if not gate_is_open(e)]
+            ready = [e for e in in_delivery if gate_is_open(e)]
+            assert len(held) == 1 and len(ready) == 1, key
+
+            # Part of clause 8: the plan in draft, the report not shared, nothing delivered.
+            held = held[0]
+            assert _unmet(held) == {"8.3.1.plan_confirmed", "8.4.progress",
+                                    "8.5.deliverables"}, key
+            assert {r.level for r in RiskItem.objects.filter(engagement=held)} == {
+                "major", "large", "general", "low"}, key
+            assert {r.method for r in RiskItem.objects.filter(engagement=held)} == {"LEC", "LS"}
+            plan = ConsultingPlan.objects.get(engagement=held)
+            assert not plan.is_approved and not plan.missing_content()
+            assert not ProgressReport.objects.get(engagement=held).shared_at
+            assert TeamMember.objects.filter(engagement=held, side="client",
+                                             contact__user__isnull=False).exists()
+
+            # Every requirement met, the gate open, the PDFs rendered.
+            ready = ready[0]
+            assert ready.title == demo.NEW[key]["delivery_ready"]["spec"]["title"]
+            assert not _unmet(ready)
+            plan = ConsultingPlan.objects.get(engagement=ready)
+            assert plan.is_confirmed and plan.issued_pdf.status == GeneratedDocument.Status.READY
+            handover = GeneratedDocument.objects.get(firm=firm, kind="handover",
+                                                     owner_id=ready.pk)
+            assert handover.status == GeneratedDocument.Status.READY and handover.pages >= 1
+            for version in DocumentVersion.objects.filter(document__engagement=ready):
+                with version.file.open("rb") as handle:
+                    assert handle.read(5) == b"%PDF-"
+
+            # Handed over: in evaluation, clause 8 complete.
+            evaluation = Engagement.objects.get(
+                firm=firm, title=demo.NEW[key]["evaluation"]["spec"]["title"])
+            assert evaluation.stage == Stage.EVALUATION
+            assert evaluation.transitions.filter(from_stage=Stage.DELIVERY,
+                                                 to_stage=Stage.EVALUATION).count() == 1
+            assert not _unmet(evaluation)
