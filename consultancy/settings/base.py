@@ -215,3 +215,6 @@ LOGGING = {
 # frozen-record rules (DESIGN.md, "The engagement and its gates").
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# Number formats: zh-hans groups amounts by thousands (consultancy/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["consultancy.formats"]
