@@ -14,6 +14,7 @@ urlpatterns = [
     path("engagements/", include("engagements.urls")),
     path("", include("contracts.urls")),
     path("", include("delivery.urls")),
+    path("", include("feedback.urls")),
     path("documents/", include("consultancy.documents.urls")),
     path(
         "files/qualifications/<int:pk>/",

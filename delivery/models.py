@@ -197,6 +197,10 @@ class ConsultingPlan(DeliveryRecord):
     confirmation_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL,
                                                  on_delete=models.PROTECT, null=True,
                                                  blank=True, related_name="+")
+    # 9.3: a version opened after the hand-over, when the site changed (feedback's
+    # follow-up visits): it belongs to follow-up and freezes when the engagement closes.
+    after_delivery = models.BooleanField(_("opened after delivery (9.3)"), default=False,
+                                         editable=False)
 
     history = HistoricalRecords()
 
@@ -248,6 +252,12 @@ class ConsultingPlan(DeliveryRecord):
                 self.training_not_applicable and self.training_na_reason.strip()):
             missing.append(str(_("training plan (or “not applicable” with the reason)")))
         return missing
+
+    @property
+    def gate_stage(self):
+        """The stage whose passing freezes this version: the service stage, or follow-up
+        for a version opened after delivery (9.3)."""
+        return Stage.FOLLOW_UP if self.after_delivery else Stage.DELIVERY
 
     @property
     def is_frozen(self) -> bool:

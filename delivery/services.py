@@ -42,6 +42,16 @@ def _open(engagement):
         raise FrozenRecord(_("The service stage is passed; its records are frozen."))
 
 
+def _plan_open(plan):
+    """A plan version opened after delivery (9.3) stays open until the engagement is
+    closed; the others freeze with the service stage."""
+    if plan.after_delivery:
+        if plan.engagement.has_passed(Stage.FOLLOW_UP):
+            raise FrozenRecord(_("The engagement is closed; its plan is frozen."))
+        return
+    _open(plan.engagement)
+
+
 # -- 8.1 ------------------------------------------------------------------------------
 
 
@@ -121,9 +131,31 @@ def plan_save(*, engagement, by, milestones=None, **fields) -> ConsultingPlan:
     """Edit the current draft version; once a version is approved, a change is a new
     version (the approved one is kept as it was)."""
     _open(engagement)
+    return _plan_save(engagement, by, milestones, after_delivery=False, **fields)
+
+
+@transaction.atomic
+def plan_revise_after_delivery(*, engagement, by, change_reason, milestones=None,
+                               **fields) -> ConsultingPlan:
+    """9.3: after the hand-over, when the site changes, the plan is adjusted: a new version
+    (a copy of the approved one), or the open draft of one, with the reason. It is then
+    approved, issued and confirmed again like any version (``plan_approve``,
+    ``plan_issue``, ``plan_confirm``), until the engagement is closed."""
+    if not engagement.has_passed(Stage.DELIVERY) or engagement.has_passed(Stage.FOLLOW_UP):
+        raise FrozenRecord(_("A plan version for a site change (9.3) is opened between the "
+                             "hand-over and the closing of the engagement."))
+    current = current_plan(engagement)
+    if current is not None and not current.is_approved and not current.after_delivery:
+        raise FrozenRecord(_("The service stage is passed; its records are frozen."))
+    return _plan_save(engagement, by, milestones, after_delivery=True,
+                      change_reason=change_reason, **fields)
+
+
+def _plan_save(engagement, by, milestones, *, after_delivery, **fields) -> ConsultingPlan:
     current = current_plan(engagement)
     if current is None or current.is_approved:
-        plan = ConsultingPlan(engagement=engagement, version=(current.version + 1) if current else 1)
+        plan = ConsultingPlan(engagement=engagement, version=(current.version + 1) if current else 1,
+                              after_delivery=after_delivery)
         if current:  # the new version starts as a copy of the approved one
             for name in ConsultingPlan.CONTENT_FIELDS:
                 if name != "change_reason":
@@ -152,7 +184,7 @@ def plan_save(*, engagement, by, milestones=None, **fields) -> ConsultingPlan:
 def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingPlan:
     """8.3.1: the project team discussed and approved this version."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
-    _open(plan.engagement)
+    _plan_open(plan)
     if plan.is_approved:
         raise ValidationError(_("This version is already approved."))
     missing = plan.missing_content()
@@ -171,7 +203,7 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
 def plan_issue(*, plan, by) -> ConsultingPlan:
     """8.3.1: submitted in writing: the PDF of this version is made."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
-    _open(plan.engagement)
+    _plan_open(plan)
     if not plan.is_approved:
         raise ValidationError(_("The project team approves the plan before it is issued."))
     if plan.is_issued:
@@ -186,7 +218,7 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
 def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
     """8.3.1: the client's confirmation of exactly this version."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
-    _open(plan.engagement)
+    _plan_open(plan)
     if not plan.is_issued:
         raise ValidationError(_("Only an issued plan can be confirmed."))
     if plan.is_confirmed:

@@ -6,3 +6,8 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
     label = "feedback"
     verbose_name = _("Evaluation and follow-up (clause 9)")
+
+    def ready(self):
+        from .requirements import register_all
+
+        register_all()

@@ -14,6 +14,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -187,6 +188,16 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Clause 9 reminders: follow-up visits and guidance periods coming due, overdue
+    # complaint steps, unanswered surveys, expiring certificates (feedback.tasks).
+    "feedback-daily-reminders": {
+        "task": "feedback.tasks.send_all_daily_reminders",
+        "schedule": crontab(hour=7, minute=30),  # CELERY_TIMEZONE is Asia/Shanghai
+    },
+}
+# Absolute links in e-mails sent by background tasks (survey links, reminders).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -8,7 +8,10 @@ from django_scopes import scopes_disabled
 from .scoping import firm_scope
 
 # What a client contact may reach outside the portal: the account pages only.
-CLIENT_CONTACT_ALLOWED_PREFIXES = ("/portal/", "/accounts/", "/i18n/", "/static/", "/jsi18n/")
+CLIENT_CONTACT_ALLOWED_PREFIXES = (
+    "/portal/", "/accounts/", "/i18n/", "/static/", "/jsi18n/",
+    "/survey/",  # a satisfaction survey link (9.5) works whether or not they are logged in
+)
 
 
 class UserLanguageMiddleware:

@@ -1,0 +1,755 @@
+"""Evaluation and clause 9.
+
+* Evaluation (named in clause 1 and Figure 1, no clause of its own): the client's
+  acceptance of the delivered results (:class:`ClientAcceptance`) and the provider's
+  review of the outcome against each objective (:class:`OutcomeReview`,
+  :class:`ObjectiveReview`).
+* 9.1 further technical guidance after delivery (:class:`FollowUpGuidance`); 9.2 follow-up
+  visits and 9.3 site changes (:class:`FollowUpVisit`, which may open a new version of the
+  consulting plan).
+* 9.4 complaints, handled per GB/T 17242 (whose process follows ISO 10002 / GB/T 19012):
+  a register per firm (:class:`Complaint`) with its own state machine and a
+  :class:`ComplaintStep` audit row per step.
+* 9.5 satisfaction surveys: the firm's question set, the surveys sent, one-time links
+  (:class:`SurveyInvitation`, only a hash of the token is stored) and the answers.
+* The firm's settings of this app (:class:`FeedbackSettings`) and the in-app reminders
+  (:class:`Reminder`) the daily task writes.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from consultancy.tenancy.scoping import FirmOwned
+from engagements.models import Engagement, EngagementRecord, FrozenRecord
+from engagements.stages import Stage
+
+STAFF = {"role__in": ["manager", "consultant"]}
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """``start`` plus ``days`` working days, Saturdays and Sundays skipped (public holidays
+    and the make-up working days of the Chinese calendar are not modelled). Zero days is
+    ``start`` itself."""
+    day = start
+    left = days
+    while left > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+class EvaluationRecord(EngagementRecord):
+    """A record of the evaluation stage: frozen once the engagement has left it."""
+
+    gate_stage = Stage.EVALUATION
+
+    class Meta:
+        abstract = True
+
+
+class FollowUpRecord(EngagementRecord):
+    """A record of clause 9 kept on the engagement: frozen once the engagement is closed."""
+
+    gate_stage = Stage.FOLLOW_UP
+
+    class Meta:
+        abstract = True
+
+
+# -- evaluation ---------------------------------------------------------------------------
+
+
+class ClientAcceptance(EvaluationRecord):
+    """The client's verdict on the delivered results, given by a named contact on a date.
+
+    A recorded verdict is the client's act and is never edited: a later verdict (after the
+    results were reworked) is a new row, and the latest one recorded counts
+    (``E.acceptance``). ``created_by`` is who recorded it.
+    """
+
+    class Verdict(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        RESERVATIONS = "reservations", _("Accepted with reservations")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
+
+    PASSING = (Verdict.ACCEPTED, Verdict.RESERVATIONS)
+
+    contact = models.ForeignKey(
+        "clients.ClientContact", verbose_name=_("client contact"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_on = models.DateField(_("date of the verdict"))
+    verdict = models.CharField(_("verdict"), max_length=15, choices=Verdict.choices)
+    reasons = models.TextField(
+        _("reservations or reasons"), blank=True,
+        help_text=_("Required unless the results are accepted without reservations: the "
+                    "reservations, or why the results are not accepted."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("client acceptance")
+        verbose_name_plural = _("client acceptances")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict="accepted") | ~models.Q(reasons=""),
+                name="acceptance_reasons_unless_accepted",
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "engagement"], name="accept_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.get_verdict_display()} {self.accepted_on}"
+
+    @property
+    def recorded_by(self):
+        return self.created_by
+
+    @property
+    def is_passing(self) -> bool:
+        return self.verdict in self.PASSING
+
+    def clean(self):
+        if self.verdict and self.verdict != self.Verdict.ACCEPTED and not self.reasons.strip():
+            raise ValidationError({"reasons": _("Give the reservations or the reasons for not "
+                                                "accepting the results.")})
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.pk is not None or super().is_frozen
+
+    def _refuse_if_frozen(self):
+        super()._refuse_if_frozen()
+        if self.pk is not None:
+            raise FrozenRecord(_("A recorded verdict of the client is not changed; record the "
+                                 "new verdict instead."))
+
+
+class OutcomeReview(EvaluationRecord):
+    """The provider's review of the outcome against each objective of the contract.
+
+    One per engagement; its rows are :class:`ObjectiveReview`.
+    """
+
+    reviewed_on = models.DateField(_("reviewed on"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT,
+        related_name="+", limit_choices_to=STAFF,
+    )
+    conclusion = models.TextField(
+        _("overall conclusion"), blank=True,
+        help_text=_("The overall judgement and the lessons for later engagements."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("outcome review")
+        verbose_name_plural = _("outcome reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "engagement"], name="one_review_per_engagement"),
+        ]
+        indexes = [models.Index(fields=["firm", "engagement"], name="review_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{_('Outcome review')} {self.reviewed_on}"
+
+
+class ObjectiveReview(FirmOwned):
+    """One objective of the contract, with the provider's verdict and its evidence."""
+
+    class Verdict(models.TextChoices):
+        MET = "met", _("Met")
+        PARTLY = "partly", _("Partly met")
+        NOT_MET = "not_met", _("Not met")
+
+    review = models.ForeignKey(OutcomeReview, verbose_name=_("review"),
+                               on_delete=models.PROTECT, related_name="objectives")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    objective = models.TextField(_("objective"))
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
+    evidence = models.TextField(
+        _("evidence"), help_text=_("What shows it: documents delivered, site findings, "
+                                   "the client's feedback."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("objective review")
+        verbose_name_plural = _("objective reviews")
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["firm", "review"], name="objrev_firm_review_idx")]
+
+    def __str__(self):
+        return self.objective[:60]
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.review.is_frozen
+
+    def _refuse_if_frozen(self):
+        # The review's engagement decides, its stage read from the database.
+        stage = (OutcomeReview.objects.with_scopes_disabled().filter(pk=self.review_id)
+                 .values_list("engagement__stage", flat=True).first())
+        if stage is not None and Engagement(stage=stage).has_passed(Stage.EVALUATION):
+            raise FrozenRecord(_("The evaluation stage is passed; the review is frozen."))
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+
+# -- 9.1 to 9.3: follow-up ----------------------------------------------------------------
+
+
+class FollowUpGuidance(FollowUpRecord):
+    """9.1: further technical guidance after delivery, as the contract agrees."""
+
+    class Channel(models.TextChoices):
+        SITE = "site", _("On site")
+        PHONE = "phone", _("Phone")
+        ONLINE = "online", _("Online (video, messaging)")
+        WRITTEN = "written", _("In writing")
+
+    given_on = models.DateField(_("date"))
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
+                                 on_delete=models.PROTECT, related_name="+",
+                                 limit_choices_to=STAFF)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.SITE)
+    topic = models.CharField(_("topic"), max_length=200)
+    advice = models.TextField(_("guidance given"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up guidance")
+        verbose_name_plural = _("follow-up guidance")
+        ordering = ["-given_on", "-pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="fuguid_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.given_on} {self.topic}"
+
+
+class FollowUpVisit(FollowUpRecord):
+    """9.2: a follow-up visit: the two sides discuss whether the next stage of work needs
+    the plan adjusted. 9.3: site changes found on the visit open a new version of the
+    consulting plan (``plan_version``), approved and confirmed again."""
+
+    visited_on = models.DateField(_("date of the visit"))
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("our visitors"), related_name="+",
+        limit_choices_to=STAFF,
+    )
+    client_participants = models.CharField(_("client participants"), max_length=300,
+                                           blank=True)
+    discussed = models.TextField(_("what was discussed"))
+    plan_needs_adjusting = models.BooleanField(
+        _("the plan needs adjusting"), null=True,
+        help_text=_("Clause 9.2: whether the next stage of work needs the plan adjusted."),
+    )
+    adjustment_notes = models.TextField(_("what to adjust"), blank=True)
+    site_changes = models.TextField(
+        _("site changes found"), blank=True,
+        help_text=_("Clause 9.3: changes at the client's site (processes, equipment, "
+                    "organisation, regulations). Recording one opens a new plan version."),
+    )
+    plan_version = models.ForeignKey(
+        "delivery.ConsultingPlan", verbose_name=_("plan version opened"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False,
+    )
+
+    history = HistoricalRecords(m2m_fields=[visitors])
+
+    class Meta:
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="fuvisit_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{_('Follow-up visit')} {self.visited_on}"
+
+    @property
+    def calls_for_a_plan_change(self) -> bool:
+        return bool(self.plan_needs_adjusting) or bool(self.site_changes.strip())
+
+
+# -- the firm's settings ------------------------------------------------------------------
+
+
+class FeedbackSettings(FirmOwned):
+    """One per firm (a firm without a row has the defaults): complaint time limits per
+    step, the satisfaction survey and its links."""
+
+    survey_required = models.BooleanField(
+        _("a satisfaction survey is required before closing"), default=True,
+        help_text=_("Clause 9.5 says the provider should run a survey; unticked, the "
+                    "requirement 9.5.survey is always met."),
+    )
+    survey_link_valid_days = models.PositiveSmallIntegerField(
+        _("survey links are valid for (days)"), default=30)
+    survey_reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind an unanswered survey after (days)"), default=7)
+    working_days = models.BooleanField(
+        _("complaint time limits count working days"), default=True,
+        help_text=_("Saturdays and Sundays are skipped; unticked, calendar days."))
+    acknowledge_days = models.PositiveSmallIntegerField(_("acknowledge within"), default=1)
+    assess_days = models.PositiveSmallIntegerField(_("assess within"), default=3)
+    investigate_days = models.PositiveSmallIntegerField(_("investigate within"), default=10)
+    respond_days = models.PositiveSmallIntegerField(_("respond within"), default=15)
+    close_days = models.PositiveSmallIntegerField(_("close within"), default=30)
+    visit_reminder_days = models.PositiveSmallIntegerField(
+        _("remind of a follow-up visit or the end of guidance (days ahead)"), default=7)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evaluation and follow-up settings")
+        verbose_name_plural = _("evaluation and follow-up settings")
+        constraints = [models.UniqueConstraint(fields=["firm"], name="one_feedback_settings_per_firm")]
+
+    def __str__(self):
+        return str(_("Evaluation and follow-up settings"))
+
+    def limit_for(self, step: str) -> int:
+        return getattr(self, f"{step}_days")
+
+    def due_on(self, start: datetime.date, step: str) -> datetime.date:
+        days = self.limit_for(step)
+        if self.working_days:
+            return add_working_days(start, days)
+        return start + datetime.timedelta(days=days)
+
+
+# -- 9.4 complaints -----------------------------------------------------------------------
+
+
+class Complaint(FSMModelMixin, FirmOwned):
+    """A complaint in the firm's register (9.4, per GB/T 17242 / ISO 10002).
+
+    received → acknowledged → assessed → investigated → responded → closed, or escalated
+    to external dispute resolution (per the contract's clause) from acknowledged,
+    assessed, investigated or responded; an escalated complaint is closed when the
+    outcome of the external resolution is recorded. Only ``feedback.services`` moves the
+    status; each step writes a :class:`ComplaintStep` (who, when, note) and sets
+    ``due_on``, the date by which the next step is due under the firm's time limits.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ASSESSED = "assessed", _("Assessed")
+        INVESTIGATED = "investigated", _("Investigated")
+        RESPONDED = "responded", _("Responded")
+        CLOSED = "closed", _("Closed")
+        ESCALATED = "escalated", _("Escalated to external dispute resolution")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        LETTER = "letter", _("Letter")
+        IN_PERSON = "in_person", _("In person")
+        PORTAL = "portal", _("Client portal")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Minor")
+        MEDIUM = "medium", _("Moderate")
+        HIGH = "high", _("Serious")
+        CRITICAL = "critical", _("Critical")
+
+    # The step due in each status, and the status it leads to.
+    NEXT_STEP = {
+        Status.RECEIVED: "acknowledge",
+        Status.ACKNOWLEDGED: "assess",
+        Status.ASSESSED: "investigate",
+        Status.INVESTIGATED: "respond",
+        Status.RESPONDED: "close",
+    }
+    OPEN = [Status.RECEIVED, Status.ACKNOWLEDGED, Status.ASSESSED, Status.INVESTIGATED,
+            Status.RESPONDED, Status.ESCALATED]
+    ESCALABLE = [Status.ACKNOWLEDGED, Status.ASSESSED, Status.INVESTIGATED, Status.RESPONDED]
+
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    received_on = models.DateField(_("received on"))
+    channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
+    complainant_name = models.CharField(_("complainant"), max_length=100)
+    complainant_contact = models.CharField(_("complainant's phone or e-mail"), max_length=200,
+                                           blank=True)
+    contact = models.ForeignKey(
+        "clients.ClientContact", verbose_name=_("client contact"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    engagement = models.ForeignKey(
+        "engagements.Engagement", verbose_name=_("engagement"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="complaints",
+    )
+    description = models.TextField(_("what happened"))
+    remedy_sought = models.TextField(_("remedy sought"), blank=True)
+    safety_related = models.BooleanField(
+        _("safety-related"), default=False,
+        help_text=_("Safety-related complaints are handled first."))
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("received by"),
+                                    on_delete=models.PROTECT, related_name="+", editable=False)
+    status = FSMField(_("status"), max_length=15, choices=Status.choices,
+                      default=Status.RECEIVED, protected=True)
+    status_changed_at = models.DateTimeField(_("in this status since"), default=timezone.now,
+                                             editable=False)
+    due_on = models.DateField(_("next step due by"), null=True, blank=True, editable=False)
+    # the content of each step
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
+                                blank=True)
+    assessment = models.TextField(_("assessment"), blank=True)
+    findings = models.TextField(_("findings of the investigation"), blank=True)
+    decision = models.TextField(_("decision communicated to the complainant"), blank=True)
+    responded_on = models.DateField(_("decision communicated on"), null=True, blank=True)
+    complainant_acceptance = models.TextField(
+        _("the complainant's acceptance"), blank=True,
+        help_text=_("How the complainant accepted the decision (or, after escalation, the "
+                    "outcome of the external resolution)."))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    escalated_to = models.CharField(_("escalated to"), max_length=200, blank=True,
+                                    help_text=_("Per the contract's clause on external "
+                                                "dispute resolution, e.g. arbitration."))
+    escalation_reason = models.TextField(_("reason for escalation"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["status"])
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "number"], name="complaint_number_per_firm"),
+        ]
+        indexes = [
+            models.Index(fields=["firm", "status"], name="complaint_firm_status_idx"),
+            models.Index(fields=["firm", "engagement"], name="complaint_firm_eng_idx"),
+            models.Index(fields=["firm", "due_on"], name="complaint_firm_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.complainant_name}"
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        exclude = {*(exclude or ()), "status"}
+        super().full_clean(exclude=exclude, validate_unique=validate_unique,
+                           validate_constraints=validate_constraints)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def next_step(self) -> str | None:
+        return self.NEXT_STEP.get(self.status)
+
+    @property
+    def due_by(self):
+        """The date by which the current step is due (``None`` when no step is pending
+        under a time limit: closed, or escalated to an outside body)."""
+        return self.due_on if self.next_step else None
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        due = self.due_by
+        return due is not None and day > due
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(timezone.localdate())
+
+    # -- the state machine (only feedback.services calls these) -------------------------
+    @transition(field=status, source=Status.RECEIVED, target=Status.ACKNOWLEDGED)
+    def acknowledge(self):
+        """The receipt is confirmed to the complainant."""
+
+    @transition(field=status, source=Status.ACKNOWLEDGED, target=Status.ASSESSED)
+    def assess(self):
+        """Severity, safety implications, complexity and the need for immediate action."""
+
+    @transition(field=status, source=Status.ASSESSED, target=Status.INVESTIGATED)
+    def investigate(self):
+        """The circumstances are investigated and the findings recorded."""
+
+    @transition(field=status, source=Status.INVESTIGATED, target=Status.RESPONDED)
+    def respond(self):
+        """The decision is communicated to the complainant."""
+
+    @transition(field=status, source=[Status.RESPONDED, Status.ESCALATED], target=Status.CLOSED)
+    def close(self):
+        """The complainant accepted the decision (or the external resolution ended)."""
+
+    @transition(field=status, source=ESCALABLE, target=Status.ESCALATED)
+    def escalate(self):
+        """The complainant takes it to external dispute resolution."""
+
+
+class ComplaintStep(FirmOwned):
+    """The audit row of every step of a complaint: what, who, when, and a note."""
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"),
+                                  on_delete=models.PROTECT, related_name="steps")
+    step = models.CharField(_("step"), max_length=15)
+    from_status = models.CharField(_("from status"), max_length=15,
+                                   choices=Complaint.Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=15, choices=Complaint.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                           on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("complaint step")
+        verbose_name_plural = _("complaint steps")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["firm", "complaint", "at"], name="cstep_firm_complaint_idx")]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.step}"
+
+
+# -- 9.5 satisfaction surveys -------------------------------------------------------------
+
+
+class SurveyQuestionSet(FirmOwned):
+    """The firm's satisfaction questions (managers edit them); one per firm, created
+    with the default questions on first use."""
+
+    name = models.CharField(_("name"), max_length=100)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("survey question set")
+        verbose_name_plural = _("survey question sets")
+        constraints = [models.UniqueConstraint(fields=["firm"], name="one_question_set_per_firm")]
+
+    def __str__(self):
+        return self.name
+
+
+class SurveyQuestion(FirmOwned):
+    """A question of the set. A question that was answered is not deleted (the answers
+    point at it); it is made inactive and no later survey asks it."""
+
+    class Kind(models.TextChoices):
+        SCALE_1_5 = "scale_1_5", _("Rating 1–5")
+        NPS_0_10 = "nps_0_10", _("Likelihood to recommend 0–10")
+        TEXT = "text", _("Free text")
+
+    RANGES = {Kind.SCALE_1_5: (1, 5), Kind.NPS_0_10: (0, 10)}
+
+    question_set = models.ForeignKey(SurveyQuestionSet, verbose_name=_("question set"),
+                                     on_delete=models.PROTECT, related_name="questions")
+    code = models.SlugField(_("code"), max_length=30,
+                            help_text=_("A short name the statistics use, e.g. overall."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    label_zh = models.CharField(_("question (Chinese)"), max_length=300)
+    label_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    required = models.BooleanField(_("answer required"), default=True)
+    is_active = models.BooleanField(_("asked"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "question_set", "code"],
+                                    name="survey_question_code_unique"),
+        ]
+        indexes = [models.Index(fields=["firm", "question_set"], name="squestion_firm_set_idx")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language.startswith("en") and self.label_en:
+            return self.label_en
+        return self.label_zh
+
+    @property
+    def range(self):
+        return self.RANGES.get(self.kind)
+
+
+class Survey(FirmOwned):
+    """A satisfaction survey sent after delivery to the client's contacts (9.5). The
+    questions are those the set asked when it was sent."""
+
+    engagement = models.ForeignKey("engagements.Engagement", verbose_name=_("engagement"),
+                                   on_delete=models.PROTECT, related_name="surveys")
+    question_set = models.ForeignKey(SurveyQuestionSet, verbose_name=_("question set"),
+                                     on_delete=models.PROTECT, related_name="+")
+    questions = models.ManyToManyField(SurveyQuestion, verbose_name=_("questions"),
+                                       related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"),
+                                on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="survey_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{_('Satisfaction survey')} {timezone.localtime(self.sent_at):%Y-%m-%d}"
+
+
+class SurveyInvitation(FirmOwned):
+    """One contact's link to a survey. Only the SHA-256 of the link's random token is
+    stored (``token_hash``): the link cannot be rebuilt from the database, only re-issued
+    (the reminder does so, which retires the earlier link). It works once, until
+    ``expires_at``, without logging in."""
+
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT,
+                               related_name="invitations")
+    contact = models.ForeignKey("clients.ClientContact", verbose_name=_("client contact"),
+                                on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(_("sent to"))
+    token_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("link expires at"))
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True,
+                                            editable=False)
+    used_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "token_hash"], name="survey_token_unique"),
+            models.UniqueConstraint(fields=["firm", "survey", "contact"],
+                                    name="survey_contact_once"),
+        ]
+        indexes = [
+            models.Index(fields=["firm", "survey"], name="sinvite_firm_survey_idx"),
+            models.Index(fields=["firm", "used_at", "mailed_at"], name="sinvite_firm_open_idx"),
+            # The one index not led by the firm: an anonymous visitor's link is looked up
+            # by its hash before any firm is known (selectors.find_invitation).
+            models.Index(fields=["token_hash"], name="sinvite_token_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.contact} ({self.email})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+
+class SurveyResponse(FirmOwned):
+    """The answers given through one link: at most one per invitation."""
+
+    invitation = models.ForeignKey(SurveyInvitation, verbose_name=_("invitation"),
+                                   on_delete=models.PROTECT, related_name="responses")
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT,
+                               related_name="responses")
+    engagement = models.ForeignKey("engagements.Engagement", verbose_name=_("engagement"),
+                                   on_delete=models.PROTECT, related_name="survey_responses")
+    contact = models.ForeignKey("clients.ClientContact", verbose_name=_("client contact"),
+                                on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "invitation"], name="one_response_per_link"),
+        ]
+        indexes = [models.Index(fields=["firm", "engagement"], name="sresponse_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.contact} {timezone.localtime(self.submitted_at):%Y-%m-%d}"
+
+
+class SurveyAnswer(FirmOwned):
+    response = models.ForeignKey(SurveyResponse, verbose_name=_("response"),
+                                 on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, verbose_name=_("question"),
+                                 on_delete=models.PROTECT, related_name="answers")
+    score = models.SmallIntegerField(_("score"), null=True, blank=True)
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["question__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "response", "question"],
+                                    name="one_answer_per_question"),
+            models.CheckConstraint(condition=models.Q(score__isnull=True)
+                                   | models.Q(score__gte=0, score__lte=10),
+                                   name="survey_score_range"),
+        ]
+        indexes = [models.Index(fields=["firm", "question"], name="sanswer_firm_question_idx")]
+
+    def __str__(self):
+        return str(self.score if self.score is not None else self.text[:40])
+
+
+# -- reminders ----------------------------------------------------------------------------
+
+
+class Reminder(FirmOwned):
+    """An in-app reminder for a user, also sent by e-mail. ``key`` names what it is about
+    (``visit:12:2``), so that the daily run never reminds anyone twice of the same thing."""
+
+    class Kind(models.TextChoices):
+        VISIT_DUE = "visit_due", _("Follow-up visit coming due")
+        GUIDANCE_ENDING = "guidance_ending", _("Guidance period ending")
+        COMPLAINT_OVERDUE = "complaint_overdue", _("Complaint step overdue")
+        SURVEY_UNANSWERED = "survey_unanswered", _("Survey unanswered")
+        QUALIFICATION_EXPIRING = "qualification_expiring", _("Qualification expiring")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("for"),
+                             on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices)
+    key = models.CharField(_("about"), max_length=100)
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "user", "kind", "key"],
+                                    name="reminder_once"),
+        ]
+        indexes = [models.Index(fields=["firm", "user", "read_at"], name="reminder_firm_user_idx")]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,201 @@
+"""The daily reminders of one firm (run inside its scope by ``tasks.send_daily_reminders``).
+
+What is reminded, and to whom:
+
+* a follow-up visit coming due (within the firm's ``visit_reminder_days``, or overdue):
+  the lead consultant;
+* a guidance period ending within those days: the lead consultant;
+* a complaint whose current step is overdue: the firm's managers and the engagement's
+  lead consultant;
+* a survey link unanswered ``survey_reminder_after_days`` after it was mailed: the
+  contact once (a new link by e-mail), and the lead consultant;
+* a qualification expiring within 60 days, unless a later certificate of the same kind
+  already follows it: its holder and the firm's managers.
+
+Each reminder is a :class:`~feedback.models.Reminder` row, unique per user, kind and key
+(``visit:12:2`` is the second visit of engagement 12), and an e-mail sent once for it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from consultancy.tenancy.models import Qualification, User
+from engagements.models import Engagement
+from engagements.stages import Stage
+
+from .models import Reminder, SurveyInvitation
+from .selectors import feedback_settings_for, follow_up_summaries, overdue_complaints
+from .services import STEP_LABELS
+
+QUALIFICATION_DAYS = 60
+
+
+@dataclass
+class Due:
+    user: object
+    kind: str
+    key: str
+    text: object  # a callable, called in the user's language
+    url: str = ""
+
+
+def _url(name, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _d(day):
+    return date_format(day)
+
+
+def _follow_up(firm_id, today, ahead):
+    engagements = list(Engagement.objects.filter(
+        firm_id=firm_id, stage__in=[Stage.EVALUATION, Stage.FOLLOW_UP])
+        .select_related("lead_consultant"))
+    summaries = follow_up_summaries(engagements)
+    horizon = today + datetime.timedelta(days=ahead)
+    for e in engagements:
+        s = summaries[e.pk]
+        due, n = s.next_visit_due, s.next_visit_number
+        if due is not None and due <= horizon:
+            yield Due(e.lead_consultant, Reminder.Kind.VISIT_DUE, f"visit:{e.pk}:{n}",
+                      lambda e=e, n=n, due=due, s=s: _(
+                          "Follow-up visit %(n)s of %(of)s for %(number)s “%(title)s” is due on "
+                          "%(day)s.") % {"n": n, "of": s.visits_contracted, "number": e.number,
+                                         "title": e.title, "day": _d(due)},
+                      _url("feedback:follow_up", e.pk))
+        ends = s.guidance_ends_on
+        if ends is not None and today <= ends <= horizon:
+            yield Due(e.lead_consultant, Reminder.Kind.GUIDANCE_ENDING,
+                      f"guidance:{e.pk}:{ends.isoformat()}",
+                      lambda e=e, ends=ends: _(
+                          "The guidance period of %(number)s “%(title)s” ends on %(day)s.")
+                      % {"number": e.number, "title": e.title, "day": _d(ends)},
+                      _url("feedback:follow_up", e.pk))
+
+
+def _complaints(firm_id, today, managers):
+    for c in overdue_complaints(firm_id, today).select_related("engagement__lead_consultant"):
+        people = list(managers)
+        if c.engagement is not None and c.engagement.lead_consultant not in people:
+            people.append(c.engagement.lead_consultant)
+        url = (_url("feedback:complaints", c.engagement_id) if c.engagement_id
+               else _url("admin:feedback_complaint_change", c.pk))
+        for person in people:
+            yield Due(person, Reminder.Kind.COMPLAINT_OVERDUE, f"complaint:{c.pk}:{c.status}",
+                      lambda c=c: _("Complaint %(number)s is overdue: “%(step)s” was due by "
+                                    "%(day)s.") % {"number": c.number,
+                                                   "step": STEP_LABELS[c.next_step],
+                                                   "day": _d(c.due_on)},
+                      url)
+
+
+def _surveys(firm_id, settings_row):
+    from .tasks import mail_survey_invitation
+
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(days=settings_row.survey_reminder_after_days)
+    unanswered = (SurveyInvitation.objects.filter(
+        firm_id=firm_id, used_at__isnull=True, reminder_sent_at__isnull=True,
+        mailed_at__lte=cutoff, expires_at__gt=now)
+        .select_related("survey__engagement__lead_consultant", "contact"))
+    for invitation in unanswered:
+        # The contact's reminder: once (the task skips an invitation already reminded).
+        mail_survey_invitation(firm_id, invitation.pk, "", True)
+        e = invitation.survey.engagement
+        yield Due(e.lead_consultant, Reminder.Kind.SURVEY_UNANSWERED, f"survey:{invitation.pk}",
+                  lambda e=e, inv=invitation: _(
+                      "%(contact)s has not answered the satisfaction survey of %(number)s "
+                      "“%(title)s”; a reminder was sent.") % {
+                      "contact": inv.contact.name, "number": e.number, "title": e.title},
+                  _url("feedback:survey", e.pk))
+
+
+def _qualifications(firm_id, today, managers):
+    horizon = today + datetime.timedelta(days=QUALIFICATION_DAYS)
+    renewed = Qualification.objects.filter(holder_id=OuterRef("holder_id"), kind=OuterRef("kind"),
+                                           valid_until__gt=OuterRef("valid_until"))
+    expiring = (Qualification.objects.filter(firm_id=firm_id, valid_until__gte=today,
+                                             valid_until__lte=horizon)
+                .filter(~Exists(renewed)).select_related("holder"))
+    for q in expiring:
+        people = [q.holder] + [m for m in managers if m.pk != q.holder_id]
+        for person in people:
+            yield Due(person, Reminder.Kind.QUALIFICATION_EXPIRING,
+                      f"qualification:{q.pk}:{q.valid_until.isoformat()}",
+                      lambda q=q: _("The certificate %(number)s of %(holder)s (%(kind)s) "
+                                    "expires on %(day)s.") % {
+                          "number": q.number, "holder": q.holder.full_name,
+                          "kind": q.get_kind_display(), "day": _d(q.valid_until)},
+                      _url("admin:tenancy_qualification_change", q.pk))
+
+
+def _language(user):
+    return user.language or settings.LANGUAGE_CODE
+
+
+def _site_url():
+    return (getattr(settings, "SITE_URL", "") or "").rstrip("/")
+
+
+def run_daily_reminders(firm_id, today) -> int:
+    """Create the day's missing reminders, then mail every reminder not mailed yet.
+    Returns the number of reminders created."""
+    settings_row = feedback_settings_for(firm_id)
+    managers = list(User.objects.filter(firm_id=firm_id, role=User.Role.MANAGER, is_active=True))
+    created = 0
+    sources = [
+        _follow_up(firm_id, today, settings_row.visit_reminder_days),
+        _complaints(firm_id, today, managers),
+        _surveys(firm_id, settings_row),
+        _qualifications(firm_id, today, managers),
+    ]
+    for source in sources:
+        for due in source:
+            if due.user is None or not due.user.is_active:
+                continue
+            with translation.override(_language(due.user)):
+                text = str(due.text())[:500]
+            _reminder, new = Reminder.objects.get_or_create(
+                firm_id=firm_id, user=due.user, kind=due.kind, key=due.key,
+                defaults={"text": text, "url": due.url[:300]},
+            )
+            created += new
+    _mail_pending(firm_id)
+    return created
+
+
+def _mail_pending(firm_id) -> int:
+    """Mail the reminders not mailed yet, each in one small transaction (so a failure
+    leaves the rest to the next run, and nothing is mailed twice)."""
+    sent = 0
+    pending = (Reminder.objects.filter(firm_id=firm_id, emailed_at__isnull=True,
+                                       user__is_active=True).exclude(user__email="")
+               .values_list("pk", flat=True))
+    for pk in list(pending):
+        with transaction.atomic():
+            reminder = (Reminder.objects.select_for_update().select_related("user")
+                        .filter(pk=pk, emailed_at__isnull=True).first())
+            if reminder is None:
+                continue
+            with translation.override(_language(reminder.user)):
+                subject = _("Reminder: %(text)s") % {"text": reminder.text[:120]}
+            body = reminder.text
+            if reminder.url:
+                body += "\n\n" + _site_url() + reminder.url
+            send_mail(subject, body, None, [reminder.user.email])
+            reminder.emailed_at = timezone.now()
+            reminder.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent

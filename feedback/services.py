@@ -1,0 +1,607 @@
+"""Evaluation and clause 9: every state change, one transaction each.
+
+Records keep their history (django-simple-history), complaint steps their
+:class:`~feedback.models.ComplaintStep` rows; e-mail goes to Celery with
+``transaction.on_commit``. Cross-firm references are refused here (and again by
+``FirmOwned.save`` for foreign keys).
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
+
+from consultancy.clients.models import ClientContact
+from consultancy.tenancy.models import Firm
+from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
+from engagements.models import FrozenRecord
+from engagements.services import record_save
+from engagements.stages import ORDER, Stage
+
+from .defaults import DEFAULT_QUESTION_SET_NAME, DEFAULT_QUESTIONS
+from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkInvalid
+from .models import (
+    ClientAcceptance,
+    Complaint,
+    ComplaintStep,
+    FeedbackSettings,
+    FollowUpGuidance,
+    FollowUpVisit,
+    ObjectiveReview,
+    OutcomeReview,
+    Reminder,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyQuestionSet,
+    SurveyResponse,
+)
+from .selectors import check_invitation, feedback_settings_for, find_invitation, token_hash
+
+
+def _same_firm(firm_id, *objs):
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm_id:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
+def _check_staff(firm_id, users):
+    for user in users:
+        _same_firm(firm_id, user)
+        if not user.is_firm_staff:
+            raise ValidationError(_("%(name)s is not a member of the firm's staff.") %
+                                  {"name": user})
+
+
+def _check_contact(engagement, contact, field="contact"):
+    _same_firm(engagement.firm_id, contact)
+    if contact.client_id != engagement.client_id:
+        raise ValidationError({field: _("The contact must be a person at this engagement's "
+                                        "client.")})
+
+
+def _not_future(day, field):
+    if day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+def _handed_over(engagement) -> bool:
+    """The results are handed over: the engagement is in evaluation or later (and not
+    declined or terminated before that)."""
+    return ORDER.get(engagement.stage, -1) >= ORDER[Stage.EVALUATION]
+
+
+def _in_evaluation(engagement):
+    if engagement.has_passed(Stage.EVALUATION):
+        raise FrozenRecord(_("The evaluation stage is passed; its records are frozen."))
+    if not _handed_over(engagement):
+        raise FollowUpRefused(_("The results are evaluated after they are handed over."))
+
+
+def _in_follow_up(engagement):
+    """9.1–9.3 records are kept from the hand-over until the engagement is closed."""
+    if engagement.has_passed(Stage.FOLLOW_UP):
+        raise FrozenRecord(_("The engagement is closed; its follow-up records are frozen."))
+    if not _handed_over(engagement):
+        raise FollowUpRefused(_("Follow-up begins once the results are handed over."))
+
+
+# -- evaluation -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
+                      reasons="") -> ClientAcceptance:
+    """The client's verdict on the delivered results. *Not accepted* keeps the engagement
+    in evaluation (``E.acceptance`` looks at the latest verdict); after rework a new
+    verdict is recorded."""
+    _in_evaluation(engagement)
+    _check_contact(engagement, contact)
+    if by.is_client_contact and getattr(by, "client_contact", None) != contact:
+        raise ValidationError({"contact": _("In the portal a contact gives their own verdict.")})
+    _not_future(accepted_on, "accepted_on")
+    acceptance = ClientAcceptance(engagement=engagement, contact=contact,
+                                  accepted_on=accepted_on, verdict=verdict,
+                                  reasons=(reasons or "").strip())
+    acceptance = record_save(record=acceptance, by=by)
+    transaction.on_commit(lambda: _task("notify_acceptance").delay(acceptance.firm_id,
+                                                                  acceptance.pk))
+    return acceptance
+
+
+@transaction.atomic
+def review_save(*, engagement, by, reviewer, reviewed_on, objectives,
+                conclusion="") -> OutcomeReview:
+    """The provider's review of the outcome: one row per objective, each with a verdict
+    (met / partly / not met) and its evidence. Saving again replaces the rows until the
+    evaluation stage is passed."""
+    _in_evaluation(engagement)
+    _check_staff(engagement.firm_id, [reviewer])
+    _not_future(reviewed_on, "reviewed_on")
+    rows = []
+    for i, row in enumerate(objectives or []):
+        objective = (row.get("objective") or "").strip()
+        evidence = (row.get("evidence") or "").strip()
+        verdict = row.get("verdict") or ""
+        if not objective:
+            continue
+        if verdict not in ObjectiveReview.Verdict.values:
+            raise ValidationError({"objectives": _("Give a verdict for “%(objective)s”.") %
+                                   {"objective": objective}})
+        if not evidence:
+            raise ValidationError({"objectives": _("Give the evidence for “%(objective)s”.") %
+                                   {"objective": objective}})
+        rows.append(ObjectiveReview(order=i, objective=objective, verdict=verdict,
+                                    evidence=evidence))
+    if not rows:
+        raise ValidationError({"objectives": _("Review the outcome against at least one "
+                                               "objective of the contract.")})
+    review = OutcomeReview.objects.filter(engagement=engagement).first() or OutcomeReview(
+        engagement=engagement)
+    review.reviewer, review.reviewed_on, review.conclusion = reviewer, reviewed_on, conclusion
+    review = record_save(record=review, by=by)
+    ObjectiveReview.objects.filter(review=review).delete()
+    for row in rows:
+        row.firm_id, row.review = review.firm_id, review
+        row.full_clean()
+        row.save()
+    return review
+
+
+# -- 9.1 to 9.3 -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_up_guidance_save(*, engagement, by, given_on, given_by, topic, advice,
+                            channel=FollowUpGuidance.Channel.SITE,
+                            guidance=None) -> FollowUpGuidance:
+    """9.1: a record of further technical guidance after delivery (new, or ``guidance``
+    changed)."""
+    _in_follow_up(engagement)
+    _check_staff(engagement.firm_id, [given_by])
+    _not_future(given_on, "given_on")
+    if guidance is None:
+        guidance = FollowUpGuidance(engagement=engagement)
+    elif guidance.engagement_id != engagement.pk:
+        raise CrossFirmReference("A guidance record of another engagement.")
+    guidance.given_on, guidance.given_by, guidance.channel = given_on, given_by, channel
+    guidance.topic, guidance.advice = topic, advice
+    return record_save(record=guidance, by=by)
+
+
+@transaction.atomic
+def follow_up_visit_save(*, engagement, by, visited_on, visitors, discussed,
+                         plan_needs_adjusting, site_changes="", adjustment_notes="",
+                         client_participants="", visit=None) -> FollowUpVisit:
+    """9.2: a follow-up visit, saying whether the plan needs adjusting. 9.3: a visit that
+    finds site changes, or says the plan needs adjusting, opens a new version of the
+    consulting plan (``delivery``), to be approved, issued and confirmed again; the
+    visit links to it."""
+    _in_follow_up(engagement)
+    visitors = list(visitors)
+    if not visitors:
+        raise ValidationError({"visitors": _("Name who made the visit.")})
+    _check_staff(engagement.firm_id, visitors)
+    _not_future(visited_on, "visited_on")
+    if plan_needs_adjusting not in (True, False):
+        raise ValidationError({"plan_needs_adjusting": _(
+            "Say whether the next stage of work needs the plan adjusted (9.2).")})
+    if visit is None:
+        visit = FollowUpVisit(engagement=engagement)
+    elif visit.engagement_id != engagement.pk:
+        raise CrossFirmReference("A visit of another engagement.")
+    visit.visited_on, visit.discussed = visited_on, discussed
+    visit.plan_needs_adjusting = plan_needs_adjusting
+    visit.site_changes, visit.adjustment_notes = site_changes.strip(), adjustment_notes.strip()
+    visit.client_participants = client_participants
+    if visit.calls_for_a_plan_change and visit.plan_version_id is None:
+        visit.plan_version = _open_plan_version(engagement, by, visit)
+    return record_save(record=visit, by=by, m2m={"visitors": visitors})
+
+
+def _open_plan_version(engagement, by, visit):
+    """9.3: a new plan version after delivery, its reason the site change. The version
+    then goes through approval, issue and the client's confirmation in ``delivery``."""
+    from delivery import services as delivery_services
+
+    revise = getattr(delivery_services, "plan_revise_after_delivery", None)
+    if revise is None:  # pragma: no cover - until delivery offers 9.3 versions
+        raise FollowUpRefused(_("Plan versions after delivery (9.3) are not available yet."))
+    reason = _("Follow-up visit of %(day)s (9.3): %(what)s") % {
+        "day": visit.visited_on,
+        "what": visit.site_changes or visit.adjustment_notes or visit.discussed}
+    current = delivery_services.current_plan(engagement)
+    if current is not None and not current.is_approved and current.change_reason.strip():
+        reason = f"{current.change_reason}\n{reason}"  # a draft already open: add to it
+    return revise(engagement=engagement, by=by, change_reason=reason)
+
+
+# -- 9.4 complaints ---------------------------------------------------------------------
+
+
+def next_complaint_number(firm, year) -> str:
+    """``TS-2026-001``: the year and a sequence per firm. Call inside the transaction that
+    holds the firm's row lock."""
+    prefix = f"TS-{year}-"
+    numbers = Complaint.objects.filter(firm=firm, number__startswith=prefix).values_list(
+        "number", flat=True)
+    last = max((int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{last + 1:03d}"
+
+
+@transaction.atomic
+def complaint_receive(*, firm, by, received_on, channel, complainant_name, description,
+                      complainant_contact="", contact=None, engagement=None, remedy_sought="",
+                      safety_related=False) -> Complaint:
+    """Enter a complaint in the firm's register (staff, or a client contact through the
+    portal). The acknowledgement is due within the firm's time limit."""
+    _same_firm(firm.pk, by, contact, engagement)
+    if not (by.is_firm_staff or by.is_client_contact):
+        raise ValidationError(_("Only the firm's staff or a client contact enter a complaint."))
+    if by.is_client_contact:  # through the portal: about their own company only
+        own = getattr(by, "client_contact", None)
+        if own is None or (contact is not None and contact != own) or (
+                engagement is not None and engagement.client_id != own.client_id):
+            raise ValidationError(_("A client contact complains about their own company's "
+                                    "engagements only."))
+        contact = own
+    if engagement is not None and contact is not None:
+        _check_contact(engagement, contact)
+    _not_future(received_on, "received_on")
+    Firm.objects.select_for_update().get(pk=firm.pk)  # serialise the numbering per firm
+    complaint = Complaint(
+        firm=firm, number=next_complaint_number(firm, received_on.year), received_on=received_on,
+        channel=channel, complainant_name=complainant_name.strip(),
+        complainant_contact=complainant_contact.strip(), contact=contact, engagement=engagement,
+        description=description, remedy_sought=remedy_sought, safety_related=safety_related,
+        received_by=by,
+    )
+    complaint.due_on = feedback_settings_for(firm).due_on(received_on, "acknowledge")
+    complaint.full_clean(exclude=["number", "received_by"])
+    complaint.save()
+    ComplaintStep.objects.create(firm=firm, complaint=complaint, step="receive", from_status="",
+                                 to_status=complaint.status, by=by, at=complaint.status_changed_at)
+    transaction.on_commit(lambda: _task("notify_complaint").delay(firm.pk, complaint.pk))
+    return complaint
+
+
+STEP_LABELS = {
+    "acknowledge": gettext_lazy("acknowledge"), "assess": gettext_lazy("assess"),
+    "investigate": gettext_lazy("investigate"), "respond": gettext_lazy("respond"),
+    "close": gettext_lazy("close"), "escalate": gettext_lazy("escalate"),
+}
+
+
+def _complaint_step(complaint, by, step, note="", **content) -> Complaint:
+    """Run one step: lock the complaint, refuse a step that is not possible from its
+    status, write the step's content, the due date of the next step, and the audit row."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
+    _check_staff(locked.firm_id, [by])
+    method = getattr(locked, step)
+    if not can_proceed(method):
+        expected = locked.next_step
+        if expected:
+            message = _("“%(step)s” is not possible while the complaint is “%(status)s”: "
+                        "the next step is “%(expected)s”.")
+        else:
+            message = _("“%(step)s” is not possible while the complaint is “%(status)s”.")
+        raise ComplaintStepRefused(message % {
+            "step": STEP_LABELS[step], "status": locked.get_status_display(),
+            "expected": STEP_LABELS.get(expected, "")}, object=locked, method=method)
+    from_status = locked.status
+    method()
+    now = timezone.now()
+    for name, value in content.items():
+        setattr(locked, name, value)
+    locked.status_changed_at = now
+    next_step = locked.next_step
+    locked.due_on = (feedback_settings_for(locked.firm_id).due_on(timezone.localdate(now),
+                                                                  next_step)
+                     if next_step else None)
+    locked.full_clean(exclude=["number", "received_by"])
+    locked.save()
+    ComplaintStep.objects.create(firm_id=locked.firm_id, complaint=locked, step=step,
+                                 from_status=from_status, to_status=locked.status, by=by, at=now,
+                                 note=note)
+    complaint.refresh_from_db()
+    return complaint
+
+
+def _required(value, message):
+    if not (value or "").strip():
+        raise ComplaintStepRefused(message)
+    return value.strip()
+
+
+@transaction.atomic
+def complaint_acknowledge(*, complaint, by, note="") -> Complaint:
+    """The receipt is confirmed to the complainant (the note says how)."""
+    return _complaint_step(complaint, by, "acknowledge", note=note)
+
+
+@transaction.atomic
+def complaint_assess(*, complaint, by, severity, assessment="", safety_related=None,
+                     note="") -> Complaint:
+    """Severity and safety implications, which set the order of handling."""
+    if severity not in Complaint.Severity.values:
+        raise ComplaintStepRefused(_("Choose the severity of the complaint."))
+    content = {"severity": severity, "assessment": assessment}
+    if safety_related is not None:
+        content["safety_related"] = bool(safety_related)
+    return _complaint_step(complaint, by, "assess", note=note, **content)
+
+
+@transaction.atomic
+def complaint_investigate(*, complaint, by, findings, note="") -> Complaint:
+    findings = _required(findings, _("Record the findings of the investigation."))
+    return _complaint_step(complaint, by, "investigate", note=note, findings=findings)
+
+
+@transaction.atomic
+def complaint_respond(*, complaint, by, decision, responded_on=None, note="") -> Complaint:
+    """The decision is communicated to the complainant."""
+    decision = _required(decision, _("Record the decision communicated to the complainant."))
+    responded_on = responded_on or timezone.localdate()
+    _not_future(responded_on, "responded_on")
+    return _complaint_step(complaint, by, "respond", note=note, decision=decision,
+                           responded_on=responded_on)
+
+
+@transaction.atomic
+def complaint_close(*, complaint, by, complainant_acceptance, closed_on=None,
+                    note="") -> Complaint:
+    """Closed with the complainant's acceptance of the decision recorded (after an
+    escalation: the outcome of the external resolution)."""
+    acceptance = _required(complainant_acceptance,
+                           _("Record the complainant's acceptance of the decision."))
+    closed_on = closed_on or timezone.localdate()
+    _not_future(closed_on, "closed_on")
+    return _complaint_step(complaint, by, "close", note=note,
+                           complainant_acceptance=acceptance, closed_on=closed_on)
+
+
+@transaction.atomic
+def complaint_escalate(*, complaint, by, escalated_to, reason, note="") -> Complaint:
+    """The complainant takes the complaint to external dispute resolution, per the
+    contract's clause (``selectors.complaint_clause``)."""
+    escalated_to = _required(escalated_to, _("Name the body the complaint is escalated to."))
+    reason = _required(reason, _("Give the reason for the escalation."))
+    return _complaint_step(complaint, by, "escalate", note=note, escalated_to=escalated_to,
+                           escalation_reason=reason)
+
+
+# -- settings ---------------------------------------------------------------------------
+
+
+def _check_manager(firm_id, by):
+    _same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+@transaction.atomic
+def feedback_settings_update(*, firm, by, **fields) -> FeedbackSettings:
+    _check_manager(firm.pk, by)
+    row = FeedbackSettings.objects.select_for_update().filter(firm=firm).first() or (
+        FeedbackSettings(firm=firm))
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    return row
+
+
+# -- 9.5 satisfaction surveys -----------------------------------------------------------
+
+
+def question_set_for(firm) -> SurveyQuestionSet:
+    """The firm's question set, created with the default questions on first use."""
+    question_set = SurveyQuestionSet.objects.filter(firm=firm).first()
+    if question_set is not None:
+        return question_set
+    with transaction.atomic():
+        question_set, created = SurveyQuestionSet.objects.get_or_create(
+            firm=firm, defaults={"name": DEFAULT_QUESTION_SET_NAME})
+        if created:
+            for order, (code, kind, zh, en, required) in enumerate(DEFAULT_QUESTIONS):
+                SurveyQuestion.objects.create(firm=firm, question_set=question_set, code=code,
+                                              kind=kind, label_zh=zh, label_en=en,
+                                              order=order, required=required)
+    return question_set
+
+
+@transaction.atomic
+def survey_question_save(*, firm, by, question=None, **fields) -> SurveyQuestion:
+    """Managers add or change a question. A question already answered keeps its kind
+    (the answers must still fit); to stop asking it, make it inactive."""
+    _check_manager(firm.pk, by)
+    question_set = question_set_for(firm)
+    if question is None:
+        question = SurveyQuestion(firm=firm, question_set=question_set)
+    else:
+        _same_firm(firm.pk, question)
+        if "kind" in fields and fields["kind"] != question.kind and question.answers.exists():
+            raise ValidationError({"kind": _("This question has answers; its kind cannot "
+                                             "change. Add a new question instead.")})
+    for name, value in fields.items():
+        setattr(question, name, value)
+    question.full_clean()
+    question.save()
+    return question
+
+
+def survey_answer_url(token: str) -> str:
+    try:
+        return reverse("feedback:survey_answer", args=[token])
+    except NoReverseMatch:
+        return f"/survey/{token}/"
+
+
+def _eligible_contacts(engagement, contacts):
+    if contacts is None:
+        return list(ClientContact.objects.filter(client=engagement.client, is_active=True)
+                    .exclude(email="").order_by("name", "pk"))
+    contacts = list(contacts)
+    for contact in contacts:
+        _check_contact(engagement, contact, "contacts")
+        if not contact.is_active or not contact.email:
+            raise ValidationError({"contacts": _("%(name)s is inactive or has no e-mail "
+                                                 "address.") % {"name": contact}})
+    return contacts
+
+
+@transaction.atomic
+def survey_send(*, engagement, by, contacts=None, base_url="") -> Survey:
+    """9.5: after delivery, a satisfaction survey to the client's active contacts with an
+    e-mail address (or those given). Each gets a link that works once, without logging
+    in, until it expires; the e-mails go out from Celery once the survey is committed.
+    A contact whose earlier link on this engagement is still open is skipped."""
+    _same_firm(engagement.firm_id, by)
+    _check_staff(engagement.firm_id, [by])
+    if not _handed_over(engagement):
+        raise FollowUpRefused(_("The satisfaction survey is sent after delivery."))
+    contacts = _eligible_contacts(engagement, contacts)
+    now = timezone.now()
+    still_open = set(SurveyInvitation.objects.filter(
+        survey__engagement=engagement, used_at__isnull=True, expires_at__gt=now,
+    ).values_list("contact_id", flat=True))
+    contacts = [c for c in contacts if c.pk not in still_open]
+    if not contacts:
+        raise ValidationError({"contacts": _(
+            "No contact to send the survey to: each needs an e-mail address, and those with "
+            "an open survey link are skipped.")})
+    question_set = question_set_for(engagement.firm)
+    questions = list(question_set.questions.filter(is_active=True))
+    if not questions:
+        raise ValidationError(_("The firm's survey has no active question."))
+    validity = datetime.timedelta(days=feedback_settings_for(engagement.firm_id)
+                                  .survey_link_valid_days)
+    survey = Survey.objects.create(firm_id=engagement.firm_id, engagement=engagement,
+                                   question_set=question_set, sent_at=now, sent_by=by)
+    survey.questions.set(questions)
+    invitations = [
+        SurveyInvitation.objects.create(firm_id=engagement.firm_id, survey=survey, contact=c,
+                                        email=c.email, expires_at=now + validity)
+        for c in contacts
+    ]
+    firm_id = engagement.firm_id
+    for invitation in invitations:
+        transaction.on_commit(
+            lambda pk=invitation.pk: _task("mail_survey_invitation").delay(firm_id, pk, base_url))
+    return survey
+
+
+def issue_survey_token(invitation) -> str:
+    """A fresh random token for the link; only its hash is stored, and an earlier link
+    of this invitation stops working. Call with the invitation's row locked."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(token)
+    return token
+
+
+def _answer_value(question, raw):
+    """The stored (score, text) of one answer, or a ValidationError."""
+    if question.kind == SurveyQuestion.Kind.TEXT:
+        text = ("" if raw is None else str(raw)).strip()
+        if question.required and not text:
+            raise ValidationError({question.code: _("Please answer this question.")})
+        return None, text[:5000]
+    if raw in (None, ""):
+        if question.required:
+            raise ValidationError({question.code: _("Please answer this question.")})
+        return None, ""
+    try:
+        score = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({question.code: _("Choose a number.")}) from None
+    low, high = question.range
+    if not low <= score <= high:
+        raise ValidationError({question.code: _("Choose a number from %(low)s to %(high)s.") %
+                               {"low": low, "high": high}})
+    return score, ""
+
+
+def survey_answer(*, token, answers) -> SurveyResponse:
+    """Store the answers given through a link, once.
+
+    ``answers`` maps each question (its code, pk or instance) to the answer: a number for
+    a rating, text for a free-text question. The link is looked up by the hash of its
+    token across firms, then everything happens in that firm's scope only: an unknown
+    or forged token, an expired link and a used link are refused (subclasses of
+    :class:`~feedback.errors.SurveyLinkError`) and nothing is stored. The invitation's
+    row is locked, so two submissions at once store one response.
+    """
+    firm_id, invitation_id = find_invitation(token)
+    with firm_scope(firm_id), transaction.atomic():
+        invitation = (SurveyInvitation.objects.select_for_update()
+                      .filter(pk=invitation_id, token_hash=token_hash(token)).first())
+        if invitation is None:  # re-issued between the look-up and the lock
+            raise SurveyLinkInvalid(_("This survey link is not valid."))
+        check_invitation(invitation)
+        survey = Survey.objects.select_related("engagement").get(pk=invitation.survey_id)
+        questions = list(survey.questions.all())
+        by_key = {}
+        for q in questions:
+            by_key[q.code] = by_key[q.pk] = by_key[str(q.pk)] = q
+        given = {}
+        for key, value in (answers or {}).items():
+            question = by_key.get(getattr(key, "pk", key))
+            if question is None or (hasattr(key, "pk") and key.firm_id != firm_id):
+                raise ValidationError(_("An answer to a question this survey does not ask."))
+            given[question.pk] = value
+        rows, errors = [], {}
+        for q in questions:
+            try:
+                score, text = _answer_value(q, given.get(q.pk))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+                continue
+            if score is not None or text:
+                rows.append((q, score, text))
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        response = SurveyResponse.objects.create(
+            firm_id=firm_id, invitation=invitation, survey=survey, engagement=survey.engagement,
+            contact_id=invitation.contact_id, submitted_at=now)
+        for q, score, text in rows:
+            SurveyAnswer.objects.create(firm_id=firm_id, response=response, question=q,
+                                        score=score, text=text)
+        invitation.used_at = now
+        invitation.save(update_fields=["used_at"])
+        return response
+
+
+# -- reminders ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminder_mark_read(*, reminder, by) -> Reminder:
+    """A user has read their reminder (one's own only)."""
+    if reminder.user_id != by.pk:
+        raise CrossFirmReference("Another user's reminder.")
+    if reminder.read_at is None:
+        reminder.read_at = timezone.now()
+        reminder.save(update_fields=["read_at"])
+    return reminder
+
+
+# -- Celery --------------------------------------------------------------------------
+
+
+def _task(name):
+    from . import tasks
+
+    return getattr(tasks, name)
+
+
+def site_url(base_url="") -> str:
+    return (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")

@@ -1,0 +1,18 @@
+"""Evaluation and clause 9 URLs. The engagement pages are under the engagement; the survey
+link is public (no login) and carries its one-time token."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "feedback"
+
+E = "engagements/<int:pk>/"
+
+urlpatterns = [
+    path(E + "evaluation/", views.evaluation, name="evaluation"),
+    path(E + "follow-up/", views.follow_up, name="follow_up"),
+    path(E + "complaints/", views.complaints, name="complaints"),
+    path(E + "survey/", views.survey, name="survey"),
+    path("survey/<str:token>/", views.survey_answer, name="survey_answer"),
+]
