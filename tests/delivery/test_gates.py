@@ -210,3 +210,34 @@ def test_a_risk_read_back_from_the_database_saves_again(a, delivering):
     item.refresh_from_db()
     item = services.risk_save(record=item, by=a.consultant)
     assert (item.score, item.level) == (Decimal("720"), "major")
+
+
+def test_engagement_page_query_count_does_not_grow_with_clause_8_records(client, a, delivering):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from delivery.models import GuidanceLog
+    from engagements.services import record_save
+
+    def add(n):
+        with scopes_disabled():
+            for i in range(n):
+                services.risk_save(record=RiskItem(
+                    engagement=delivering, location=f"区域{i}", hazard="高处坠落", method="LS",
+                    likelihood=2, severity=3, controls="护栏", identified_on=timezone.localdate()),
+                    by=a.consultant)
+                record_save(record=GuidanceLog(engagement=delivering, given_on=timezone.localdate(),
+                                               given_by=a.consultant, topic="培训", advice="建议"),
+                            by=a.consultant)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("engagements:detail", args=[delivering.pk])).status_code == 200
+        return len(ctx)
+
+    client.force_login(a.consultant)
+    add(5)
+    five = count()
+    add(45)
+    assert count() == five
