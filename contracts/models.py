@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -24,7 +25,7 @@ class ContractTemplate(FirmOwned):
 
     locals().update({clause_field(k): models.TextField(n) for k, n in CLAUSES})
     locals().update({clause_field(k) + "_en": models.TextField(
-        _("%(clause)s (English, optional)") % {"clause": n}, blank=True) for k, n in CLAUSES})
+        format_lazy("{} ({})", n, _("English, optional")), blank=True) for k, n in CLAUSES})
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()
