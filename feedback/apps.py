@@ -8,6 +8,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Evaluation and follow-up (clause 9)")
 
     def ready(self):
+        from engagements import panels
+
+        from .panel import feedback_panel
         from .requirements import register_all
 
         register_all()
+        panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))

@@ -1,24 +1,260 @@
-"""Placeholders: the gates link to these names (``engagements.gates`` reverses them), and
-the pages come with the next issue. Until then each answers 404."""
+"""Evaluation and clause 9 pages: the client's acceptance and the provider's review, the
+satisfaction survey and its public answer link."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consultancy.tenancy.mixins import firm_staff_required
+from engagements.models import FrozenRecord
+from engagements.views import get_engagement
+
+from . import selectors, services
+from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkError, SurveyLinkInvalid
+from .forms import (
+    AcceptanceForm,
+    ComplaintForm,
+    ComplaintStepForm,
+    FollowUpGuidanceForm,
+    FollowUpVisitForm,
+    ObjectiveFormSet,
+    ReviewForm,
+)
+from .models import (
+    Complaint,
+    FollowUpGuidance,
+    FollowUpVisit,
+    OutcomeReview,
+    Survey,
+    SurveyInvitation,
+)
 
 
+def _refused(request, form, exc):
+    """A service's refusal: on the form when it says which field, else as a message."""
+    if isinstance(exc, ValidationError):
+        if form is not None and hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            for message in exc.messages:
+                messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
+
+
+# -- evaluation -------------------------------------------------------------------------
+
+
+@firm_staff_required
 def evaluation(request, pk):
-    raise Http404
+    engagement = get_engagement(request, pk)
+    review = (OutcomeReview.objects.filter(engagement=engagement)
+              .select_related("reviewer").first())
+    which = request.POST.get("form") if request.method == "POST" else None
+    acceptance_form = AcceptanceForm(request.POST if which == "acceptance" else None,
+                                     engagement=engagement)
+    if review is not None:
+        review_initial = {"reviewer": review.reviewer_id, "reviewed_on": review.reviewed_on,
+                          "conclusion": review.conclusion}
+        rows = [{"objective": o.objective, "verdict": o.verdict, "evidence": o.evidence}
+                for o in review.objectives.order_by("order", "pk")]
+    else:
+        review_initial = {"reviewer": request.user.pk, "reviewed_on": timezone.localdate()}
+        rows = [{"objective": o} for o in selectors.review_objectives_suggested(engagement)]
+    review_form = ReviewForm(request.POST if which == "review" else None,
+                             initial=review_initial, firm=request.user.firm)
+    formset = ObjectiveFormSet(request.POST if which == "review" else None,
+                               initial=rows, prefix="objectives")
+    back = reverse("feedback:evaluation", args=[engagement.pk])
+    if which == "acceptance" and acceptance_form.is_valid():
+        data = acceptance_form.cleaned_data
+        try:
+            services.acceptance_record(engagement=engagement, by=request.user, **data)
+        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+            _refused(request, acceptance_form, exc)
+        else:
+            messages.success(request, _("The client's verdict is recorded."))
+            return redirect(back + "#acceptance")
+    elif which == "review" and review_form.is_valid() and formset.is_valid():
+        data = review_form.cleaned_data
+        try:
+            services.review_save(engagement=engagement, by=request.user,
+                                 objectives=[row for row in formset.cleaned_data if row], **data)
+        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+            _refused(request, review_form, exc)
+        else:
+            messages.success(request, _("The review of the outcome is saved."))
+            return redirect(back + "#review")
+    return render(request, "feedback/evaluation.html", {
+        "engagement": engagement,
+        "acceptance": selectors.latest_acceptance(engagement),
+        "review": review,
+        "objectives": review.objectives.order_by("order", "pk") if review else [],
+        "acceptance_form": acceptance_form, "review_form": review_form, "formset": formset,
+        "requirements": engagement.requirements("evaluation"),
+    })
 
 
+# -- 9.1 to 9.4 (the next issue) ----------------------------------------------------------
+
+
+@firm_staff_required
 def follow_up(request, pk):
-    raise Http404
+    engagement = get_engagement(request, pk)
+    which = request.POST.get("form") if request.method == "POST" else None
+    today = timezone.localdate()
+    guidance_form = FollowUpGuidanceForm(
+        request.POST if which == "guidance" else None, firm=request.user.firm,
+        initial={"given_on": today, "given_by": request.user.pk})
+    visit_form = FollowUpVisitForm(
+        request.POST if which == "visit" else None, firm=request.user.firm,
+        initial={"visited_on": today, "visitors": [request.user.pk]})
+    back = reverse("feedback:follow_up", args=[engagement.pk])
+    form = {"guidance": guidance_form, "visit": visit_form}.get(which)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        save = (services.follow_up_guidance_save if which == "guidance"
+                else services.follow_up_visit_save)
+        try:
+            saved = save(engagement=engagement, by=request.user, **data)
+        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Further technical guidance recorded (clause 9.1).")
+                             if which == "guidance" else
+                             _("The follow-up visit is recorded (clause 9.2)."))
+            return redirect(back + f"#{which}-{saved.pk}")
+    return render(request, "feedback/follow_up.html", {
+        "engagement": engagement, "summary": selectors.follow_up_summary(engagement),
+        "guidance": FollowUpGuidance.objects.filter(engagement=engagement)
+        .select_related("given_by").order_by("-given_on", "-pk"),
+        "visits": FollowUpVisit.objects.filter(engagement=engagement)
+        .prefetch_related("visitors").order_by("-visited_on", "-pk"),
+        "guidance_form": guidance_form, "visit_form": visit_form,
+        "requirements": engagement.requirements("follow_up"),
+    })
 
 
+STEP_SERVICES = {
+    "acknowledge": services.complaint_acknowledge, "assess": services.complaint_assess,
+    "investigate": services.complaint_investigate, "respond": services.complaint_respond,
+    "close": services.complaint_close, "escalate": services.complaint_escalate,
+}
+
+
+@firm_staff_required
 def complaints(request, pk):
-    raise Http404
+    """9.4: the engagement's complaints (those the user may see), a form to register one,
+    and the next step of each open complaint."""
+    engagement = get_engagement(request, pk)
+    visible = (selectors.complaints_visible_to(request.user).filter(engagement=engagement)
+               .order_by("-received_on", "-pk"))
+    which = request.POST.get("form") if request.method == "POST" else None
+    back = reverse("feedback:complaints", args=[engagement.pk])
+    form = ComplaintForm(request.POST if which == "complaint" else None, engagement=engagement,
+                         initial={"received_on": timezone.localdate()})
+    if which == "complaint" and form.is_valid():
+        try:
+            complaint = services.complaint_receive(firm=engagement.firm, by=request.user,
+                                                   engagement=engagement, **form.cleaned_data)
+        except ValidationError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Complaint %(number)s is registered (clause 9.4).") %
+                             {"number": complaint.number})
+            return redirect(back + f"#c{complaint.pk}")
+    elif which == "step":
+        complaint = get_object_or_404(visible, pk=request.POST.get("complaint") or 0)
+        step_form = ComplaintStepForm(request.POST)
+        if step_form.is_valid():
+            step, kwargs = step_form.step_kwargs()
+            try:
+                STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
+            except (ComplaintStepRefused, ValidationError) as exc:
+                _refused(request, None, exc)
+            else:
+                messages.success(request, _("Complaint %(number)s: %(status)s.") % {
+                    "number": complaint.number, "status": complaint.get_status_display()})
+        else:
+            messages.error(request, _("Check the dates of the step."))
+        return redirect(back + f"#c{complaint.pk}")
+    today = timezone.localdate()
+    rows = []
+    for complaint in visible:
+        steps = []
+        if complaint.next_step:
+            steps.append(complaint.next_step)
+        if complaint.status in Complaint.ESCALABLE:
+            steps.append("escalate")
+        if complaint.status == Complaint.Status.ESCALATED:
+            steps.append("close")
+        forms_ = []
+        for step in steps:
+            step_form = ComplaintStepForm(initial={"step": step}, auto_id=f"id_c{complaint.pk}"
+                                          f"_{step}_%s")
+            forms_.append({"step": step, "label": services.STEP_LABELS[step],
+                           "form": step_form, "fields": step_form.fields_for(step)})
+        rows.append({"complaint": complaint, "overdue": complaint.is_overdue_on(today),
+                     "steps": forms_})
+    return render(request, "feedback/complaints.html", {
+        "engagement": engagement, "rows": rows, "form": form})
 
 
+# -- 9.5 the satisfaction survey --------------------------------------------------------
+
+
+@firm_staff_required
 def survey(request, pk):
-    raise Http404
+    engagement = get_engagement(request, pk)
+    if request.method == "POST":
+        try:
+            services.survey_send(engagement=engagement, by=request.user,
+                                 base_url=request.build_absolute_uri("/"))
+        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+            _refused(request, None, exc)
+        else:
+            messages.success(request, _("The satisfaction survey is sent."))
+        return redirect("feedback:survey", engagement.pk)
+    surveys = Survey.objects.filter(engagement=engagement)
+    invitations = (SurveyInvitation.objects.filter(survey__engagement=engagement)
+                   .select_related("contact", "survey").order_by("-survey__sent_at", "pk"))
+    return render(request, "feedback/survey.html", {
+        "engagement": engagement, "surveys": surveys, "invitations": invitations})
 
 
 def survey_answer(request, token):
-    raise Http404
+    """Public: the one-time link of a client contact. A used or expired link answers 410,
+    an unknown one 404; nothing is stored then."""
+    try:
+        link = selectors.survey_link(token)
+    except SurveyLinkError as exc:
+        status = 404 if isinstance(exc, SurveyLinkInvalid) else 410
+        return render(request, "feedback/survey_closed.html", {"message": str(exc)},
+                      status=status)
+    errors = {}
+    given = {}
+    if request.method == "POST":
+        given = {q.code: request.POST.get(f"q-{q.code}", "") for q in link.questions}
+        try:
+            services.survey_answer(token=token, answers=given)
+        except SurveyLinkError as exc:
+            status = 404 if isinstance(exc, SurveyLinkInvalid) else 410
+            return render(request, "feedback/survey_closed.html", {"message": str(exc)},
+                          status=status)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            else:
+                errors = {"__all__": " ".join(exc.messages)}
+        else:
+            return render(request, "feedback/survey_thanks.html", {"link": link})
+    questions = [{"q": q, "value": given.get(q.code, ""), "error": errors.get(q.code, ""),
+                  "choices": range(q.range[0], q.range[1] + 1) if q.range else None}
+                 for q in link.questions]
+    return render(request, "feedback/survey_answer.html", {
+        "link": link, "questions": questions, "form_error": errors.get("__all__", "")},
+        status=400 if errors else 200)

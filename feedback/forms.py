@@ -1,0 +1,154 @@
+"""Evaluation and clause 9 forms. Thin: the services do the saving and the checks."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultancy.clients.models import ClientContact
+from consultancy.tenancy.selectors import firm_staff
+from engagements.forms import DATE, TEXT3
+
+from .models import ClientAcceptance, Complaint, FollowUpGuidance, ObjectiveReview
+
+
+class AcceptanceForm(forms.Form):
+    """The client's verdict on the delivered results (a contact of this client)."""
+
+    contact = forms.ModelChoiceField(label=_("Client contact"), queryset=ClientContact.objects.none())
+    accepted_on = forms.DateField(label=_("Date of the verdict"), widget=DATE)
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=ClientAcceptance.Verdict.choices)
+    reasons = forms.CharField(label=_("Reasons"), required=False, widget=TEXT3)
+
+    def __init__(self, *args, engagement, **kwargs):
+        kwargs.setdefault("initial", {"accepted_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = ClientContact.objects.filter(
+            client_id=engagement.client_id)
+
+
+class ReviewForm(forms.Form):
+    """The provider's review of the outcome: who and when (the rows are a formset)."""
+
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
+    reviewed_on = forms.DateField(label=_("Date of the review"), widget=DATE)
+    conclusion = forms.CharField(label=_("Conclusion"), required=False, widget=TEXT3)
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = firm_staff(firm=firm)
+
+
+class ObjectiveRowForm(forms.Form):
+    objective = forms.CharField(label=_("Objective"), required=False, max_length=500)
+    verdict = forms.ChoiceField(label=_("Verdict"), required=False,
+                                choices=[("", "---------"), *ObjectiveReview.Verdict.choices])
+    evidence = forms.CharField(label=_("Evidence"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+ObjectiveFormSet = forms.formset_factory(ObjectiveRowForm, extra=2)
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class FollowUpGuidanceForm(forms.Form):
+    """9.1: further technical guidance after delivery."""
+
+    given_on = forms.DateField(label=_("Date"), widget=DATE)
+    given_by = forms.ModelChoiceField(label=_("Given by"), queryset=None)
+    channel = forms.ChoiceField(label=_("Channel"), choices=FollowUpGuidance.Channel.choices)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    advice = forms.CharField(label=_("Guidance given"), widget=TEXT3)
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_by"].queryset = firm_staff(firm=firm)
+
+
+class FollowUpVisitForm(forms.Form):
+    """9.2: a follow-up visit; 9.3: site changes."""
+
+    visited_on = forms.DateField(label=_("Date of the visit"), widget=DATE)
+    visitors = forms.ModelMultipleChoiceField(label=_("Visitors"), queryset=None,
+                                              widget=forms.CheckboxSelectMultiple)
+    client_participants = forms.CharField(label=_("Client participants"), required=False,
+                                          max_length=300)
+    discussed = forms.CharField(label=_("What was discussed"), widget=TEXT3)
+    plan_needs_adjusting = forms.ChoiceField(
+        label=_("Does the next stage of work need the plan adjusted?"), choices=YES_NO,
+        widget=forms.RadioSelect)
+    adjustment_notes = forms.CharField(label=_("What to adjust"), required=False, widget=TEXT3)
+    site_changes = forms.CharField(label=_("Changes found on site"), required=False,
+                                   widget=TEXT3)
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visitors"].queryset = firm_staff(firm=firm)
+
+    def clean_plan_needs_adjusting(self):
+        return self.cleaned_data["plan_needs_adjusting"] == "yes"
+
+
+class ComplaintForm(forms.Form):
+    """9.4: a complaint about this engagement, entered by the staff."""
+
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    channel = forms.ChoiceField(label=_("Received through"), choices=Complaint.Channel.choices)
+    complainant_name = forms.CharField(label=_("Complainant"), max_length=100)
+    complainant_contact = forms.CharField(label=_("Complainant's phone or e-mail"),
+                                          required=False, max_length=200)
+    contact = forms.ModelChoiceField(label=_("Client contact"), required=False,
+                                     queryset=ClientContact.objects.none())
+    description = forms.CharField(label=_("What happened"), widget=TEXT3)
+    remedy_sought = forms.CharField(label=_("Remedy sought"), required=False, widget=TEXT3)
+    safety_related = forms.BooleanField(label=_("Safety-related"), required=False)
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = ClientContact.objects.filter(
+            client_id=engagement.client_id)
+
+
+class ComplaintStepForm(forms.Form):
+    """The next step of a complaint; the service says what each step needs."""
+
+    STEPS = ["acknowledge", "assess", "investigate", "respond", "close", "escalate"]
+
+    step = forms.ChoiceField(choices=[(s, s) for s in STEPS], widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}))
+    severity = forms.ChoiceField(label=_("Severity"), required=False,
+                                 choices=[("", "---------"), *Complaint.Severity.choices])
+    assessment = forms.CharField(label=_("Assessment"), required=False, widget=TEXT3)
+    safety_related = forms.BooleanField(label=_("Safety-related"), required=False)
+    findings = forms.CharField(label=_("Findings of the investigation"), required=False,
+                               widget=TEXT3)
+    decision = forms.CharField(label=_("Decision communicated to the complainant"),
+                               required=False, widget=TEXT3)
+    responded_on = forms.DateField(label=_("Decision communicated on"), required=False,
+                                   widget=DATE)
+    complainant_acceptance = forms.CharField(label=_("The complainant's acceptance"),
+                                             required=False, widget=TEXT3)
+    closed_on = forms.DateField(label=_("Closed on"), required=False, widget=DATE)
+    escalated_to = forms.CharField(label=_("Escalated to"), required=False, max_length=200)
+    reason = forms.CharField(label=_("Reason for escalation"), required=False, widget=TEXT3)
+
+    FIELDS = {
+        "acknowledge": [],
+        "assess": ["severity", "assessment", "safety_related"],
+        "investigate": ["findings"],
+        "respond": ["decision", "responded_on"],
+        "close": ["complainant_acceptance", "closed_on"],
+        "escalate": ["escalated_to", "reason"],
+    }
+
+    def step_kwargs(self):
+        data = self.cleaned_data
+        step = data["step"]
+        kwargs = {name: data[name] for name in self.FIELDS[step]}
+        kwargs["note"] = data["note"]
+        return step, kwargs
+
+    def fields_for(self, step):
+        return [self[name] for name in self.FIELDS[step]] + [self["note"]]
