@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from consultancy.documents.services import pdf_request, sha256_of
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.tenancy.scoping import require_same_firm
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import Stage
 
@@ -28,12 +28,6 @@ from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
 
 class ContractRefused(Exception):
     """The contract step cannot be taken; the message says why."""
-
-
-def _same_firm(firm_id, *objs):
-    for obj in objs:
-        if obj is not None and obj.firm_id != firm_id:
-            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
 
 
 # -- the firm's template ------------------------------------------------------------
@@ -137,7 +131,7 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
     contract.save()
     if personnel is not None:
         for user in personnel:
-            _same_firm(contract.firm_id, user)
+            require_same_firm(contract.firm_id, user)
         contract.personnel.set(personnel)
     if deliverables is not None:
         _replace_parts(contract, Deliverable, deliverables)
@@ -232,7 +226,7 @@ def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signat
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if not can_proceed(contract.sign):
         raise ContractRefused(_("Only an issued contract can be signed."))
-    _same_firm(contract.firm_id, firm_signatory)
+    require_same_firm(contract.firm_id, firm_signatory)
     pdf = contract.issued_pdf
     if pdf is None or pdf.status != pdf.Status.READY:
         raise ContractRefused(_("The issued PDF is still being made; sign once it is ready."))

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from consultancy.documents.serving import private_file_response
 from consultancy.tenancy.mixins import firm_staff_required, manager_required
 from engagements.models import FrozenRecord
-from engagements.views import get_engagement
+from engagements.views import frozen_response, get_engagement
 
 from . import services
 from .clauses import CLAUSES, PLACEHOLDERS, clause_field
@@ -81,8 +81,7 @@ def contract_edit(request, pk, cid):
     contract = _contract(engagement, cid)
     if not contract.is_editable:
         if request.method == "POST":
-            return render(request, "engagements/record_frozen.html",
-                          {"engagement": engagement, "record": contract}, status=409)
+            return frozen_response(request, engagement, contract)
         return _back(engagement)
     data = request.POST or None
     form = ContractForm(data, instance=contract, firm=request.user.firm)
@@ -103,8 +102,7 @@ def contract_edit(request, pk, cid):
         except ValidationError as exc:
             form.add_error(None, exc)
         except FrozenRecord:
-            return render(request, "engagements/record_frozen.html",
-                          {"engagement": engagement, "record": contract}, status=409)
+            return frozen_response(request, engagement, contract)
         else:
             messages.success(request, _("Contract draft saved."))
             return _back(engagement)

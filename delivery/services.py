@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -29,12 +29,6 @@ from .models import (
     SiteResearch,
     TeamMember,
 )
-
-
-def _same_firm(firm_id, *objs):
-    for obj in objs:
-        if obj is not None and obj.firm_id != firm_id:
-            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
 
 
 def _open(engagement):
@@ -94,7 +88,7 @@ def research_attachment_add(*, research, file, caption, by) -> ResearchAttachmen
 def team_member_add(*, engagement, by, side, role, responsibilities, user=None,
                     contact=None) -> TeamMember:
     _open(engagement)
-    _same_firm(engagement.firm_id, user, contact)
+    require_same_firm(engagement.firm_id, user, contact)
     if side == TeamMember.Side.PROVIDER:
         if user is None or not user.is_firm_staff:
             raise ValidationError({"user": _("Choose a member of our staff.")})
@@ -191,7 +185,7 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
     if missing:
         raise ValidationError(_("The plan still lacks (8.3.2): %(items)s") %
                               {"items": "、".join(missing)})
-    _same_firm(plan.firm_id, approved_by)
+    require_same_firm(plan.firm_id, approved_by)
     if approved_on > timezone.localdate():
         raise ValidationError({"approved_on": _("The date cannot be in the future.")})
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
@@ -225,7 +219,7 @@ def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
         raise ValidationError(_("This version is already confirmed."))
     if current_plan(plan.engagement).pk != plan.pk:
         raise ValidationError(_("Only the current version can be confirmed."))
-    _same_firm(plan.firm_id, contact)
+    require_same_firm(plan.firm_id, contact)
     if contact.client_id != plan.engagement.client_id:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
     if confirmed_on > timezone.localdate():
@@ -281,7 +275,7 @@ def progress_report_share(*, report, by) -> ProgressReport:
 def document_create(*, engagement, by, category, title, file, deliverable=None,
                     note="") -> ProjectDocument:
     if deliverable is not None:
-        _same_firm(engagement.firm_id, deliverable)
+        require_same_firm(engagement.firm_id, deliverable)
         if deliverable.contract.engagement_id != engagement.pk:
             raise ValidationError({"deliverable": _("That deliverable is another engagement's.")})
     document = record_save(record=ProjectDocument(engagement=engagement, category=category,
@@ -310,7 +304,7 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
         raise ValidationError(_("Choose the documents to deliver."))
     deliveries = []
     for version in versions:
-        _same_firm(engagement.firm_id, version)
+        require_same_firm(engagement.firm_id, version)
         if version.document.engagement_id != engagement.pk:
             raise CrossFirmReference("A version of another engagement's document.")
         delivery = DocumentDelivery(firm_id=engagement.firm_id, engagement=engagement,
@@ -329,7 +323,7 @@ def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentD
     _open(delivery.engagement)
     if delivery.is_acknowledged:
         raise ValidationError(_("This delivery is already acknowledged."))
-    _same_firm(delivery.firm_id, contact)
+    require_same_firm(delivery.firm_id, contact)
     if contact.client_id != delivery.engagement.client_id:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
     if acknowledged_on < delivery.delivered_on or acknowledged_on > timezone.localdate():

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from consultancy.tenancy.models import Firm
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.tenancy.scoping import require_same_firm
 
 from . import gates
 from .models import (
@@ -42,15 +42,9 @@ class StageConflict(TransitionRefused):
     """Someone else moved the engagement first (two users at the same moment)."""
 
 
-def _same_firm(firm_id, *objs):
-    for obj in objs:
-        if obj is not None and obj.firm_id != firm_id:
-            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
-
-
 def _check_staff(firm_id, users):
     for user in users:
-        _same_firm(firm_id, user)
+        require_same_firm(firm_id, user)
         if not user.is_firm_staff:
             raise ValidationError(_("%(name)s is not a member of the firm's staff.") % {"name": user})
 
@@ -74,7 +68,7 @@ def next_engagement_number(firm: Firm, year: int | None = None) -> str:
 @transaction.atomic
 def engagement_create(*, firm, by, client, title, service_type, origin, lead_consultant,
                       consultants=(), description="") -> Engagement:
-    _same_firm(firm.pk, client)
+    require_same_firm(firm.pk, client)
     _check_staff(firm.pk, [lead_consultant, *consultants])
     # Serialise number allocation per firm: the firm's row is the lock.
     Firm.objects.select_for_update().get(pk=firm.pk)
@@ -95,7 +89,7 @@ def engagement_update(*, engagement, by, consultants=None, **fields) -> Engageme
     # the stored row.
     stored = Engagement.objects.filter(pk=engagement.pk).values("client_id", "stage").get()
     if "client" in fields and fields["client"].pk != stored["client_id"]:
-        _same_firm(engagement.firm_id, fields["client"])
+        require_same_firm(engagement.firm_id, fields["client"])
         if stored["stage"] != Stage.NEEDS_ANALYSIS:
             raise ValidationError(
                 {"client": _("The client can be changed only during the needs analysis.")}
@@ -226,7 +220,7 @@ def record_save(*, record, by, m2m=None):
     if record.pk is None:
         record.firm_id = record.engagement.firm_id
         record.created_by = by
-    _same_firm(record.firm_id, record.engagement)
+    require_same_firm(record.firm_id, record.engagement)
     for users in (m2m or {}).values():
         _check_staff(record.firm_id, users)
     record.full_clean()
@@ -288,7 +282,7 @@ def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramewo
         raise ValidationError(_("This version is already confirmed."))
     if framework.engagement.has_passed(Stage.COMMUNICATION):
         raise FrozenRecord(_("The communication stage is passed; the framework is frozen."))
-    _same_firm(framework.firm_id, contact)
+    require_same_firm(framework.firm_id, contact)
     if contact.client_id != framework.engagement.client_id:
         raise ValidationError(
             {"contact": _("The contact must be a person at this engagement's client.")}

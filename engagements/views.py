@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
 from consultancy.tenancy.models import User
 
 from . import gates, panels, selectors, services
@@ -41,14 +41,6 @@ def get_engagement(request, pk, *, queryset=None):
     """The engagement if this user may see it; anything else is a 404."""
     qs = queryset if queryset is not None else selectors.engagements_visible_to(request.user)
     return get_object_or_404(qs.select_related("client", "lead_consultant"), pk=pk)
-
-
-def _apply_validation_error(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def process_steps(engagement):
@@ -105,7 +97,7 @@ def engagement_create(request):
                 firm=request.user.firm, by=request.user,
                 consultants=list(data.pop("consultants")), **data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Engagement %(number)s created. Start with the needs "
                                         "analysis (clause 5).") % {"number": engagement.number})
@@ -125,7 +117,7 @@ def engagement_update(request, pk):
             services.engagement_update(engagement=engagement, by=request.user,
                                        consultants=list(data.pop("consultants")), **data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Engagement saved."))
             return redirect(engagement)
@@ -196,7 +188,8 @@ def engagement_transition(request, pk, transition):
 # -- clause 5 ---------------------------------------------------------------------
 
 
-def _frozen_response(request, engagement, record):
+def frozen_response(request, engagement, record=None):
+    """409: the record (or its stage) is frozen; it can be read but not changed."""
     return render(request, "engagements/record_frozen.html",
                   {"engagement": engagement, "record": record}, status=409)
 
@@ -207,7 +200,7 @@ def needs_assessment(request, pk):
     assessment = NeedsAssessment.objects.filter(engagement=engagement).first()
     frozen = assessment is not None and assessment.is_frozen
     if frozen and request.method == "POST":
-        return _frozen_response(request, engagement, assessment)
+        return frozen_response(request, engagement, assessment)
     form = NeedsAssessmentForm(request.POST or None, instance=assessment or NeedsAssessment(
         engagement=engagement), firm=request.user.firm,
         initial={} if assessment else {"assessor": request.user})
@@ -216,7 +209,7 @@ def needs_assessment(request, pk):
         try:
             saved = services.needs_assessment_save(engagement=engagement, by=request.user, **data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             if saved.is_complete:
                 messages.success(request, _("Needs assessment saved. It is complete (clause 5)."))
@@ -247,13 +240,13 @@ def record_edit(request, pk, kind, record_pk=None):
     engagement = get_engagement(request, pk)
     if record_pk is None:
         if engagement.is_ended or engagement.has_passed(model.gate_stage):
-            return _frozen_response(request, engagement, None)
+            return frozen_response(request, engagement, None)
         record = model(engagement=engagement)
     else:
         record = get_object_or_404(model, pk=record_pk, engagement=engagement)
     frozen = record.pk is not None and record.is_frozen
     if frozen and request.method == "POST":
-        return _frozen_response(request, engagement, record)
+        return frozen_response(request, engagement, record)
     form = form_class(request.POST or None, instance=record, firm=request.user.firm)
     if request.method == "POST" and form.is_valid():
         record = form.save(commit=False)
@@ -261,9 +254,9 @@ def record_edit(request, pk, kind, record_pk=None):
         try:
             services.record_save(record=record, by=request.user, m2m=m2m)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         except FrozenRecord:
-            return _frozen_response(request, engagement, record)
+            return frozen_response(request, engagement, record)
         else:
             messages.success(request, _("%(record)s saved (clause %(clause)s).")
                              % {"record": model._meta.verbose_name, "clause": clause})
@@ -286,7 +279,7 @@ def record_delete(request, pk, kind, record_pk):
     try:
         services.record_delete(record=record, by=request.user)
     except FrozenRecord:
-        return _frozen_response(request, engagement, record)
+        return frozen_response(request, engagement, record)
     messages.success(request, _("Record deleted."))
     return redirect(engagement)
 
@@ -302,7 +295,7 @@ def framework(request, pk):
     current = versions[0] if versions else None
     passed = engagement.has_passed(Stage.COMMUNICATION)
     if passed and request.method == "POST":
-        return _frozen_response(request, engagement, current)
+        return frozen_response(request, engagement, current)
     # A confirmed version is never edited: the form starts the next version from it.
     initial_source = current
     form = ProjectFrameworkForm(
@@ -317,9 +310,9 @@ def framework(request, pk):
             saved = services.framework_save(engagement=engagement, by=request.user,
                                             **form.cleaned_data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         except FrozenRecord:
-            return _frozen_response(request, engagement, current)
+            return frozen_response(request, engagement, current)
         else:
             messages.success(request, _("Project framework version %(v)s saved. It now needs the "
                                         "client's confirmation (6.4).") % {"v": saved.version})
@@ -347,7 +340,7 @@ def framework_confirm(request, pk, record_pk):
                                        contact=form.cleaned_data["contact"],
                                        confirmed_on=form.cleaned_data["confirmed_on"])
         except FrozenRecord:
-            return _frozen_response(request, engagement, version)
+            return frozen_response(request, engagement, version)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

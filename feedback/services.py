@@ -20,7 +20,7 @@ from django_fsm import can_proceed
 
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.models import Firm
-from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
+from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import ORDER, Stage
@@ -47,22 +47,16 @@ from .models import (
 from .selectors import check_invitation, feedback_settings_for, find_invitation, token_hash
 
 
-def _same_firm(firm_id, *objs):
-    for obj in objs:
-        if obj is not None and obj.firm_id != firm_id:
-            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
-
-
 def _check_staff(firm_id, users):
     for user in users:
-        _same_firm(firm_id, user)
+        require_same_firm(firm_id, user)
         if not user.is_firm_staff:
             raise ValidationError(_("%(name)s is not a member of the firm's staff.") %
                                   {"name": user})
 
 
 def _check_contact(engagement, contact, field="contact"):
-    _same_firm(engagement.firm_id, contact)
+    require_same_firm(engagement.firm_id, contact)
     if contact.client_id != engagement.client_id:
         raise ValidationError({field: _("The contact must be a person at this engagement's "
                                         "client.")})
@@ -243,7 +237,7 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
                       safety_related=False) -> Complaint:
     """Enter a complaint in the firm's register (staff, or a client contact through the
     portal). The acknowledgement is due within the firm's time limit."""
-    _same_firm(firm.pk, by, contact, engagement)
+    require_same_firm(firm.pk, by, contact, engagement)
     if not (by.is_firm_staff or by.is_client_contact):
         raise ValidationError(_("Only the firm's staff or a client contact enter a complaint."))
     if by.is_client_contact:  # through the portal: about their own company only
@@ -382,7 +376,7 @@ def complaint_escalate(*, complaint, by, escalated_to, reason, note="") -> Compl
 
 
 def _check_manager(firm_id, by):
-    _same_firm(firm_id, by)
+    require_same_firm(firm_id, by)
     if not by.is_manager:
         raise ValidationError(_("Only the firm's managers change this."))
 
@@ -427,7 +421,7 @@ def survey_question_save(*, firm, by, question=None, **fields) -> SurveyQuestion
     if question is None:
         question = SurveyQuestion(firm=firm, question_set=question_set)
     else:
-        _same_firm(firm.pk, question)
+        require_same_firm(firm.pk, question)
         if "kind" in fields and fields["kind"] != question.kind and question.answers.exists():
             raise ValidationError({"kind": _("This question has answers; its kind cannot "
                                              "change. Add a new question instead.")})
@@ -464,7 +458,7 @@ def survey_send(*, engagement, by, contacts=None, base_url="") -> Survey:
     e-mail address (or those given). Each gets a link that works once, without logging
     in, until it expires; the e-mails go out from Celery once the survey is committed.
     A contact whose earlier link on this engagement is still open is skipped."""
-    _same_firm(engagement.firm_id, by)
+    require_same_firm(engagement.firm_id, by)
     _check_staff(engagement.firm_id, [by])
     if not _handed_over(engagement):
         raise FollowUpRefused(_("The satisfaction survey is sent after delivery."))

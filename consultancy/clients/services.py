@@ -11,15 +11,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from consultancy.tenancy.models import User
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.tenancy.scoping import require_same_firm
 
 from .models import Client, ClientContact
-
-
-def _check_firm(firm, *objs):
-    for obj in objs:
-        if obj is not None and obj.firm_id != firm.pk:
-            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
 
 
 @transaction.atomic
@@ -45,7 +39,7 @@ def client_contact_create(*, firm, client, by, portal_email="", request=None, **
 
     A new login gets no password: the contact is e-mailed a link to set one.
     """
-    _check_firm(firm, client)
+    require_same_firm(firm.pk, client)
     contact = ClientContact(firm=firm, client=client, **fields)
     contact.full_clean()
     if portal_email:

@@ -7,6 +7,7 @@ from django.views.generic import DetailView, ListView
 from consultancy.tenancy.mixins import (
     FirmScopedQuerysetMixin,
     FirmStaffRequiredMixin,
+    apply_validation_error,
     firm_staff_required,
 )
 
@@ -46,14 +47,6 @@ class ClientDetailView(FirmStaffRequiredMixin, FirmScopedQuerysetMixin, DetailVi
         return ctx
 
 
-def _form_errors_from(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @firm_staff_required
 def client_create(request):
     form = ClientForm(request.POST or None, firm=request.user.firm)
@@ -63,7 +56,7 @@ def client_create(request):
                 firm=request.user.firm, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Client %(name)s added.") % {"name": client.name})
             return redirect(client)
@@ -78,7 +71,7 @@ def client_update(request, pk):
         try:
             services.client_update(client=client, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Client saved."))
             return redirect(client)
@@ -102,7 +95,7 @@ def contact_create(request, client_pk):
                 **data,
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Contact added."))
             return redirect(client)
@@ -127,7 +120,7 @@ def contact_update(request, pk):
                 **data,
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Contact saved."))
             return redirect(contact.client)

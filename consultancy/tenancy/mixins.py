@@ -70,3 +70,13 @@ def manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def apply_validation_error(form, exc) -> None:
+    """Put a service's ValidationError on the form: on its field where it names one the
+    form has, else as a form-wide error; the user's input stays in the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -103,6 +103,14 @@ class CrossFirmReference(ValueError):
     """A record would point at another firm's record (DESIGN.md, "Tenancy")."""
 
 
+def require_same_firm(firm_id, *objs) -> None:
+    """Services' check before linking records: every given object (None skipped) belongs
+    to the firm ``firm_id``."""
+    for obj in objs:
+        if obj is not None and obj.firm_id != firm_id:
+            raise CrossFirmReference(f"{obj!r} belongs to another firm.")
+
+
 def assert_same_firm(instance) -> None:
     """Refuse a record whose foreign keys reach into another firm.
 

@@ -1,17 +1,6 @@
-from django.shortcuts import render
+"""What every clause 8 page uses: the engagement access check, the 409 of a frozen
+record, and putting a service's ValidationError on a form (all shared with the
+engagement pages)."""
 
-from engagements.views import get_engagement  # noqa: F401  (the one access check)
-
-
-def frozen_response(request, engagement, record=None):
-    """409: the record (or the stage) is frozen."""
-    return render(request, "engagements/record_frozen.html",
-                  {"engagement": engagement, "record": record}, status=409)
-
-
-def apply_validation_error(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+from consultancy.tenancy.mixins import apply_validation_error  # noqa: F401
+from engagements.views import frozen_response, get_engagement  # noqa: F401
