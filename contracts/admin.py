@@ -5,7 +5,7 @@ deleted. A signed contract is view-only; its change is an amendment."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, ReadOnlyAdminMixin
 
 from .clauses import CLAUSES, clause_field
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
@@ -89,3 +89,24 @@ class ContractTemplateAdmin(FirmScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """Clause 7 deliverables: changed with their draft contract (its inline), read here."""
+
+    list_display = ["title", "contract", "category", "due_date"]
+    list_filter = ["category", "contract__status"]
+    list_select_related = ["contract"]
+    search_fields = ["title", "contract__number", "contract__engagement__number"]
+    date_hierarchy = "due_date"
+
+
+@admin.register(PaymentInstallment)
+class PaymentInstallmentAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """Clause 7 payment terms: changed with their draft contract (its inline), read here."""
+
+    list_display = ["description", "contract", "amount", "due_date"]
+    list_filter = ["contract__status"]
+    list_select_related = ["contract"]
+    search_fields = ["description", "contract__number", "contract__engagement__number"]

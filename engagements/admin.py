@@ -4,18 +4,25 @@ Every page is scoped to the manager's firm (``FirmScopedAdmin``). State changes 
 through ``engagements.services`` as in every other entry point: an engagement is created
 and updated by the services (number allocation, cross-firm checks), and a record by
 ``record_save`` / ``framework_save``. The stage is never a form field; transitions are
-not offered here. Records that met a passed stage's gate are frozen: their pages are
-view-only and a change or a delete is refused with 403 before the model would refuse it.
+actions and buttons here that call ``services.engagement_transition`` (the same gates;
+a refusal names the missing requirement codes). Records that met a passed stage's gate
+are frozen: their pages are view-only and a change or a delete is refused with 403
+before the model would refuse it.
 """
 
 from django import forms
-from django.contrib import admin
-from django.http import Http404
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
 
-from . import services
+from . import gates, services
 from .models import (
     CommunicationRecord,
     Engagement,
@@ -25,7 +32,7 @@ from .models import (
     SiteVisit,
     StageTransition,
 )
-from .stages import Stage
+from .stages import DECLINABLE, FORWARD, TERMINABLE, TRANSITION_LABELS, Stage
 
 RECORD_SEARCH_FIELDS = ["engagement__number", "engagement__title", "engagement__client__name"]
 
@@ -53,8 +60,41 @@ class StageTransitionInline(FirmScopedInline, admin.TabularInline):
         return False
 
 
+class ReasonForm(forms.Form):
+    """Declining (clauses 5, 6, 7) or terminating (clauses 8, 9) needs a reason."""
+
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Recorded in the engagement's transition history."),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("A reason is required."))
+        return reason
+
+
+REASON_TRANSITIONS = ("decline", "terminate")
+
+
+def transitions_for(engagement) -> list[str]:
+    """The transitions the engagement's stage offers (the forward one first)."""
+    names = [FORWARD[engagement.stage]] if engagement.stage in FORWARD else []
+    if engagement.stage in DECLINABLE:
+        names.append("decline")
+    if engagement.stage in TERMINABLE:
+        names.append("terminate")
+    return names
+
+
 @admin.register(Engagement)
 class EngagementAdmin(FirmScopedAdmin):
+    """Clause 4: the engagement. The stage is read-only; it moves only by the actions
+    and the buttons of the change page, which run ``services.engagement_transition``."""
+
+    change_form_template = "admin/engagements/engagement/change_form.html"
+    actions = ["advance_stage", "decline", "terminate"]
     list_display = [
         "number", "title", "client", "service_type", "stage", "lead_consultant",
         "stage_entered_at",
@@ -124,6 +164,118 @@ class EngagementAdmin(FirmScopedAdmin):
         # save_m2m() would overwrite that with the raw selection.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    # -- transitions ---------------------------------------------------------------
+
+    def run_transition(self, request, engagement, transition, **kwargs) -> bool:
+        """One transition through the service; the outcome as an admin message."""
+        try:
+            services.engagement_transition(
+                engagement=engagement, transition=transition, by=request.user, **kwargs)
+        except services.TransitionRefused as exc:
+            self.message_user(request, _("%(number)s: %(error)s") % {
+                "number": engagement.number, "error": exc}, messages.ERROR)
+            return False
+        self.message_user(request, _("%(number)s is now at the stage “%(stage)s”.") % {
+            "number": engagement.number, "stage": engagement.get_stage_display()},
+            messages.SUCCESS)
+        return True
+
+    @admin.action(description=_("Move to the next stage (checks the gate)"))
+    def advance_stage(self, request, queryset):
+        for engagement in queryset.order_by("pk"):
+            transition = FORWARD.get(engagement.stage)
+            if transition is None:
+                self.message_user(request, _("%(number)s: the stage “%(stage)s” has no next "
+                                             "stage.") % {"number": engagement.number,
+                                                          "stage": engagement.get_stage_display()},
+                                  messages.ERROR)
+                continue
+            self.run_transition(request, engagement, transition,
+                                expected_stage=engagement.stage)
+
+    @admin.action(description=_("Decline (needs a reason)"))
+    def decline(self, request, queryset):
+        return self._reason_action(request, queryset, "decline")
+
+    @admin.action(description=_("Terminate (needs a reason)"))
+    def terminate(self, request, queryset):
+        return self._reason_action(request, queryset, "terminate")
+
+    def _reason_action(self, request, queryset, transition):
+        """An intermediate page asks for the reason, then runs the transition on each."""
+        engagements = list(queryset.select_related("client").order_by("pk"))
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for engagement in engagements:
+                self.run_transition(request, engagement, transition,
+                                    reason=form.cleaned_data["reason"],
+                                    expected_stage=engagement.stage)
+            return None
+        return self._reason_page(request, engagements, transition, form, action=True)
+
+    def _reason_page(self, request, engagements, transition, form, *, action):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": TRANSITION_LABELS[transition],
+            "opts": self.model._meta,
+            "engagements": engagements,
+            "transition": transition,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/engagements/engagement/transition_reason.html", context)
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/transition/<str:transition>/",
+                 self.admin_site.admin_view(self.transition_view),
+                 name="engagements_engagement_transition"),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, transition):
+        """The buttons of the change page: POST runs the transition; decline and
+        terminate first ask for the reason."""
+        engagement = self.get_object(request, object_id)
+        if engagement is None:
+            raise Http404
+        if not self.has_change_permission(request, engagement):
+            raise PermissionDenied
+        if transition not in TRANSITION_LABELS:
+            raise Http404
+        change_url = reverse("admin:engagements_engagement_change", args=[engagement.pk])
+        if transition in REASON_TRANSITIONS:
+            form = ReasonForm(request.POST if request.method == "POST" else None)
+            if form.is_bound and form.is_valid():
+                self.run_transition(request, engagement, transition,
+                                    reason=form.cleaned_data["reason"],
+                                    expected_stage=request.POST.get("expected_stage") or None)
+                return redirect(change_url)
+            return self._reason_page(request, [engagement], transition, form, action=False)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self.run_transition(request, engagement, transition,
+                            expected_stage=request.POST.get("expected_stage") or None)
+        return redirect(change_url)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        engagement = self.get_object(request, object_id)
+        if engagement is not None:
+            extra_context["transition_buttons"] = [
+                {"name": name, "label": TRANSITION_LABELS[name],
+                 "url": reverse("admin:engagements_engagement_transition",
+                                args=[engagement.pk, name]),
+                 "needs_reason": name in REASON_TRANSITIONS}
+                for name in transitions_for(engagement)
+            ]
+            extra_context["requirements"] = (
+                gates.statuses(engagement) if engagement.stage in FORWARD else [])
+            extra_context["current_stage"] = engagement.stage
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(StageTransition)

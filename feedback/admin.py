@@ -8,9 +8,15 @@ taken in the browser UI). Records that met a passed stage's gate are view-only, 
 """
 
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+from consultancy.tenancy.admin_site import (
+    FirmScopedAdmin,
+    FirmScopedInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+)
 from engagements.admin import RECORD_SEARCH_FIELDS, FrozenRecordAdminMixin
 from engagements.services import record_save
 
@@ -34,27 +40,6 @@ from .models import (
 )
 
 RECORD_FIELDS = ["created_by", "created_at", "updated_at"]
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by the services: listed and viewed here, never changed."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(FirmScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return list(self.fields)
 
 
 def _adopt(obj, saved, names):
@@ -135,9 +120,12 @@ class OutcomeReviewAdmin(RecordAdmin):
     fields = ["engagement", "reviewed_on", "reviewer", "conclusion", *RECORD_FIELDS]
     inlines = [ObjectiveReviewInline]
 
-    @admin.display(description=_("objectives"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_objectives=Count("objectives"))
+
+    @admin.display(description=_("objectives"), ordering="n_objectives")
     def objective_count(self, obj):
-        return obj.objectives.count()
+        return obj.n_objectives
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
@@ -370,13 +358,18 @@ class SurveyAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     fields = ["engagement", "question_set", "sent_at", "sent_by"]
     inlines = [SurveyInvitationInline]
 
-    @admin.display(description=_("links"))
-    def invitation_count(self, obj):
-        return obj.invitations.count()
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            n_invitations=Count("invitations", distinct=True),
+            n_responses=Count("responses", distinct=True))
 
-    @admin.display(description=_("answers"))
+    @admin.display(description=_("links"), ordering="n_invitations")
+    def invitation_count(self, obj):
+        return obj.n_invitations
+
+    @admin.display(description=_("answers"), ordering="n_responses")
     def response_count(self, obj):
-        return obj.responses.count()
+        return obj.n_responses
 
 
 @admin.register(SurveyInvitation)
@@ -409,7 +402,7 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
 @admin.register(SurveyAnswer)
 class SurveyAnswerAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     list_display = ["response", "question", "score", "text"]
-    list_select_related = ["response__engagement", "question"]
+    list_select_related = ["response__engagement", "response__contact", "question"]
     list_filter = ["question__code"]
     search_fields = ["text", "response__engagement__number"]
 

@@ -90,17 +90,61 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
 
+    def _require_own(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Another firm's row is a 404 even where the admin would first say 403 (a POST to a
+        # view-only model's change page).
+        self._require_own(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Another firm's row is a 404 before "you may not delete" (a 403 would confirm it).
+        self._require_own(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         # SimpleHistoryAdmin looks the object up through the default manager; go through
         # the firm-scoped queryset first so that another firm's id is a 404.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        self._require_own(request, object_id)
+        if not has_history(self.model):
+            # No simple-history table (the row is itself an audit or a file): the admin log.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not has_history(self.model):
+            raise Http404
         return refuse_history_revert(self, request, object_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
+
+
+def has_history(model) -> bool:
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the services: listed and viewed here, never changed."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(FirmScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fields)
 
 
 def refuse_history_revert(model_admin, request, object_id):

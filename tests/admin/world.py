@@ -1,0 +1,162 @@
+"""A firm with at least one row of every model registered in the admin, and a cloner that
+multiplies any row (for the changelists' query counts with 5 and 50 rows)."""
+
+import copy
+import datetime
+import itertools
+
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.db.models.base import ModelState
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from consultancy.tenancy.models import Firm
+from delivery import services as delivery_services
+from delivery.models import GuidanceLog, RiskSettings, SiteResearch
+from engagements.services import record_save
+from engagements.stages import Stage
+from feedback import services as feedback_services
+from feedback.models import FeedbackSettings, Reminder, SurveyInvitation
+from tests import factories as f
+from tests.delivery.helpers import meet as meet_delivery_code
+from tests.engagements.helpers import advance_to
+from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
+
+SURVEY_ANSWERS = {"competence": 5, "timeliness": 4, "communication": 5, "deliverables": 4,
+                  "on_site": 5, "overall": 5, "recommend": 9, "comments": "现场指导很细致"}
+
+
+def firm_models():
+    """Every registered model that belongs to a firm (the firms themselves excepted)."""
+    return [m for m in admin.site._registry
+            if any(f.name == "firm" for f in m._meta.concrete_fields) and m is not Firm]
+
+
+def populate(w):
+    """Engagements of world ``w`` with every kind of record of clauses 4–9."""
+    today = timezone.localdate()
+    with scopes_disabled():
+        # Through the service, evaluation and into follow-up (a proactive one: 6.1 visit).
+        e = handed_over(w, origin="proactive")
+        to_follow_up(e, w)
+        meet("9.1.guidance", e, w)
+        meet("9.2.visits", e, w)
+        survey = send_survey(e, w)
+        invitation = SurveyInvitation.objects.filter(survey=survey).first()
+        token = feedback_services.issue_survey_token(invitation)
+        invitation.save(update_fields=["token_hash"])
+        feedback_services.survey_answer(token=token, answers=SURVEY_ANSWERS)
+        complaint = feedback_services.complaint_receive(
+            firm=w.firm, by=w.manager, received_on=today, channel="phone",
+            complainant_name="张三", description="报告交付延迟", engagement=e)
+        feedback_services.complaint_acknowledge(complaint=complaint, by=w.manager)
+        # One in the service stage, for the records written there.
+        d = f.EngagementFactory(client=w.client, lead_consultant=w.consultant)
+        advance_to(d, Stage.DELIVERY)
+        meet_delivery_code("8.1.1.site_research", d)
+        research = SiteResearch.objects.filter(engagement=d).first()
+        delivery_services.research_attachment_add(
+            research=research, caption="罐区照片", by=w.consultant,
+            file=SimpleUploadedFile("photo.pdf", b"%PDF-1.4 photo", content_type="application/pdf"))
+        record_save(record=GuidanceLog(engagement=d, given_on=today, given_by=w.consultant,
+                                       topic="动火作业", advice="执行动火作业票制度"),
+                    by=w.consultant)
+        RiskSettings.objects.get_or_create(firm=w.firm)
+        FeedbackSettings.objects.get_or_create(firm=w.firm)
+        Reminder.objects.create(firm=w.firm, user=w.manager, kind=Reminder.Kind.COMPLAINT_OVERDUE,
+                                key=f"complaint:{complaint.pk}", text="投诉待处理")
+    return e, d
+
+
+# -- cloning -------------------------------------------------------------------------------
+
+_counter = itertools.count(1)
+
+
+def _unique_sets(model):
+    sets = []
+    for field in model._meta.concrete_fields:
+        if field.unique and not field.primary_key:
+            sets.append([field.name])
+    for names in model._meta.unique_together:
+        sets.append(list(names))
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
+            sets.append(list(constraint.fields))
+    return [[n for n in s if n != "firm"] for s in sets]
+
+
+def _vary(obj, field, n):
+    value = getattr(obj, field.attname)
+    if value is None:
+        return True  # NULLs never collide
+    if isinstance(field, (models.CharField, models.TextField)):
+        text = f"c{n}-{value}"
+        setattr(obj, field.attname, text[: field.max_length] if field.max_length else text)
+        return True
+    if isinstance(field, models.IntegerField):
+        setattr(obj, field.attname, value + 10_000 + n)
+        return True
+    if isinstance(field, models.DateTimeField):
+        setattr(obj, field.attname, value + datetime.timedelta(seconds=n))
+        return True
+    if isinstance(field, models.DateField):
+        setattr(obj, field.attname, value + datetime.timedelta(days=n))
+        return True
+    return False
+
+
+def clone(obj):
+    """A copy of ``obj`` saved as a new row (without the model's save(): no service rule
+    applies to test rows), its unique fields varied, and any one-to-one parent cloned."""
+    model = type(obj)
+    new = model.__new__(model)
+    new.__dict__ = {k: copy.copy(v) for k, v in obj.__dict__.items() if not k.startswith("_")}
+    new._state = ModelState()
+    new.pk = None
+    n = next(_counter)
+    for names in _unique_sets(model):
+        fields = [model._meta.get_field(name) for name in names]
+        plain = [fl for fl in fields if not fl.is_relation]
+        if any(_vary(new, fl, n) for fl in plain):
+            continue
+        relations = [fl for fl in fields if fl.is_relation]
+        if not relations:  # one row per firm: the copy goes to a new firm
+            new.firm_id = clone(obj.firm).pk
+            continue
+        parent = getattr(obj, relations[0].name)
+        if parent is None:
+            continue  # NULLs never collide
+        setattr(new, relations[0].attname, clone(parent).pk)
+    with scopes_disabled():
+        model._base_manager.bulk_create([new])
+    if new.pk is None:  # backends without RETURNING
+        new.pk = model._base_manager.order_by("-pk").values_list("pk", flat=True)[0]
+    return new
+
+
+def one_per_firm(model) -> bool:
+    return [] in _unique_sets(model)
+
+
+def rows_of(model, firm, count):
+    """Make the firm have ``count`` rows of ``model`` (cloning its first one); for a model
+    with one row per firm, make ``count`` rows over as many firms."""
+    with scopes_disabled():
+        qs = model._base_manager.all() if one_per_firm(model) else model._base_manager.filter(
+            firm=firm)
+        have = qs.count()
+        seed = qs.filter(firm=firm).order_by("pk").first()
+        assert seed is not None, f"the test world has no {model._meta.label}"
+        for _i in range(count - have):
+            clone(seed)
+        return qs.count()
+
+
+def count_of(model, firm):
+    with scopes_disabled():
+        if one_per_firm(model):
+            return model._base_manager.count()
+        return model._base_manager.filter(firm=firm).count()
