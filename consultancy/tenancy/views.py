@@ -1,9 +1,22 @@
-from django.shortcuts import get_object_or_404
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from consultancy.documents.serving import private_file_response
 
-from .mixins import firm_staff_required
-from .models import Qualification
+from . import services
+from .forms import QualificationForm, StaffCreateForm, StaffUpdateForm
+from .mixins import apply_validation_error, firm_staff_required, manager_required
+from .models import Qualification, User
+
+EXPIRING_WITHIN_DAYS = 60
 
 
 @firm_staff_required
@@ -11,3 +24,175 @@ def qualification_scan(request, pk):
     """A certificate scan: firm staff of the same firm only; anyone else gets a 404."""
     qualification = get_object_or_404(Qualification, pk=pk, firm=request.user.firm)
     return private_file_response(qualification.scan, as_attachment=False)
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+def _staff(request):
+    return User.objects.filter(firm=request.user.firm, role__in=services.STAFF_ROLES)
+
+
+def _member(request, pk):
+    return get_object_or_404(_staff(request), pk=pk)
+
+
+@manager_required
+def staff_list(request):
+    """The firm's managers and consultants, with their qualifications (8.1.1, 8.2.2)."""
+    today = timezone.localdate()
+    q = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    active = request.GET.get("active", "1")
+    staff = _staff(request).annotate(
+        n_valid=Count("qualifications", filter=Q(qualifications__valid_until__gte=today,
+                                                 qualifications__valid_from__lte=today)),
+        n_rse=Count("qualifications", filter=Q(qualifications__valid_until__gte=today,
+                                               qualifications__valid_from__lte=today,
+                                               qualifications__kind=Qualification.Kind.RSE)),
+        next_expiry=Min("qualifications__valid_until",
+                        filter=Q(qualifications__valid_until__gte=today)),
+    ).order_by("full_name")
+    if q:
+        staff = staff.filter(Q(full_name__icontains=q) | Q(email__icontains=q)
+                             | Q(phone__icontains=q))
+    if role in services.STAFF_ROLES:
+        staff = staff.filter(role=role)
+    if active in ("0", "1"):
+        staff = staff.filter(is_active=active == "1")
+    page = Paginator(staff, 25).get_page(request.GET.get("page"))
+    return render(request, "tenancy/staff_list.html", {
+        "page_obj": page, "staff": page.object_list, "q": q, "role": role, "active": active,
+        "roles": [(r.value, r.label) for r in services.STAFF_ROLES],
+        "soon": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
+    })
+
+
+@manager_required
+def staff_create(request):
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_create(firm=request.user.firm, by=request.user,
+                                         **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s added to the staff.") % {"name": user})
+            return redirect("staff:detail", pk=user.pk)
+    return render(request, "tenancy/staff_form.html", {"form": form})
+
+
+@manager_required
+def staff_detail(request, pk):
+    member = _member(request, pk)
+    today = timezone.localdate()
+    return render(request, "tenancy/staff_detail.html", {
+        "member": member,
+        "qualifications": member.qualifications.order_by("-valid_until"),
+        "today": today, "soon": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
+        "records": services.appears_in_records(member),
+    })
+
+
+@manager_required
+def staff_update(request, pk):
+    member = _member(request, pk)
+    form = StaffUpdateForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(user=_member(request, pk), by=request.user,
+                                  **{n: form.cleaned_data[n] for n in form.Meta.fields})
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff:detail", pk=member.pk)
+    return render(request, "tenancy/staff_form.html", {"form": form, "member": member})
+
+
+def _act(request, pk, service, done):
+    member = _member(request, pk)
+    try:
+        service(user=member, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("staff:detail", pk=member.pk)
+    messages.success(request, done % {"name": member})
+    return None
+
+
+@manager_required
+@require_POST
+def staff_deactivate(request, pk):
+    return _act(request, pk, services.staff_deactivate,
+                _("%(name)s is deactivated and can no longer log in.")) or redirect(
+        "staff:detail", pk=pk)
+
+
+@manager_required
+@require_POST
+def staff_reactivate(request, pk):
+    return _act(request, pk, services.staff_reactivate, _("%(name)s is active again.")) or (
+        redirect("staff:detail", pk=pk))
+
+
+@manager_required
+@require_POST
+def staff_delete(request, pk):
+    return _act(request, pk, services.staff_delete, _("%(name)s is deleted.")) or redirect(
+        "staff:list")
+
+
+# -- qualifications -------------------------------------------------------------------------
+
+
+@manager_required
+def qualification_edit(request, pk, qpk=None):
+    member = _member(request, pk)
+    qualification = None
+    if qpk is not None:
+        qualification = get_object_or_404(Qualification, pk=qpk, holder=member,
+                                          firm=request.user.firm)
+    form = QualificationForm(request.POST or None, request.FILES or None, instance=qualification)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_save(
+                firm=request.user.firm, by=request.user, holder=member,
+                qualification=qualification,
+                **{n: form.cleaned_data[n] for n in QualificationForm.Meta.fields})
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Qualification saved."))
+            return redirect("staff:detail", pk=member.pk)
+    return render(request, "tenancy/qualification_form.html", {
+        "form": form, "member": member, "qualification": qualification})
+
+
+@manager_required
+def qualification_list(request):
+    """Certificates expired, and expiring within 60 days, of active staff (8.1.1, 8.2.2)."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
+    state = request.GET.get("state", "expiring")
+    qs = Qualification.objects.filter(firm=request.user.firm, holder__is_active=True
+                                      ).select_related("holder")
+    if state == "expired":
+        qs = qs.filter(valid_until__lt=today).order_by("-valid_until", "pk")
+    elif state == "all":
+        qs = qs.order_by("valid_until", "pk")
+    else:
+        state = "expiring"
+        qs = qs.filter(valid_until__gte=today, valid_until__lte=soon).order_by("valid_until",
+                                                                               "pk")
+    kind = request.GET.get("kind", "")
+    if kind in Qualification.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "tenancy/qualification_list.html", {
+        "page_obj": page, "qualifications": page.object_list, "state": state, "kind": kind,
+        "kinds": Qualification.Kind.choices, "today": today, "soon": soon,
+        "days": EXPIRING_WITHIN_DAYS,
+    })

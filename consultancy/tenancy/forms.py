@@ -1,0 +1,69 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .models import Qualification, User
+
+STAFF_ROLE_CHOICES = [(User.Role.MANAGER, User.Role.MANAGER.label),
+                      (User.Role.CONSULTANT, User.Role.CONSULTANT.label)]
+
+
+class StaffCreateForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail address"),
+                             help_text=_("The staff member logs in with this address."))
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=STAFF_ROLE_CHOICES, initial=User.Role.CONSULTANT,
+        help_text=_("Managers run the firm (staff, settings, the admin); consultants work on "
+                    "the engagements they lead or are on the working group of."))
+    password = forms.CharField(
+        label=_("Initial password"), required=False, widget=forms.PasswordInput,
+        help_text=_("Optional. Leave empty and the staff member sets one with "
+                    "“forgot password”."))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if password:
+            validate_password(password)
+        return password
+
+
+class StaffUpdateForm(forms.ModelForm):
+    role = forms.ChoiceField(label=_("Role"), choices=STAFF_ROLE_CHOICES)
+
+    class Meta:
+        model = User
+        fields = ["full_name", "phone", "language", "role"]
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = Qualification
+        fields = ["kind", "name", "level", "specialty", "number", "valid_from", "valid_until",
+                  "scan"]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "kind": _("A registered safety engineer certificate meets 8.2.2; any safety "
+                      "qualification valid on the day meets 8.1.1."),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", _("The end of validity is before its start."))
+        if cleaned.get("kind") == Qualification.Kind.OTHER and not cleaned.get("name"):
+            self.add_error("name", _("Name the qualification, e.g. 安全评价师."))
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates the model (holder, firm, uniqueness) when it saves.
+        pass

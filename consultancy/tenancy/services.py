@@ -1,0 +1,180 @@
+"""Staff and their qualifications: every change a manager makes to the firm's people.
+
+Managers add staff, set roles, deactivate leavers and record qualifications with their
+scans (issue 8). Nobody who signed, visited, approved or otherwise appears in a record is
+deleted: such a person is deactivated instead, so the records keep naming them (DESIGN.md,
+"People"; clauses 8.1.1 and 8.2.2 rely on qualifications being kept with their holder).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from .models import Qualification, User
+from .scoping import require_same_firm
+
+STAFF_ROLES = (User.Role.MANAGER, User.Role.CONSULTANT)
+
+
+def _check_manager(firm_id, by):
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only a manager of the firm changes its staff."))
+
+
+def _check_staff_member(firm_id, user):
+    require_same_firm(firm_id, user)
+    if user.role not in STAFF_ROLES:
+        raise ValidationError(_("%(name)s is not a member of the firm's staff.") % {"name": user})
+
+
+def _check_role(role):
+    if role not in STAFF_ROLES:
+        raise ValidationError({"role": _("Staff are managers or consultants.")})
+
+
+@transaction.atomic
+def staff_create(*, firm, by, email, full_name, role, phone="", language="", password=None
+                 ) -> User:
+    """A new manager or consultant of ``firm``. Without a password the account cannot log
+    in until its holder sets one through "forgot password"."""
+    _check_manager(firm.pk, by)
+    _check_role(role)
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    user = User(firm=firm, email=email, full_name=full_name, role=role, phone=phone,
+                language=language or "")
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user._history_user = by
+    user.save()
+    return user
+
+
+@transaction.atomic
+def staff_update(*, user, by, **fields) -> User:
+    """Name, phone, language and role. A manager cannot take away their own role (the firm
+    would risk having no manager)."""
+    _check_manager(user.firm_id, by)
+    _check_staff_member(user.firm_id, user)
+    allowed = {"full_name", "phone", "language", "role"}
+    if unknown := set(fields) - allowed:
+        raise ValueError(f"staff_update() does not change {sorted(unknown)}")
+    if "role" in fields:
+        _check_role(fields["role"])
+        if user.pk == by.pk and fields["role"] != User.Role.MANAGER:
+            raise ValidationError({"role": _("You cannot take away your own manager role.")})
+        if user.role == User.Role.MANAGER and fields["role"] != User.Role.MANAGER:
+            _keep_a_manager(user)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user._history_user = by
+    user.save()
+    return user
+
+
+def _keep_a_manager(user):
+    others = User.objects.filter(firm_id=user.firm_id, role=User.Role.MANAGER,
+                                 is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise ValidationError(_("The firm needs at least one active manager."))
+
+
+@transaction.atomic
+def staff_deactivate(*, user, by) -> User:
+    """A leaver: cannot log in any more; every record still names them."""
+    _check_manager(user.firm_id, by)
+    _check_staff_member(user.firm_id, user)
+    if user.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate yourself."))
+    if user.role == User.Role.MANAGER:
+        _keep_a_manager(user)
+    user.is_active = False
+    user._history_user = by
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, user, by) -> User:
+    _check_manager(user.firm_id, by)
+    _check_staff_member(user.firm_id, user)
+    user.is_active = True
+    user._history_user = by
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def appears_in_records(user) -> list[str]:
+    """The kinds of record that name ``user``: every table pointing at the user (hidden
+    relations and many-to-many tables included), apart from the change history itself and
+    the user's own groups and permissions. Empty: nothing names them."""
+    found = set()
+    with scopes_disabled():
+        for relation in user._meta.get_fields(include_hidden=True):
+            if relation.concrete or not relation.auto_created or relation.many_to_many:
+                continue  # many-to-many tables are reached through their own foreign keys
+            model = relation.related_model
+            owner = model._meta.auto_created or model  # an m2m table: the model it serves
+            if owner is User or owner.__name__.startswith("Historical"):
+                continue
+            if model._base_manager.filter(**{relation.field.name: user.pk}).exists():
+                found.add(str(owner._meta.verbose_name_plural))
+    return sorted(found)
+
+
+@transaction.atomic
+def staff_delete(*, user, by) -> None:
+    """Only someone added by mistake, whom no record names, is deleted; anyone who signed,
+    visited, approved or wrote something is deactivated instead."""
+    _check_manager(user.firm_id, by)
+    _check_staff_member(user.firm_id, user)
+    if user.pk == by.pk:
+        raise ValidationError(_("You cannot delete yourself."))
+    if records := appears_in_records(user):
+        raise ValidationError(
+            _("%(name)s appears in records (%(records)s) and cannot be deleted: deactivate "
+              "them instead.") % {"name": user, "records": ", ".join(records)})
+    if user.role == User.Role.MANAGER:
+        _keep_a_manager(user)
+    user._history_user = by
+    user.delete()
+
+
+QUALIFICATION_FIELDS = ("kind", "name", "level", "specialty", "number", "valid_from",
+                        "valid_until", "scan")
+
+
+@transaction.atomic
+def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qualification:
+    """Record a certificate (8.1.1, 8.2.2) of one of the firm's staff, or correct one."""
+    _check_manager(firm.pk, by)
+    _check_staff_member(firm.pk, holder)
+    if qualification is None:
+        qualification = Qualification(firm=firm)
+    else:
+        require_same_firm(firm.pk, qualification)
+    if unknown := set(fields) - set(QUALIFICATION_FIELDS):
+        raise ValueError(f"qualification_save() does not set {sorted(unknown)}")
+    qualification.holder = holder
+    for name, value in fields.items():
+        if name == "scan" and not value:
+            continue  # no new file: keep the stored scan
+        setattr(qualification, name, value)
+    clash = Qualification.objects.filter(firm=firm, kind=qualification.kind,
+                                         number=qualification.number)
+    if qualification.pk:
+        clash = clash.exclude(pk=qualification.pk)
+    if clash.exists():
+        raise ValidationError({"number": _("Your firm already has a certificate of this kind "
+                                           "with this number.")})
+    qualification.full_clean()
+    qualification._history_user = by
+    qualification.save()
+    return qualification
