@@ -2,20 +2,110 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.password_validation import validate_password
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
 from .models import Firm, Qualification, User
 
 
+class FirmCreationForm(forms.ModelForm):
+    """A new firm and its first manager (who then adds the rest of the staff)."""
+
+    manager_full_name = forms.CharField(label=_("First manager: full name"), max_length=100)
+    manager_email = forms.EmailField(label=_("First manager: e-mail address"),
+                                     help_text=_("The manager logs in with this address."))
+    manager_password = forms.CharField(
+        label=_("First manager: initial password"), required=False,
+        widget=forms.PasswordInput,
+        help_text=_("Optional. Leave empty and the manager sets one with “forgot password”."))
+
+    class Meta:
+        model = Firm
+        fields = ["name", "short_name", "uscc", "address", "phone"]
+
+    def clean_manager_email(self):
+        email = self.cleaned_data["manager_email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+    def clean_manager_password(self):
+        password = self.cleaned_data.get("manager_password")
+        if password:
+            validate_password(password)
+        return password
+
+
 @admin.register(Firm)
 class FirmAdmin(admin.ModelAdmin):
-    """Only platform operators reach this (managers lack the firm permissions)."""
+    """Only platform operators reach this (managers lack the firm permissions). A firm is
+    opened with its first manager."""
 
-    list_display = ["name", "short_name", "uscc", "created_at"]
+    list_display = ["name", "short_name", "uscc", "manager_names", "staff_count", "created_at"]
     search_fields = ["name", "short_name", "uscc"]
+    fields = ["name", "short_name", "uscc", "address", "phone"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            n_staff=Count("users", filter=Q(users__role__in=["manager", "consultant"],
+                                            users__is_active=True)))
+
+    @admin.display(description=_("active staff"), ordering="n_staff")
+    def staff_count(self, obj):
+        return obj.n_staff
+
+    @admin.display(description=_("managers"))
+    def manager_names(self, obj):
+        return ", ".join(u.full_name for u in obj.managers)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        firms = list(changelist.result_list)
+        managers = {}
+        for user in User.objects.filter(firm__in=firms, role=User.Role.MANAGER).order_by(
+                "full_name"):
+            managers.setdefault(user.firm_id, []).append(user)
+        for firm in firms:
+            firm.managers = managers.get(firm.pk, [])
+        changelist.result_list = firms
+        return changelist
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = FirmCreationForm
+            kwargs["fields"] = [*self.fields, "manager_full_name", "manager_email",
+                                "manager_password"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (None, {"fields": self.fields}),
+                (_("First manager"), {"fields": ["manager_full_name", "manager_email",
+                                                 "manager_password"]}),
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        firm, _manager = services.firm_create(
+            by=request.user, manager_email=data["manager_email"],
+            manager_full_name=data["manager_full_name"],
+            manager_password=data.get("manager_password") or None,
+            **{name: data[name] for name in self.fields})
+        obj.pk, obj.created_at = firm.pk, firm.created_at
+        obj._state.adding = False
+        obj._state.db = firm._state.db
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a firm's records are protected; a firm is never deleted here
 
 
 class UserCreationForm(AdminUserCreationForm):

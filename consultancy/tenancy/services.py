@@ -178,3 +178,31 @@ def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qua
     qualification._history_user = by
     qualification.save()
     return qualification
+
+
+@transaction.atomic
+def firm_create(*, by, name, manager_email, manager_full_name, manager_password=None,
+                **fields):
+    """A platform operator opens a firm with its first manager (DESIGN.md, "Who uses it");
+    the manager then adds the rest of the staff."""
+    from .models import Firm
+
+    if not (by.is_superuser and by.firm_id is None):
+        raise ValidationError(_("Only a platform operator opens a firm."))
+    manager_email = User.objects.normalize_email(manager_email).strip()
+    if User.objects.filter(email__iexact=manager_email).exists():
+        raise ValidationError({"manager_email": _("A user with this e-mail address already "
+                                                  "exists.")})
+    firm = Firm(name=name, **fields)
+    firm.full_clean()
+    firm.save()
+    manager = User(firm=firm, email=manager_email, full_name=manager_full_name,
+                   role=User.Role.MANAGER)
+    if manager_password:
+        manager.set_password(manager_password)
+    else:
+        manager.set_unusable_password()
+    manager.full_clean(exclude=["password"])
+    manager._history_user = by
+    manager.save()
+    return firm, manager
