@@ -180,6 +180,10 @@ def test_the_engagement_page_shows_the_gate_and_the_transitions(client, a, b):
     assert transition_url(e, "terminate") not in body
     names = [b["name"] for b in resp.context["transition_buttons"]]
     assert names == ["confirm_needs", "decline"]
+    # The button's form is outside the change form (forms do not nest in HTML).
+    main = body.index('id="engagement_form"')
+    button_form = body.index('<form id="transition-confirm_needs"')
+    assert "</form>" in body[main:button_form]
 
 
 def test_the_stage_cannot_be_posted(client, a, b):
