@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 from consultancy.tenancy.models import Firm
 from delivery import services as delivery_services
 from delivery.models import GuidanceLog, RiskSettings, SiteResearch
+from engagements import services as engagement_services
 from engagements.services import record_save
 from engagements.stages import Stage
 from feedback import services as feedback_services
@@ -48,13 +49,15 @@ def populate(w):
         token = feedback_services.issue_survey_token(invitation)
         invitation.save(update_fields=["token_hash"])
         feedback_services.survey_answer(token=token, answers=SURVEY_ANSWERS)
-        complaint = feedback_services.complaint_receive(
-            firm=w.firm, by=w.manager, received_on=today, channel="phone",
-            complainant_name="张三", description="报告交付延迟", engagement=e)
-        feedback_services.complaint_acknowledge(complaint=complaint, by=w.manager)
-        # One in the service stage, for the records written there.
+        # Closed: every record of clauses 5–9 of this one is frozen.
+        engagement_services.engagement_close(engagement=e, by=w.consultant)
+        # One in the service stage, for the records written there (and a complaint).
         d = f.EngagementFactory(client=w.client, lead_consultant=w.consultant)
         advance_to(d, Stage.DELIVERY)
+        complaint = feedback_services.complaint_receive(
+            firm=w.firm, by=w.manager, received_on=today, channel="phone",
+            complainant_name="张三", description="报告交付延迟", engagement=d)
+        feedback_services.complaint_acknowledge(complaint=complaint, by=w.manager)
         meet_delivery_code("8.1.1.site_research", d)
         research = SiteResearch.objects.filter(engagement=d).first()
         delivery_services.research_attachment_add(
@@ -63,6 +66,10 @@ def populate(w):
         record_save(record=GuidanceLog(engagement=d, given_on=today, given_by=w.consultant,
                                        topic="动火作业", advice="执行动火作业票制度"),
                     by=w.consultant)
+        # A guidance log (8.4) of the closed engagement too, so that one is frozen (test
+        # data: the service would refuse a record for a passed stage, rightly).
+        log = clone(GuidanceLog.objects.get(engagement=d))
+        GuidanceLog._base_manager.filter(pk=log.pk).update(engagement=e)
         RiskSettings.objects.get_or_create(firm=w.firm)
         FeedbackSettings.objects.get_or_create(firm=w.firm)
         Reminder.objects.create(firm=w.firm, user=w.manager, kind=Reminder.Kind.COMPLAINT_OVERDUE,
