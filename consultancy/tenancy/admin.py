@@ -1,8 +1,9 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +141,7 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 
     add_form = UserCreationForm
     form = UserChangeForm
+    actions = ["deactivate_leavers"]
     ordering = ["full_name"]
     list_display = ["full_name", "email", "role", "firm", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -203,6 +205,25 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Deactivate the selected leavers (they stay on record)"))
+    def deactivate_leavers(self, request, queryset):
+        """Through ``services.staff_deactivate`` (not yourself; the firm keeps a manager)."""
+        for user in queryset.order_by("pk"):
+            try:
+                if user.role in services.STAFF_ROLES and not is_platform_operator(request):
+                    services.staff_deactivate(user=user, by=request.user)
+                elif user.pk == request.user.pk:
+                    raise ValidationError(_("You cannot deactivate yourself."))
+                else:
+                    user.is_active = False
+                    user._history_user = request.user
+                    user.save(update_fields=["is_active"])
+            except ValidationError as exc:
+                self.message_user(request, f"{user}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(name)s is deactivated.") % {"name": user},
+                                  messages.SUCCESS)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404

@@ -320,3 +320,14 @@ def test_the_expiring_list_query_count_does_not_grow(client, a):
             f.QualificationFactory(holder=holder, valid_from=timezone.localdate(),
                                    valid_until=timezone.localdate() + datetime.timedelta(days=i))
     assert count() == few
+
+
+def test_the_admin_deactivates_leavers_through_the_service(client, a, b):
+    login(client, a.manager)
+    resp = client.post(reverse("admin:tenancy_user_changelist"), {
+        "action": "deactivate_leavers",
+        "_selected_action": [a.consultant.pk, a.manager.pk, b.consultant.pk]}, follow=True)
+    assert not reload(a.consultant).is_active
+    assert reload(a.manager).is_active  # not yourself
+    assert reload(b.consultant).is_active  # another firm's user is not even selectable
+    assert any(a.manager.full_name in m for m in messages_of(resp))
