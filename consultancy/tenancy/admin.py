@@ -206,6 +206,25 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or obj.pk != request.user.pk or is_platform_operator(request):
+            return form
+
+        class OwnAccountForm(form):
+            """A manager's own account: they keep their role and stay active (the firm
+            keeps a manager; another manager deactivates a leaver)."""
+
+            def clean(self):
+                cleaned = super().clean()
+                if "role" in cleaned and cleaned["role"] != obj.role:
+                    self.add_error("role", _("You cannot change your own role."))
+                if cleaned.get("is_active") is False:
+                    self.add_error("is_active", _("You cannot deactivate yourself."))
+                return cleaned
+
+        return OwnAccountForm
+
     @admin.action(description=_("Deactivate the selected leavers (they stay on record)"))
     def deactivate_leavers(self, request, queryset):
         """Through ``services.staff_deactivate`` (not yourself; the firm keeps a manager)."""

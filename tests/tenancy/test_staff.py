@@ -331,3 +331,18 @@ def test_the_admin_deactivates_leavers_through_the_service(client, a, b):
     assert reload(a.manager).is_active  # not yourself
     assert reload(b.consultant).is_active  # another firm's user is not even selectable
     assert any(a.manager.full_name in m for m in messages_of(resp))
+
+
+def test_a_manager_cannot_demote_or_deactivate_themselves_in_the_admin(client, a):
+    login(client, a.manager)
+    url = reverse("admin:tenancy_user_change", args=[a.manager.pk])
+    resp = client.post(url, {"email": a.manager.email, "full_name": a.manager.full_name,
+                             "phone": "", "language": "", "role": "consultant",
+                             "password": a.manager.password})
+    assert resp.status_code == 200
+    assert set(resp.context["adminform"].form.errors) == {"role", "is_active"}
+    assert reload(a.manager).role == "manager" and reload(a.manager).is_active
+    resp = client.post(url, {"email": a.manager.email, "full_name": "改名经理", "phone": "",
+                             "language": "", "role": "manager", "is_active": "on",
+                             "password": a.manager.password})
+    assert resp.status_code == 302 and reload(a.manager).full_name == "改名经理"
