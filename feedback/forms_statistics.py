@@ -20,10 +20,10 @@ class StatisticsPeriodForm(forms.Form):
     string, so a period can be bookmarked and the CSV and the PDF take the same one."""
 
     preset = forms.ChoiceField(label=_("Period"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
     group_by = forms.ChoiceField(label=_("By"), choices=SatisfactionReport.GroupBy.choices,
                                  required=False)
 

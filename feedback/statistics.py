@@ -109,6 +109,13 @@ def period_label(start: datetime.date, group_by: str) -> str:
     return f"{start:%Y-%m}"
 
 
+def period_short(start: datetime.date, group_by: str) -> str:
+    """The label under a chart's bar: short enough for 12 to 24 of them."""
+    if group_by == QUARTER:
+        return f"{start:%y}Q{quarter_of(start)}"
+    return f"{start:%y}-{start:%m}"
+
+
 def period_starts(date_from, date_to, group_by) -> list[datetime.date]:
     step = 3 if group_by == QUARTER else 1
     day, last, result = period_start(date_from, group_by), period_start(date_to, group_by), []
@@ -374,13 +381,14 @@ def build_charts(stats: Statistics, titles=None, width=560) -> dict:
     """The SVG charts (safe strings) of the statistics."""
     t = titles or chart_titles()
     empty = t["empty"]
-    labels = [p.label for p in stats.periods]
+    labels = [period_short(p.key, stats.group_by) for p in stats.periods]
     rated = [r for r in stats.questions if r.question.kind == SCALE and r.answers]
     return {
         "responses": mark_safe(charts.bar_chart(
-            [charts.Bar(label=p.label, value=p.responses) for p in stats.periods]
+            [charts.Bar(label=label, value=p.responses)
+             for label, p in zip(labels, stats.periods, strict=True)]
             if stats.total.responses else [],
-            title=t["responses"], width=width, empty_text=empty)),
+            title=t["responses"], width=max(width, 40 * len(labels)), empty_text=empty)),
         "mean": mark_safe(charts.line_chart(
             labels, [charts.Series(name=t["mean"], values=[p.mean for p in stats.periods])],
             title=t["mean"], minimum=1, maximum=5, width=width, empty_text=empty)),
@@ -424,6 +432,7 @@ def statistics_pdf_spec(report: SatisfactionReport) -> PdfSpec:
             "stats": stats,
             "comments": comments,
             "charts": drawn,
+            "titles": PDF_TITLES,
             "sections": sections,
             "title": PDF_TITLE,
             "doc_number": f"MYD-{report.period_from:%Y%m%d}-{report.period_to:%Y%m%d}",

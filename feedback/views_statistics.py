@@ -43,7 +43,8 @@ def statistics_page(request):
                    .select_related("document", "requested_by")[:5])
     return render(request, "feedback/statistics.html", {
         "form": form, "stats": stats, "period": period, "query": _query(period),
-        "charts": statistics.build_charts(stats), "reports": reports,
+        "charts": statistics.build_charts(stats), "titles": statistics.chart_titles(),
+        "reports": reports,
     })
 
 
