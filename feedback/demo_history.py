@@ -160,10 +160,14 @@ def load_firm(key, data, today=None, rng=None) -> int:
             used_at = sent_at + datetime.timedelta(days=rng.randrange(1, 9), hours=3)
             if used_at.date() > today:
                 used_at = sent_at + datetime.timedelta(hours=5)
+            # An unanswered one counts as reminded already (it has no working link
+            # either: no token), so that the daily reminders leave the history alone.
             invitation = SurveyInvitation.objects.create(
                 firm=firm, survey=survey, contact=contact, email=contact.email,
                 expires_at=sent_at + datetime.timedelta(days=30), mailed_at=sent_at,
-                used_at=used_at if answered else None)
+                used_at=used_at if answered else None,
+                reminder_sent_at=None if answered else min(
+                    sent_at + datetime.timedelta(days=7), timezone.now()))
             if not answered:
                 continue
             response = SurveyResponse.objects.create(

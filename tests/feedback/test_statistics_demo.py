@@ -19,9 +19,11 @@ from consultancy.clients import demo as clients_demo
 from consultancy.documents.models import GeneratedDocument
 from consultancy.tenancy import demo as tenancy_demo
 from consultancy.tenancy.management.commands.demo import DemoContext
+from consultancy.tenancy.scoping import firm_scope
 from engagements.models import Engagement
 from feedback import demo_history, services, statistics
-from feedback.models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from feedback.models import Reminder, SurveyAnswer, SurveyInvitation, SurveyResponse
+from feedback.reminders import run_daily_reminders
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +60,10 @@ def test_two_years_of_history_for_both_firms(demo):
             assert engagements.values("lead_consultant").distinct().count() >= 3
             assert engagements.values("service_type").distinct().count() >= 3
             assert engagements.values("client__industry").distinct().count() >= 4
-            assert SurveyInvitation.objects.filter(firm=firm, used_at__isnull=True).exists()
+            unanswered = SurveyInvitation.objects.filter(firm=firm, used_at__isnull=True)
+            assert unanswered.exists()
+            # the daily reminders leave the imported history alone
+            assert not unanswered.filter(reminder_sent_at__isnull=True).exists()
             comments = SurveyAnswer.objects.filter(firm=firm, question__kind="text")
             assert comments.count() >= 3
             assert all("\u4e00" <= c.text[0] <= "\u9fff" for c in comments)  # Chinese
@@ -66,8 +71,12 @@ def test_two_years_of_history_for_both_firms(demo):
             assert not SurveyAnswer.objects.filter(firm=firm).exclude(
                 response__engagement__firm=firm).exists()
             counts[key] = (responses.count(), SurveyAnswer.objects.filter(firm=firm).count())
-        # idempotent: a second run adds nothing
+        # idempotent: a second run adds nothing; the daily reminders find nothing in it
         demo_history.load(demo)
+        for data in demo.data["firms"].values():
+            with firm_scope(data["firm"].pk):
+                run_daily_reminders(data["firm"].pk, today)
+        assert not Reminder.objects.filter(kind=Reminder.Kind.SURVEY_UNANSWERED).exists()
         for key, data in demo.data["firms"].items():
             firm = data["firm"]
             assert counts[key] == (SurveyResponse.objects.filter(firm=firm).count(),
