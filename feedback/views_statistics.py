@@ -21,6 +21,13 @@ from .forms_statistics import StatisticsPeriodForm, SurveyQuestionForm
 from .models import SatisfactionReport, SurveyQuestion
 
 
+def _cell(value):
+    """Text a client typed, made safe for a spreadsheet: a cell starting with = + - @
+    would be read as a formula (CSV injection), so it gets a leading apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _period(request):
     form = StatisticsPeriodForm(request.GET)
     return form, form.period()
@@ -71,10 +78,11 @@ def statistics_csv(request):
         e = r.engagement
         writer.writerow([
             r.pk, timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"), e.number,
-            e.title, e.client.name, e.client.get_industry_display(), e.get_service_type_display(),
-            e.lead_consultant.full_name, r.contact.name, answer.question.code,
-            answer.question.label, answer.question.get_kind_display(),
-            "" if answer.score is None else answer.score, answer.text,
+            _cell(e.title), _cell(e.client.name), e.client.get_industry_display(),
+            e.get_service_type_display(),
+            e.lead_consultant.full_name, _cell(r.contact.name), answer.question.code,
+            _cell(answer.question.label), answer.question.get_kind_display(),
+            "" if answer.score is None else answer.score, _cell(answer.text),
         ])
     return response
 

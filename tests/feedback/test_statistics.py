@@ -241,6 +241,18 @@ def test_the_csv(client, a, world):
     assert len(header) == 14
 
 
+def test_the_csv_does_not_carry_formulas(client, a):
+    with scopes_disabled():
+        e = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+        f.survey_answers(e, sent_at=at(2026, 2, 1), scores={"overall": 5},
+                         comment='=HYPERLINK("http://evil.example","点我")')
+    response = login(client, a.manager).get(reverse("feedback:statistics_csv"), PERIOD)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    comment = next(r for r in rows if r[9] == "comments")
+    assert comment[13] == "'=HYPERLINK(\"http://evil.example\",\"点我\")"
+    assert next(r for r in rows if r[9] == "overall")[12] == "5"
+
+
 def test_the_pdf_context_and_render(client, a, world, settings):
     login(client, a.manager)
     with on_commit():
