@@ -23,7 +23,7 @@ def desktop_page(browser):
     context.close()
 
 
-def test_statistics_page_and_pdf(desktop_page, live_server, shot):
+def test_statistics_page_and_pdf(desktop_page, phone_page, live_server, shot):
     ctx = DemoContext()
     with scopes_disabled():
         tenancy_demo.load(ctx)
@@ -81,3 +81,17 @@ def test_statistics_page_and_pdf(desktop_page, live_server, shot):
     page.click("#question-set-link")
     page.wait_for_selector("#question-list")
     assert page.locator("#question-list tbody tr").count() == 8
+
+    # on a phone: nothing wider than the screen, the charts scaled to it
+    page, width = phone_page, 390
+    page.goto(f"{url}/accounts/login/")
+    page.fill("input[name=username]", manager.email)
+    page.fill("input[name=password]", ctx.password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    page.goto(f"{url}/statistics/")
+    page.wait_for_selector("#chart-consultants svg")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    box = page.locator("#chart-responses svg").bounding_box()
+    assert box["width"] <= width
+    shot(page, "statistics-phone-zh")
