@@ -73,6 +73,7 @@ def dashboard(request):
         "expired": qualifications["expired"],
         "expiring": qualifications["expiring"],
         "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
+        "filter_form": EngagementFilterForm(firm=firm),
         **_charts(pipeline, trend, complaints),
     }
     ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])

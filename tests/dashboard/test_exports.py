@@ -167,3 +167,29 @@ def test_export_query_count_does_not_grow_with_rows(client, a, rows):
         assert Engagement.objects.filter(firm=a.firm).count() == 50
     fifty = {k: count(*k) for k in names}
     assert fifty == five
+
+
+def test_open_complaints_only(client, a, rows):
+    closed = rows["ca"][1]
+    with scopes_disabled():
+        c = feedback_services.complaint_acknowledge(complaint=closed, by=a.manager)
+        c = feedback_services.complaint_assess(complaint=c, by=a.manager, severity="low")
+        c = feedback_services.complaint_investigate(complaint=c, by=a.manager, findings="属实")
+        c = feedback_services.complaint_respond(complaint=c, by=a.manager, decision="致歉")
+        feedback_services.complaint_close(complaint=c, by=a.manager,
+                                          complainant_acceptance="接受")
+    login(client, a.manager)
+    everything = _csv(_get(client, "dashboard:export_complaints", "csv"))
+    open_only = _csv(_get(client, "dashboard:export_complaints", "csv", "?open=1"))
+    assert sorted(r[0] for r in everything[1:]) == sorted(c.number for c in rows["ca"])
+    assert [r[0] for r in open_only[1:]] == [rows["ca"][0].number]
+    closed_row = next(r for r in everything[1:] if r[0] == closed.number)
+    assert closed_row[8] == "Closed" and closed_row[12]  # status, closed on
+
+
+def test_the_dashboard_offers_the_filtered_exports(client, a, b):
+    login(client, a.manager)
+    page = client.get(reverse("dashboard:index")).content.decode()
+    assert reverse("dashboard:export_engagements", args=["xlsx"]) in page
+    assert 'name="stage"' in page and 'name="client"' in page
+    assert b.client.name not in page  # the client filter offers our clients only
