@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("delivery.urls")),
     path("", include("feedback.urls")),
     path("documents/", include("consultancy.documents.urls")),
+    path("dashboard/", include("consultancy.dashboard.urls")),
     path(
         "files/qualifications/<int:pk>/",
         tenancy_views.qualification_scan,
