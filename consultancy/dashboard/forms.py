@@ -28,3 +28,17 @@ class FeedbackSettingsForm(forms.ModelForm):
                 self.add_error(name, _("A time limit of zero days cannot be met; give at "
                                        "least one day."))
         return data
+
+
+class RiskThresholdsForm(forms.Form):
+    """Clause 8.4 risk level thresholds. A plain form over the model's fields:
+    delivery.services.risk_settings_update checks their order and explains it."""
+
+    def __init__(self, *args, instance, **kwargs):
+        from delivery.models import RiskSettings
+        from delivery.services import RISK_THRESHOLD_FIELDS
+
+        initial = {name: getattr(instance, name) for name in RISK_THRESHOLD_FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in RISK_THRESHOLD_FIELDS:
+            self.fields[name] = RiskSettings._meta.get_field(name).formfield(min_value=0)

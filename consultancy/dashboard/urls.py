@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/complaints.<str:fmt>", views.export_complaints, name="export_complaints"),
     path("engagements/<int:pk>/dossier/", views.dossier_request, name="dossier"),
     path("settings/", views.firm_settings, name="settings"),
+    path("settings/risk-thresholds/", views.risk_thresholds_update, name="risk_thresholds"),
 ]

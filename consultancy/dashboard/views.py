@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from consultancy.documents.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from consultancy.documents.services import pdf_request
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required, manager_required
+from delivery import services as delivery_services
 from delivery.services import risk_settings_for
 from engagements import selectors as engagement_selectors
 from engagements.forms import EngagementFilterForm
@@ -22,7 +23,7 @@ from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
 
 from . import exports, selectors
-from .forms import FeedbackSettingsForm
+from .forms import FeedbackSettingsForm, RiskThresholdsForm
 from .pdf import KIND, may_see_dossier
 
 FORMATS = ("csv", "xlsx")
@@ -148,18 +149,37 @@ def firm_settings(request):
             messages.success(request, _("Complaint time limits and survey settings saved "
                                         "(clauses 9.4 and 9.5)."))
             return redirect("dashboard:settings")
-    risk = risk_settings_for(firm)
-    thresholds = [
-        {"method": method, "major": risk.thresholds(method)[0],
-         "large": risk.thresholds(method)[1], "general": risk.thresholds(method)[2]}
-        for method in ("LEC", "LS")
-    ]
+    return _settings_page(request, form=form, risk_form=RiskThresholdsForm(
+        instance=risk_settings_for(firm), prefix="risk"))
+
+
+@manager_required
+@require_POST
+def risk_thresholds_update(request):
+    """Clause 8.4: the firm's risk level thresholds, for risks assessed from now on."""
+    firm = request.user.firm
+    risk_form = RiskThresholdsForm(request.POST, instance=risk_settings_for(firm), prefix="risk")
+    if risk_form.is_valid():
+        try:
+            delivery_services.risk_settings_update(firm=firm, by=request.user,
+                                                   **risk_form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(risk_form, exc)
+        else:
+            messages.success(request, _("Risk level thresholds saved (clause 8.4). They apply "
+                                        "to risks assessed from now on."))
+            return redirect("dashboard:settings")
+    form = FeedbackSettingsForm(instance=feedback_settings_for(firm))
+    return _settings_page(request, form=form, risk_form=risk_form, status=400)
+
+
+def _settings_page(request, *, form, risk_form, status=200):
+    firm = request.user.firm
     return render(request, "dashboard/settings.html", {
         "firm": firm,
         "form": form,
-        "thresholds": thresholds,
+        "risk_form": risk_form,
         "template_url": _url("contracts:template"),
         "questions_url": _url("feedback:question_set"),
-        "risk_admin_url": _url("admin:delivery_risksettings_changelist"),
         "firm_admin_url": _url("admin:tenancy_firm_changelist"),
-    })
+    }, status=status)

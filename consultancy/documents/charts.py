@@ -140,7 +140,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, title, minimu
                css_class="line-chart") -> str:
     """One line per series over ``labels`` (periods), a dot and value at each point, gaps
     where a value is None, a legend when there is more than one series."""
-    top, bottom, left, right = 20, 52 if len(series) > 1 else 36, 36, 16
+    top, bottom, left, right = 20, 52 if len(series) > 1 else 36, 36, 30
     plot_h = height - top - bottom
     parts = _open(width, height, title, css_class)
     values = [float(v) for s in series for v in s.values if v is not None]

@@ -193,3 +193,12 @@ def test_the_dashboard_offers_the_filtered_exports(client, a, b):
     assert reverse("dashboard:export_engagements", args=["xlsx"]) in page
     assert 'name="stage"' in page and 'name="client"' in page
     assert b.client.name not in page  # the client filter offers our clients only
+
+
+def test_the_engagement_list_offers_its_filtered_export_to_managers_only(client, a):
+    login(client, a.manager)
+    page = client.get(reverse("engagements:list") + "?stage=delivery").content.decode()
+    assert reverse("dashboard:export_engagements", args=["csv"]) + "?stage=delivery" in page
+    login(client, a.consultant)
+    page = client.get(reverse("engagements:list")).content.decode()
+    assert 'id="export-csv"' not in page

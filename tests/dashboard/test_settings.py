@@ -61,3 +61,49 @@ def test_a_zero_day_limit_is_explained(client, a):
     assert response.context["form"].errors["respond_days"]
     with scopes_disabled():
         assert not FeedbackSettings.objects.exists()
+
+
+RISK_URL = reverse("dashboard:risk_thresholds")
+RISK = {"risk-lec_major": "400", "risk-lec_large": "200", "risk-lec_general": "80",
+        "risk-ls_major": "18", "risk-ls_large": "12", "risk-ls_general": "6"}
+
+
+def test_a_manager_sets_the_risk_thresholds_of_their_firm_only(client, a, b):
+    """8.4: the four risk levels' thresholds are a firm setting; the next risk assessed uses
+    them, and the other firm keeps its own."""
+    from decimal import Decimal
+
+    from delivery import risk
+    from delivery.models import RiskSettings
+    from delivery.services import risk_settings_for
+
+    login(client, a.manager)
+    assert client.post(RISK_URL, RISK).status_code == 302
+    with scopes_disabled():
+        row = RiskSettings.objects.get()
+        assert row.firm == a.firm
+        assert row.thresholds(risk.Method.LEC) == (Decimal(400), Decimal(200), Decimal(80))
+        assert risk_settings_for(b.firm).pk is None  # firm B: still the unsaved defaults
+    assert risk.level_for(Decimal(300), row.thresholds(risk.Method.LEC)) == risk.Level.LARGE
+
+
+def test_thresholds_out_of_order_are_explained_and_nothing_is_saved(client, a):
+    login(client, a.manager)
+    response = client.post(RISK_URL, {**RISK, "risk-ls_large": "20"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "risk-thresholds-form" in page and 'value="20"' in page  # the input is kept
+    assert "major to large to general" in page or "从重大" in page
+    with scopes_disabled():
+        from delivery.models import RiskSettings
+        assert not RiskSettings.objects.exists()
+
+
+def test_only_managers_set_thresholds(client, a):
+    from delivery.models import RiskSettings
+
+    for user in (a.consultant, a.contact.user):
+        login(client, user)
+        assert client.post(RISK_URL, RISK).status_code == 404
+    with scopes_disabled():
+        assert not RiskSettings.objects.exists()
