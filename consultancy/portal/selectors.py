@@ -100,9 +100,10 @@ def awaiting_for(contact, engagements) -> dict:
                  .order_by("engagement_id", "version")):
         plans[plan.engagement_id] = plan
     for pk, plan in plans.items():
-        open_stage = Stage.FOLLOW_UP if plan.after_delivery else Stage.DELIVERY
-        if (plan.is_issued and not plan.is_confirmed
-                and by_stage[pk] in (Stage.DELIVERY, open_stage)):
+        # a version opened after delivery (9.3) is confirmed until the engagement closes
+        open_stages = ((Stage.EVALUATION, Stage.FOLLOW_UP) if plan.after_delivery
+                       else (Stage.DELIVERY,))
+        if plan.is_issued and not plan.is_confirmed and by_stage[pk] in open_stages:
             result[pk].plan = plan
     # 8.5.2: deliveries not acknowledged, while the service stage is open.
     in_delivery = [pk for pk in ids if by_stage[pk] == Stage.DELIVERY]

@@ -37,7 +37,8 @@ from engagements.stages import ENDED, Stage
 from engagements.views import process_steps
 from feedback import services as feedback_services
 from feedback.errors import FollowUpRefused, SurveyLinkError
-from feedback.models import ClientAcceptance, Complaint, FollowUpVisit, SurveyInvitation
+from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
+from feedback.selectors import latest_acceptance
 
 from . import selectors
 from .forms import AcceptanceForm, ComplaintForm
@@ -86,9 +87,16 @@ def _message_of(exc) -> str:
 
 
 @require_safe
-@portal_view
-def portal_home(request, contact):
-    """The company's engagements, each on Figure 1, with what awaits the client."""
+@login_required
+def portal_home(request):
+    """The company's engagements, each on Figure 1, with what awaits the client. A portal
+    login not linked to an active contact sees only a word on what to do."""
+    try:
+        contact = selectors.contact_for(request.user)
+    except Http404:
+        if not request.user.is_client_contact:
+            raise
+        return render(request, "portal/unlinked.html")
     show = request.GET.get("show", "active")
     qs = selectors.engagements_for(contact).select_related("lead_consultant")
     if show == "ended":
@@ -126,8 +134,6 @@ def engagement_detail(request, contact, pk):
         item.text_colour = LEVEL_TEXT[item.level]
     deliveries = selectors.deliveries_shown(engagement)
     deliveries_page = Paginator(deliveries, 50).get_page(request.GET.get("docs"))
-    from feedback.selectors import latest_acceptance
-
     return render(request, "portal/engagement.html", {
         "contact": contact, "engagement": engagement, "steps": process_steps(engagement),
         "doing": str(DOING_NOW[engagement.stage]), "awaiting": awaiting,
@@ -385,6 +391,3 @@ def complaint_detail(request, contact, cid):
     return render(request, "portal/complaint.html", {"contact": contact,
                                                      "complaint": complaint, "steps": steps})
 
-
-# Referenced by tests and templates: the verdict choices.
-VERDICTS = ClientAcceptance.Verdict

@@ -86,3 +86,20 @@ def test_acts_answer_post_only(client, a, world, method):
             continue  # the survey's GET is its form
         assert getattr(client, method)(url).status_code == 405, (method, url)
     assert snapshot() == before
+
+
+def test_an_inactive_contact_sees_nothing(client, a, world):
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        type(a.contact).objects.filter(pk=a.contact.pk).update(is_active=False)
+    login(client, a.contact.user)
+    before = snapshot()
+    for url in [reverse("portal:complaints"), *read_urls(world)]:
+        assert client.get(url).status_code == 404, url
+    for url, data in act_urls(world):
+        assert client.post(url, data).status_code == 404, url
+    assert snapshot() == before
+    home = client.get(reverse("portal:home"))
+    assert home.status_code == 200 and 'id="unlinked"' in home.content.decode()
+    assert world.e_delivery.title not in home.content.decode()
