@@ -156,3 +156,46 @@ def test_stage_is_drawn_for_a_closed_or_ended_engagement(client, a):
     home = client.get(reverse("portal:home") + "?show=ended").content.decode()
     assert e.title in home
     assert client.get(reverse("portal:engagement", args=[e.pk])).status_code == 200
+
+
+def test_downloads_are_the_files_whose_sha256_is_shown(client, a, world):
+    import hashlib
+
+    login(client, a.contact.user)
+    e = world.e_delivery
+    r = client.get(reverse("portal:contract_pdf", args=[e.pk, world.contract.pk]))
+    body = b"".join(r.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == world.contract.issued_pdf_sha256
+    r = client.get(reverse("portal:delivery_file", args=[e.pk, world.deliveries[0].pk]))
+    body = b"".join(r.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == world.deliveries[0].version.sha256
+    assert r["Cache-Control"] == "private, no-store"
+
+
+def test_a_plan_version_opened_after_delivery_awaits_the_client(client, a):
+    """9.3: a follow-up visit that finds site changes opens a plan version; once issued it
+    awaits the client's confirmation in the portal, until the engagement closes."""
+    from feedback import services as feedback_services
+    from tests.delivery.helpers import pdf_ready
+    from tests.feedback.helpers import handed_over, to_follow_up
+
+    with scopes_disabled():
+        e = to_follow_up(handed_over(a), a)
+        visit = feedback_services.follow_up_visit_save(
+            engagement=e, by=a.consultant, visited_on=timezone.localdate(),
+            visitors=[a.consultant], discussed="新增甲醇储罐", plan_needs_adjusting=True,
+            site_changes="新增甲醇储罐两台")
+        plan = visit.plan_version
+        plan = delivery_services.plan_approve(plan=plan, by=a.consultant,
+                                              approved_by=a.consultant,
+                                              approved_on=timezone.localdate())
+        plan = delivery_services.plan_issue(plan=plan, by=a.consultant)
+        pdf_ready(plan.issued_pdf)
+    login(client, a.contact.user)
+    page = client.get(reverse("portal:engagement", args=[e.pk])).content.decode()
+    url = reverse("portal:plan_confirm", args=[e.pk, plan.pk])
+    assert url in page and "新增甲醇储罐两台" in page
+    client.post(url)
+    with scopes_disabled():
+        plan.refresh_from_db()
+        assert plan.confirmed_by == a.contact
