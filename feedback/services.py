@@ -677,3 +677,24 @@ def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="m
     report.document = pdf_request(owner=report, kind="satisfaction_statistics", by=by)
     report.save(update_fields=["document"])
     return report
+
+# -- the client portal (issue 7): acts a client contact does themselves -------------------
+
+
+def survey_answer_by_contact(*, invitation, by, answers) -> SurveyResponse:
+    """9.5 in the portal: a logged-in contact answers their own invitation without the
+    e-mailed link. The invitation's row is locked, a fresh token issued for it, and the
+    answers stored by :func:`survey_answer` exactly as through the link (so the link
+    mailed earlier stops working once the answers are in; if they are refused, nothing
+    changes and the mailed link still works)."""
+    contact = getattr(by, "client_contact", None)
+    with firm_scope(invitation.firm_id), transaction.atomic():
+        locked = (SurveyInvitation.objects.select_for_update()
+                  .filter(pk=invitation.pk, firm_id=invitation.firm_id).first())
+        if (locked is None or contact is None or not by.is_client_contact
+                or locked.contact_id != contact.pk or by.firm_id != locked.firm_id):
+            raise CrossFirmReference("Another contact's survey invitation.")
+        check_invitation(locked)
+        token = issue_survey_token(locked)
+        locked.save(update_fields=["token_hash"])
+        return survey_answer(token=token, answers=answers)
