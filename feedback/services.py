@@ -678,6 +678,7 @@ def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="m
     report.save(update_fields=["document"])
     return report
 
+
 # -- the client portal (issue 7): acts a client contact does themselves -------------------
 
 
