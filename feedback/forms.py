@@ -39,11 +39,14 @@ class ReviewForm(forms.Form):
 
 
 class ObjectiveRowForm(forms.Form):
-    objective = forms.CharField(label=_("Objective"), required=False, max_length=500)
+    objective = forms.CharField(label=_("Objective"), required=False, max_length=500,
+                                widget=forms.TextInput(attrs={"class": "form-control"}))
     verdict = forms.ChoiceField(label=_("Verdict"), required=False,
-                                choices=[("", "---------"), *ObjectiveReview.Verdict.choices])
+                                choices=[("", "---------"), *ObjectiveReview.Verdict.choices],
+                                widget=forms.Select(attrs={"class": "form-select"}))
     evidence = forms.CharField(label=_("Evidence"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))
+                               widget=forms.Textarea(attrs={"rows": 2,
+                                                            "class": "form-control"}))
 
 
 ObjectiveFormSet = forms.formset_factory(ObjectiveRowForm, extra=2)
