@@ -27,3 +27,12 @@ urlpatterns += [
          name="statistics_report"),
     path("survey-questions/", views_statistics.question_set, name="question_set"),
 ]
+
+urlpatterns += [
+    path(E + "follow-up/guidance/<int:record_pk>/", views.guidance_edit, name="guidance_edit"),
+    path(E + "follow-up/visits/<int:record_pk>/", views.visit_edit, name="visit_edit"),
+    path("complaints/", views.complaint_register, name="complaint_register"),
+    path("complaints/new/", views.complaint_receive, name="complaint_receive"),
+    path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("reminders/<int:pk>/read/", views.reminder_read, name="reminder_read"),
+]
