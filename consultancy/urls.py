@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("delivery.urls")),
     path("", include("feedback.urls")),
     path("documents/", include("consultancy.documents.urls")),
+    path("dashboard/", include("consultancy.dashboard.urls")),
     path("staff/", include("consultancy.tenancy.urls")),
     path(
         "files/qualifications/<int:pk>/",

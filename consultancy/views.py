@@ -10,6 +10,7 @@ from django.views.i18n import set_language as django_set_language
 from consultancy.tenancy.models import User
 from engagements.selectors import engagements_visible_to
 from engagements.stages import ACTIVE, Stage
+from feedback.selectors import reminders_for
 
 
 def landing_url_for(user) -> str:
@@ -36,6 +37,9 @@ class LoginView(auth_views.LoginView):
         return landing_url_for(user)
 
 
+REMINDERS_SHOWN = 10  # the newest unread ones; the rest follow as these are marked read
+
+
 def home(request):
     user = request.user
     if not user.is_authenticated:
@@ -50,8 +54,11 @@ def home(request):
     for e in engagements:
         by_stage[e.stage].append(e)
     groups = [{"stage": Stage(s), "engagements": by_stage[s]} for s in ACTIVE]
+    unread = reminders_for(user)
     return render(request, "home.html", {"groups": groups,
-                                         "total": sum(len(g["engagements"]) for g in groups)})
+                                         "total": sum(len(g["engagements"]) for g in groups),
+                                         "reminders": list(unread[:REMINDERS_SHOWN]),
+                                         "reminders_unread": unread.count()})
 
 
 def set_language(request):

@@ -237,6 +237,40 @@ def risk_settings_for(firm) -> RiskSettings:
     return settings_row or RiskSettings(firm=firm)  # the defaults, unsaved
 
 
+RISK_THRESHOLD_FIELDS = ("lec_major", "lec_large", "lec_general",
+                         "ls_major", "ls_large", "ls_general")
+
+
+@transaction.atomic
+def risk_settings_update(*, firm, by, **fields) -> RiskSettings:
+    """A manager sets the firm's 8.4 risk level thresholds. They apply to risks assessed
+    from now on: a risk keeps the level it was given (its register may be frozen)."""
+    require_same_firm(firm.pk, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+    unknown = set(fields) - set(RISK_THRESHOLD_FIELDS)
+    if unknown:
+        raise ValueError(f"not a threshold: {sorted(unknown)}")
+    row = RiskSettings.objects.select_for_update().filter(firm=firm).first() or (
+        RiskSettings(firm=firm))
+    for name, value in fields.items():
+        setattr(row, name, value)
+    errors = {}
+    for method in ("lec", "ls"):
+        major, large, general = (getattr(row, f"{method}_{level}")
+                                 for level in ("major", "large", "general"))
+        if general is not None and general <= 0:
+            errors[f"{method}_general"] = _("A threshold must be above zero.")
+        if not (major > large > general):
+            errors[f"{method}_large"] = _(
+                "The thresholds must fall from major to large to general (clause 8.4: "
+                "four levels, each above the next).")
+    if errors:
+        raise ValidationError(errors)
+    row.save()
+    return row
+
+
 @transaction.atomic
 def risk_save(*, record: RiskItem, by) -> RiskItem:
     """Compute the score and the level with the firm's thresholds, then save."""

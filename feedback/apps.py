@@ -15,3 +15,10 @@ class FeedbackConfig(AppConfig):
 
         register_all()
         panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))
+
+        from consultancy.documents import registry
+
+        from .statistics import report_access, statistics_pdf_spec
+
+        registry.register("satisfaction_statistics", statistics_pdf_spec)
+        registry.register_access("satisfaction_statistics", report_access)

@@ -39,11 +39,14 @@ class ReviewForm(forms.Form):
 
 
 class ObjectiveRowForm(forms.Form):
-    objective = forms.CharField(label=_("Objective"), required=False, max_length=500)
+    objective = forms.CharField(label=_("Objective"), required=False, max_length=500,
+                                widget=forms.TextInput(attrs={"class": "form-control"}))
     verdict = forms.ChoiceField(label=_("Verdict"), required=False,
-                                choices=[("", "---------"), *ObjectiveReview.Verdict.choices])
+                                choices=[("", "---------"), *ObjectiveReview.Verdict.choices],
+                                widget=forms.Select(attrs={"class": "form-select"}))
     evidence = forms.CharField(label=_("Evidence"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))
+                               widget=forms.Textarea(attrs={"rows": 2,
+                                                            "class": "form-control"}))
 
 
 ObjectiveFormSet = forms.formset_factory(ObjectiveRowForm, extra=2)
@@ -152,3 +155,64 @@ class ComplaintStepForm(forms.Form):
 
     def fields_for(self, step):
         return [self[name] for name in self.FIELDS[step]] + [self["note"]]
+
+
+class GeneralComplaintForm(ComplaintForm):
+    """9.4: a complaint entered in the firm's register, about an engagement the user may
+    see or about none (a general complaint, e.g. about the firm's conduct)."""
+
+    engagement = forms.ModelChoiceField(label=_("Engagement"), required=False, queryset=None,
+                                        help_text=_("Leave empty for a complaint about no "
+                                                    "particular engagement."))
+
+    field_order = ["received_on", "channel", "engagement", "complainant_name",
+                   "complainant_contact", "contact", "description", "remedy_sought",
+                   "safety_related"]
+
+    def __init__(self, *args, user, **kwargs):
+        forms.Form.__init__(self, *args, **kwargs)
+        from engagements.selectors import engagements_visible_to
+
+        self.fields["engagement"].queryset = (engagements_visible_to(user)
+                                              .select_related("client").order_by("-pk"))
+        self.fields["contact"].queryset = (ClientContact.objects.filter(firm_id=user.firm_id)
+                                           .select_related("client")
+                                           .order_by("client__name", "name"))
+        self.order_fields(self.field_order)
+
+
+COMPLAINT_STATE_CHOICES = [("", _("All states")), ("open", _("Open")),
+                           *Complaint.Status.choices]
+
+
+class ComplaintFilterForm(forms.Form):
+    """The register's filters (9.4)."""
+
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=COMPLAINT_STATE_CHOICES)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    safety = forms.BooleanField(label=_("Safety-related only"), required=False)
+
+    def filter(self, qs, today):
+        from django.db.models import Q
+
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            qs = qs.filter(Q(number__icontains=q) | Q(complainant_name__icontains=q)
+                           | Q(engagement__number__icontains=q)
+                           | Q(engagement__title__icontains=q)
+                           | Q(engagement__client__name__icontains=q)
+                           | Q(contact__client__name__icontains=q))
+        if data["state"] == "open":
+            qs = qs.exclude(status=Complaint.Status.CLOSED)
+        elif data["state"]:
+            qs = qs.filter(status=data["state"])
+        if data["overdue"]:
+            qs = qs.filter(status__in=list(Complaint.NEXT_STEP), due_on__lt=today)
+        if data["safety"]:
+            qs = qs.filter(safety_related=True)
+        return qs
+

@@ -90,8 +90,7 @@ def _complaints(firm_id, today, managers):
         people = list(managers)
         if c.engagement is not None and c.engagement.lead_consultant not in people:
             people.append(c.engagement.lead_consultant)
-        url = (_url("feedback:complaints", c.engagement_id) if c.engagement_id
-               else _url("admin:feedback_complaint_change", c.pk))
+        url = _url("feedback:complaint_detail", c.pk)
         for person in people:
             yield Due(person, Reminder.Kind.COMPLAINT_OVERDUE, f"complaint:{c.pk}:{c.status}",
                       lambda c=c: _("Complaint %(number)s is overdue: “%(step)s” was due by "

@@ -599,3 +599,103 @@ def _task(name):
 
 def site_url(base_url="") -> str:
     return (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+
+
+# -- 9.5 the managers' question-set page and the statistics PDF --------------------------
+
+ANSWERED_FIXED = ("code", "kind", "label_zh", "label_en")
+
+
+def _free_code(question_set, order) -> str:
+    taken = set(SurveyQuestion.objects.filter(question_set=question_set)
+                .values_list("code", flat=True))
+    n = max(order, 1)
+    while f"q{n}" in taken:
+        n += 1
+    return f"q{n}"
+
+
+@transaction.atomic
+def survey_question_edit(*, firm, by, question=None, **fields) -> SurveyQuestion:
+    """The question-set page's save (9.5): a new question goes to the end of the set with
+    a code of its own if none is given; a question that was answered keeps its wording,
+    kind and code (the answers point at it and must still read as they were given), and
+    can only be reordered, made optional or no longer asked (``is_active``)."""
+    _check_manager(firm.pk, by)
+    question_set = question_set_for(firm)
+    if question is not None:
+        require_same_firm(firm.pk, question)
+        if question.answers.exists():
+            changed = [name for name in ANSWERED_FIXED
+                       if name in fields and fields[name] != getattr(question, name)]
+            if changed:
+                raise ValidationError({changed[0]: _(
+                    "This question has answers: its wording and kind stay as they were "
+                    "answered. Add a new question and stop asking this one instead.")})
+    else:
+        if "order" not in fields:
+            last = (SurveyQuestion.objects.filter(question_set=question_set)
+                    .order_by("-order").values_list("order", flat=True).first())
+            fields["order"] = 0 if last is None else last + 1
+        if not fields.get("code"):
+            fields["code"] = _free_code(question_set, fields["order"] + 1)
+    return survey_question_save(firm=firm, by=by, question=question, **fields)
+
+
+@transaction.atomic
+def survey_question_move(*, question, by, step: int) -> list[SurveyQuestion]:
+    """Move a question up (``step=-1``) or down (``+1``) in the firm's set; the set is
+    renumbered 0, 1, 2, … Returns the questions in their new order."""
+    _check_manager(question.firm_id, by)
+    questions = list(SurveyQuestion.objects.select_for_update()
+                     .filter(firm_id=question.firm_id, question_set_id=question.question_set_id)
+                     .order_by("order", "pk"))
+    index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(questions):
+        questions[index], questions[target] = questions[target], questions[index]
+    for order, q in enumerate(questions):
+        if q.order != order:
+            q.order = order
+            q.save(update_fields=["order"])
+    return questions
+
+
+@transaction.atomic
+def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="month"):
+    """A manager asks for the statistics PDF of a period (9.5): the report row, and its
+    PDF rendered by Celery once committed (``consultancy.documents``)."""
+    from consultancy.documents.services import pdf_request
+
+    from .models import SatisfactionReport
+
+    _check_manager(firm.pk, by)
+    report = SatisfactionReport(firm=firm, period_from=period_from, period_to=period_to,
+                                group_by=group_by, requested_by=by)
+    report.full_clean()
+    report.save()
+    report.document = pdf_request(owner=report, kind="satisfaction_statistics", by=by)
+    report.save(update_fields=["document"])
+    return report
+
+
+# -- the client portal (issue 7): acts a client contact does themselves -------------------
+
+
+def survey_answer_by_contact(*, invitation, by, answers) -> SurveyResponse:
+    """9.5 in the portal: a logged-in contact answers their own invitation without the
+    e-mailed link. The invitation's row is locked, a fresh token issued for it, and the
+    answers stored by :func:`survey_answer` exactly as through the link (so the link
+    mailed earlier stops working once the answers are in; if they are refused, nothing
+    changes and the mailed link still works)."""
+    contact = getattr(by, "client_contact", None)
+    with firm_scope(invitation.firm_id), transaction.atomic():
+        locked = (SurveyInvitation.objects.select_for_update()
+                  .filter(pk=invitation.pk, firm_id=invitation.firm_id).first())
+        if (locked is None or contact is None or not by.is_client_contact
+                or locked.contact_id != contact.pk or by.firm_id != locked.firm_id):
+            raise CrossFirmReference("Another contact's survey invitation.")
+        check_invitation(locked)
+        token = issue_survey_token(locked)
+        locked.save(update_fields=["token_hash"])
+        return survey_answer(token=token, answers=answers)

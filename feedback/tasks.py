@@ -148,10 +148,30 @@ def mail_survey_invitation(firm_id: int, invitation_id: int, base_url: str = "",
                          "service (about three minutes):\n\n%(link)s\n\nThe link is yours "
                          "alone; it works once, without logging in, until %(expires)s.\n\n"
                          "%(firm)s") % values
+            portal = _portal_survey_link(invitation, base_url)
+            if portal:
+                body += "\n\n" + _("You can also answer it in the client portal after "
+                                     "logging in:\n%(portal)s") % {"portal": portal}
         # Sent inside the transaction: if sending fails, the link is not recorded as
         # mailed, and the task can run again.
         send_mail(subject, body, None, [invitation.email])
         return True
+
+
+def _portal_survey_link(invitation, base_url="") -> str:
+    """The survey's page in the client portal (issue 7), for a contact with an active
+    portal login; "" otherwise. Reversed by name: feedback never imports the portal."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .services import site_url
+
+    user = invitation.contact.user
+    if user is None or not user.is_active:
+        return ""
+    try:
+        return site_url(base_url) + reverse("portal:survey", args=[invitation.pk])
+    except NoReverseMatch:
+        return ""
 
 
 @shared_task

@@ -3,23 +3,29 @@ satisfaction survey and its public answer link."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
 from engagements.models import FrozenRecord
-from engagements.views import get_engagement
+from engagements.stages import Stage
+from engagements.views import frozen_response, get_engagement
 
 from . import selectors, services
 from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkError, SurveyLinkInvalid
 from .forms import (
     AcceptanceForm,
+    ComplaintFilterForm,
     ComplaintForm,
     ComplaintStepForm,
     FollowUpGuidanceForm,
     FollowUpVisitForm,
+    GeneralComplaintForm,
     ObjectiveFormSet,
     ReviewForm,
 )
@@ -28,6 +34,7 @@ from .models import (
     FollowUpGuidance,
     FollowUpVisit,
     OutcomeReview,
+    Reminder,
     Survey,
     SurveyInvitation,
 )
@@ -106,6 +113,8 @@ def evaluation(request, pk):
 def follow_up(request, pk):
     engagement = get_engagement(request, pk)
     which = request.POST.get("form") if request.method == "POST" else None
+    if which and engagement.has_passed(Stage.FOLLOW_UP):
+        return frozen_response(request, engagement)
     today = timezone.localdate()
     guidance_form = FollowUpGuidanceForm(
         request.POST if which == "guidance" else None, firm=request.user.firm,
@@ -136,7 +145,43 @@ def follow_up(request, pk):
         .prefetch_related("visitors").order_by("-visited_on", "-pk"),
         "guidance_form": guidance_form, "visit_form": visit_form,
         "requirements": engagement.requirements("follow_up"),
+        "frozen": engagement.has_passed(Stage.FOLLOW_UP),
     })
+
+
+def _step_forms(complaint):
+    """The forms of the steps possible now: the next one, and escalation or (after an
+    escalation) closing."""
+    steps = []
+    if complaint.next_step:
+        steps.append(complaint.next_step)
+    if complaint.status in Complaint.ESCALABLE:
+        steps.append("escalate")
+    if complaint.status == Complaint.Status.ESCALATED:
+        steps.append("close")
+    forms_ = []
+    for step in steps:
+        step_form = ComplaintStepForm(initial={"step": step}, auto_id=f"id_c{complaint.pk}"
+                                      f"_{step}_%s")
+        forms_.append({"step": step, "label": services.STEP_LABELS[step],
+                       "form": step_form, "fields": step_form.fields_for(step)})
+    return forms_
+
+
+def _run_step(request, complaint):
+    """POST of a step form: the service runs it or says why not (as a message)."""
+    step_form = ComplaintStepForm(request.POST)
+    if not step_form.is_valid():
+        messages.error(request, _("Check the dates of the step."))
+        return
+    step, kwargs = step_form.step_kwargs()
+    try:
+        STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
+    except (ComplaintStepRefused, ValidationError) as exc:
+        _refused(request, None, exc)
+    else:
+        messages.success(request, _("Complaint %(number)s: %(status)s.") % {
+            "number": complaint.number, "status": complaint.get_status_display()})
 
 
 STEP_SERVICES = {
@@ -169,37 +214,11 @@ def complaints(request, pk):
             return redirect(back + f"#c{complaint.pk}")
     elif which == "step":
         complaint = get_object_or_404(visible, pk=request.POST.get("complaint") or 0)
-        step_form = ComplaintStepForm(request.POST)
-        if step_form.is_valid():
-            step, kwargs = step_form.step_kwargs()
-            try:
-                STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
-            except (ComplaintStepRefused, ValidationError) as exc:
-                _refused(request, None, exc)
-            else:
-                messages.success(request, _("Complaint %(number)s: %(status)s.") % {
-                    "number": complaint.number, "status": complaint.get_status_display()})
-        else:
-            messages.error(request, _("Check the dates of the step."))
+        _run_step(request, complaint)
         return redirect(back + f"#c{complaint.pk}")
     today = timezone.localdate()
-    rows = []
-    for complaint in visible:
-        steps = []
-        if complaint.next_step:
-            steps.append(complaint.next_step)
-        if complaint.status in Complaint.ESCALABLE:
-            steps.append("escalate")
-        if complaint.status == Complaint.Status.ESCALATED:
-            steps.append("close")
-        forms_ = []
-        for step in steps:
-            step_form = ComplaintStepForm(initial={"step": step}, auto_id=f"id_c{complaint.pk}"
-                                          f"_{step}_%s")
-            forms_.append({"step": step, "label": services.STEP_LABELS[step],
-                           "form": step_form, "fields": step_form.fields_for(step)})
-        rows.append({"complaint": complaint, "overdue": complaint.is_overdue_on(today),
-                     "steps": forms_})
+    rows = [{"complaint": complaint, "overdue": complaint.is_overdue_on(today),
+             "steps": _step_forms(complaint)} for complaint in visible]
     return render(request, "feedback/complaints.html", {
         "engagement": engagement, "rows": rows, "form": form})
 
@@ -258,3 +277,139 @@ def survey_answer(request, token):
     return render(request, "feedback/survey_answer.html", {
         "link": link, "questions": questions, "form_error": errors.get("__all__", "")},
         status=400 if errors else 200)
+
+
+# -- 9.4 the firm's complaint register ----------------------------------------------------
+
+
+@firm_staff_required
+def complaint_register(request):
+    """9.4: every complaint the user may see (managers: all; consultants: those on their
+    engagements), open and safety-related first, with the overdue ones flagged."""
+    today = timezone.localdate()
+    form = ComplaintFilterForm(request.GET or None)
+    qs = form.filter(selectors.complaint_register(user=request.user)
+                     .select_related("engagement__client", "contact__client"), today)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    rows = [{"complaint": c, "overdue": c.is_overdue_on(today),
+             "late_step": services.STEP_LABELS.get(c.next_step) if c.is_overdue_on(today)
+             else None} for c in page.object_list]
+    return render(request, "feedback/complaint_register.html", {
+        "form": form, "page_obj": page, "rows": rows,
+        "overdue_count": selectors.complaints_visible_to(request.user)
+        .filter(status__in=list(Complaint.NEXT_STEP), due_on__lt=today).count(),
+    })
+
+
+@firm_staff_required
+def complaint_receive(request):
+    """9.4: enter a complaint in the register, about an engagement or about none."""
+    form = GeneralComplaintForm(request.POST or None, user=request.user,
+                                initial={"received_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = services.complaint_receive(firm=request.user.firm, by=request.user,
+                                                   **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Complaint %(number)s is registered (clause 9.4).") %
+                             {"number": complaint.number})
+            if selectors.complaints_visible_to(request.user).filter(pk=complaint.pk).exists():
+                return redirect("feedback:complaint_detail", complaint.pk)
+            return redirect("feedback:complaint_register")
+    return render(request, "feedback/complaint_receive.html", {"form": form})
+
+
+@firm_staff_required
+def complaint_detail(request, pk):
+    """9.4: one complaint, every step taken (who, when) and the forms of the next ones.
+    Confidential: managers and the engagement's staff; anyone else gets a 404."""
+    complaint = get_object_or_404(
+        selectors.complaints_visible_to(request.user)
+        .select_related("engagement__client", "contact__client", "received_by"), pk=pk)
+    if request.method == "POST":
+        _run_step(request, complaint)
+        return redirect("feedback:complaint_detail", complaint.pk)
+    today = timezone.localdate()
+    return render(request, "feedback/complaint_detail.html", {
+        "c": complaint, "overdue": complaint.is_overdue_on(today),
+        "late_step": services.STEP_LABELS.get(complaint.next_step),
+        "steps_taken": complaint.steps.select_related("by").order_by("at", "pk"),
+        "step_forms": _step_forms(complaint),
+        "clause": selectors.complaint_clause(complaint),
+    })
+
+
+# -- reminders ----------------------------------------------------------------------------
+
+
+@firm_staff_required
+@require_POST
+def reminder_read(request, pk):
+    """Mark one of the user's own reminders read; another user's is a 404."""
+    reminder = get_object_or_404(Reminder, pk=pk, firm_id=request.user.firm_id,
+                                 user=request.user)
+    services.reminder_mark_read(reminder=reminder, by=request.user)
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")
+    return redirect("home")
+
+
+# -- 9.1 and 9.2: changing a record while the engagement is not closed ----------------------
+
+
+def _follow_up_record_edit(request, pk, record_pk, *, model, form_class, template_kind):
+    engagement = get_engagement(request, pk)
+    qs = model.objects.filter(engagement=engagement)
+    if model is FollowUpVisit:
+        qs = qs.prefetch_related("visitors")
+    record = get_object_or_404(qs, pk=record_pk)
+    frozen = record.is_frozen
+    if frozen and request.method == "POST":
+        return frozen_response(request, engagement, record)
+    if model is FollowUpVisit:
+        initial = {"visited_on": record.visited_on, "visitors": list(record.visitors.all()),
+                   "client_participants": record.client_participants,
+                   "discussed": record.discussed,
+                   "plan_needs_adjusting": {True: "yes", False: "no"}.get(
+                       record.plan_needs_adjusting),
+                   "adjustment_notes": record.adjustment_notes,
+                   "site_changes": record.site_changes}
+        save, arg = services.follow_up_visit_save, "visit"
+        done = _("The follow-up visit is saved (clause 9.2).")
+    else:
+        initial = {"given_on": record.given_on, "given_by": record.given_by_id,
+                   "channel": record.channel, "topic": record.topic, "advice": record.advice}
+        save, arg = services.follow_up_guidance_save, "guidance"
+        done = _("The guidance record is saved (clause 9.1).")
+    form = form_class(request.POST or None, initial=initial, firm=request.user.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(engagement=engagement, by=request.user, **{arg: record}, **form.cleaned_data)
+        except FrozenRecord:
+            return frozen_response(request, engagement, record)
+        except (ValidationError, FollowUpRefused) as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("feedback:follow_up", args=[engagement.pk])
+                            + f"#{template_kind}-{record.pk}")
+    if frozen:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "feedback/follow_up_edit.html", {
+        "engagement": engagement, "record": record, "form": form, "frozen": frozen,
+        "kind": template_kind})
+
+
+@firm_staff_required
+def guidance_edit(request, pk, record_pk):
+    return _follow_up_record_edit(request, pk, record_pk, model=FollowUpGuidance,
+                                  form_class=FollowUpGuidanceForm, template_kind="guidance")
+
+
+@firm_staff_required
+def visit_edit(request, pk, record_pk):
+    return _follow_up_record_edit(request, pk, record_pk, model=FollowUpVisit,
+                                  form_class=FollowUpVisitForm, template_kind="visit")

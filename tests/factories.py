@@ -211,3 +211,45 @@ class ProjectFrameworkFactory(factory.django.DjangoModelFactory):
     approach = "诊断—整改—评审辅导"
     timetable = "2026 年 12 月至 2027 年 3 月"
     budget = 100000
+
+
+# -- feedback: satisfaction survey answers (9.5), made directly for the statistics ------
+
+
+def survey_answers(engagement, *, contact=None, sent_at=None, submitted_at=None, scores=None,
+                   comment="", answered=True):
+    """A survey of ``engagement`` sent at ``sent_at`` to ``contact`` (a new one if None)
+    and, if ``answered``, answered at ``submitted_at`` with ``scores`` ({code: score} of
+    the firm's default questions) and ``comment``. Rows made directly, not through the
+    link. Returns the invitation."""
+    from feedback.models import (
+        Survey,
+        SurveyAnswer,
+        SurveyInvitation,
+        SurveyResponse,
+    )
+    from feedback.services import question_set_for
+
+    firm = engagement.firm
+    sent_at = sent_at or timezone.now()
+    submitted_at = submitted_at or sent_at + datetime.timedelta(days=1)
+    contact = contact or ClientContactFactory(client=engagement.client)
+    question_set = question_set_for(firm)
+    questions = {q.code: q for q in question_set.questions.all()}
+    survey = Survey.objects.create(firm=firm, engagement=engagement, question_set=question_set,
+                                   sent_at=sent_at, sent_by=engagement.lead_consultant)
+    invitation = SurveyInvitation.objects.create(
+        firm=firm, survey=survey, contact=contact, email=contact.email or "x@example.com",
+        expires_at=sent_at + datetime.timedelta(days=30),
+        used_at=submitted_at if answered else None)
+    if answered:
+        response = SurveyResponse.objects.create(
+            firm=firm, invitation=invitation, survey=survey, engagement=engagement,
+            contact=contact, submitted_at=submitted_at)
+        for code, score in (scores or {}).items():
+            SurveyAnswer.objects.create(firm=firm, response=response, question=questions[code],
+                                        score=score)
+        if comment:
+            SurveyAnswer.objects.create(firm=firm, response=response,
+                                        question=questions["comments"], text=comment)
+    return invitation

@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     name = "consultancy.portal"
     label = "portal"
     verbose_name = _("Client portal")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,13 +1,393 @@
+"""The client portal (issue 7): what a client contact sees of their company's engagements,
+and the few acts the standard asks of the client.
+
+Reads answer GET/HEAD only (``require_safe``): any other method is a 405 and writes
+nothing. Client acts answer POST only, each a single confirm step that calls the same
+service the firm's staff use (so gates and audit rows stay identical), with the contact
+as the one who did it. An act on something that no longer awaits the client is refused
+with a message. Everything another company's or another firm's is a 404; staff opening
+the portal are sent home by the middleware.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from consultancy.documents.serving import private_file_response
+from consultancy.tenancy.scoping import CrossFirmReference
+from contracts.models import Contract
+from delivery import selectors as delivery_selectors
+from delivery import services as delivery_services
+from delivery.models import ConsultingPlan, DocumentDelivery, RiskItem
+from delivery.views.implementation import LEVEL_SHORT, LEVEL_TEXT, _levels, risk_chart_svg
+from engagements import services as engagement_services
+from engagements.models import FrozenRecord, ProjectFramework
+from engagements.stages import ENDED, Stage
+from engagements.views import process_steps
+from feedback import services as feedback_services
+from feedback.errors import FollowUpRefused, SurveyLinkError
+from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
+from feedback.selectors import latest_acceptance
+
+from . import selectors
+from .forms import AcceptanceForm, ComplaintForm
+
+PAGE_SIZE = 20
+
+# What the firm is doing in each stage, as the client reads it (Figure 1).
+DOING_NOW = {
+    Stage.NEEDS_ANALYSIS: gettext_lazy("The firm is analysing your needs (clause 5)."),
+    Stage.COMMUNICATION: gettext_lazy(
+        "The firm is agreeing the project framework with you (clause 6)."),
+    Stage.CONTRACTING: gettext_lazy("The written contract is being concluded (clause 7)."),
+    Stage.DELIVERY: gettext_lazy("The firm is providing the consulting service (clause 8)."),
+    Stage.EVALUATION: gettext_lazy("The results are handed over and being evaluated."),
+    Stage.FOLLOW_UP: gettext_lazy("The firm follows up after delivery (clause 9)."),
+    Stage.CLOSED: gettext_lazy("The engagement is closed."),
+    Stage.DECLINED: gettext_lazy("The engagement was declined."),
+    Stage.TERMINATED: gettext_lazy("The engagement was terminated."),
+}
 
 
+def portal_view(view):
+    """A logged-in client contact only (their ``ClientContact`` passed on); else 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        contact = selectors.contact_for(request.user)
+        return view(request, contact, *args, **kwargs)
+
+    return wrapper
+
+
+def _refused(request, engagement, message):
+    messages.error(request, message)
+    return redirect("portal:engagement", engagement.pk)
+
+
+def _message_of(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+# -- home ------------------------------------------------------------------------------
+
+
+@require_safe
 @login_required
 def portal_home(request):
-    """The client portal's home (its content comes with the portal issue)."""
-    user = request.user
-    if not user.is_client_contact:
+    """The company's engagements, each on Figure 1, with what awaits the client. A portal
+    login not linked to an active contact sees only a word on what to do."""
+    try:
+        contact = selectors.contact_for(request.user)
+    except Http404:
+        if not request.user.is_client_contact:
+            raise
+        return render(request, "portal/unlinked.html")
+    show = request.GET.get("show", "active")
+    qs = selectors.engagements_for(contact).select_related("lead_consultant")
+    if show == "ended":
+        qs = qs.filter(stage__in=ENDED)
+    elif show != "all":
+        show = "active"
+        qs = qs.exclude(stage__in=ENDED)
+    page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    engagements = list(page.object_list)
+    awaiting = selectors.awaiting_for(contact, engagements)
+    progress = selectors.latest_progress([e.pk for e in engagements])
+    rows = [{"e": e, "steps": process_steps(e), "doing": str(DOING_NOW[e.stage]),
+             "awaiting": awaiting[e.pk], "progress": progress.get(e.pk)} for e in engagements]
+    open_surveys = [i for a in awaiting.values() for i in a.surveys]
+    return render(request, "portal/home.html", {
+        "contact": contact, "rows": rows, "page": page, "show": show,
+        "awaiting_total": sum(a.count for a in awaiting.values()),
+        "open_surveys": open_surveys,
+    })
+
+
+# -- one engagement --------------------------------------------------------------------
+
+
+@require_safe
+@portal_view
+def engagement_detail(request, contact, pk):
+    engagement = selectors.engagement_for(contact, pk)
+    awaiting = selectors.awaiting_for(contact, [engagement])[engagement.pk]
+    team = delivery_selectors.team_with_certificates(engagement)
+    counts = delivery_selectors.risk_counts(engagement)
+    risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
+    for item in risks:
+        item.level_label = LEVEL_SHORT[item.level]()
+        item.text_colour = LEVEL_TEXT[item.level]
+    deliveries = selectors.deliveries_shown(engagement)
+    deliveries_page = Paginator(deliveries, 50).get_page(request.GET.get("docs"))
+    return render(request, "portal/engagement.html", {
+        "contact": contact, "engagement": engagement, "steps": process_steps(engagement),
+        "doing": str(DOING_NOW[engagement.stage]), "awaiting": awaiting,
+        "frameworks": selectors.frameworks_shown(engagement),
+        "contracts": selectors.contracts_shown(engagement),
+        "team": team,
+        "plans": selectors.plans_shown(engagement),
+        "progress": selectors.progress_shown(engagement),
+        "risks": risks, "levels": _levels(counts),
+        "chart": mark_safe(risk_chart_svg(counts)),  # built from escaped parts
+        "deliveries": deliveries_page,
+        "visits": list(FollowUpVisit.objects.filter(engagement=engagement)
+                       .order_by("-visited_on", "-pk")),
+        "complaints": list(Complaint.objects.filter(engagement=engagement)
+                           .order_by("-received_on", "-pk")),
+        "acceptance": latest_acceptance(engagement),
+        "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
+        "today": timezone.localdate(),
+    })
+
+
+# -- downloads (the firm and the company checked first) ---------------------------------
+
+
+@require_safe
+@portal_view
+def contract_pdf(request, contact, pk, cid):
+    """Clause 7: the contract (or an amendment) as issued, the PDF whose SHA-256 is shown."""
+    engagement = selectors.engagement_for(contact, pk)
+    contract = get_object_or_404(Contract.objects.exclude(status=Contract.Status.DRAFT)
+                                 .select_related("issued_pdf"),
+                                 pk=cid, engagement=engagement, firm_id=contact.firm_id)
+    document = contract.issued_pdf
+    if document is None or not document.is_ready:
         raise Http404
-    contact = getattr(user, "client_contact", None)
-    return render(request, "portal/home.html", {"contact": contact})
+    return private_file_response(document.file, filename=document.download_filename)
+
+
+@require_safe
+@portal_view
+def contract_signed_copy(request, contact, pk, cid):
+    engagement = selectors.engagement_for(contact, pk)
+    contract = get_object_or_404(Contract, pk=cid, engagement=engagement,
+                                 firm_id=contact.firm_id,
+                                 status__in=[Contract.Status.SIGNED, Contract.Status.TERMINATED])
+    return private_file_response(contract.signed_copy)
+
+
+@require_safe
+@portal_view
+def plan_pdf(request, contact, pk, plan_id):
+    """8.3.1: a plan version as issued in writing."""
+    engagement = selectors.engagement_for(contact, pk)
+    plan = get_object_or_404(ConsultingPlan.objects.select_related("issued_pdf"), pk=plan_id,
+                             engagement=engagement, firm_id=contact.firm_id,
+                             issued_pdf__isnull=False)
+    if not plan.issued_pdf.is_ready:
+        raise Http404
+    return private_file_response(plan.issued_pdf.file,
+                                 filename=plan.issued_pdf.download_filename)
+
+
+@require_safe
+@portal_view
+def delivery_file(request, contact, pk, did):
+    """8.5.2: a delivered document version (only delivered versions are ever served)."""
+    engagement = selectors.engagement_for(contact, pk)
+    delivery = get_object_or_404(DocumentDelivery.objects.select_related("version"), pk=did,
+                                 engagement=engagement, firm_id=contact.firm_id)
+    return private_file_response(delivery.version.file)
+
+
+# -- client acts (POST only, one confirm step each) --------------------------------------
+
+
+@require_POST
+@portal_view
+def framework_confirm(request, contact, pk, fid):
+    """6.4: the contact confirms exactly this framework version."""
+    engagement = selectors.engagement_for(contact, pk)
+    framework = get_object_or_404(ProjectFramework, pk=fid, engagement=engagement,
+                                  firm_id=contact.firm_id)
+    if engagement.stage != Stage.COMMUNICATION:
+        return _refused(request, engagement, _("The framework no longer awaits your "
+                                               "confirmation."))
+    try:
+        engagement_services.framework_confirm(framework=framework, contact=contact,
+                                              confirmed_on=timezone.localdate(),
+                                              by=request.user)
+    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+        return _refused(request, engagement, _("This framework version no longer awaits your "
+                                               "confirmation: %(why)s") %
+                        {"why": _message_of(exc)})
+    messages.success(request, _("You confirmed version %(v)s of the project framework (6.4).")
+                     % {"v": framework.version})
+    return redirect("portal:engagement", engagement.pk)
+
+
+@require_POST
+@portal_view
+def plan_confirm(request, contact, pk, plan_id):
+    """8.3.1: the contact confirms exactly this plan version (not a later one)."""
+    engagement = selectors.engagement_for(contact, pk)
+    plan = get_object_or_404(ConsultingPlan, pk=plan_id, engagement=engagement,
+                             firm_id=contact.firm_id, issued_pdf__isnull=False)
+    try:
+        delivery_services.plan_confirm(plan=plan, contact=contact,
+                                       confirmed_on=timezone.localdate(), by=request.user)
+    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+        return _refused(request, engagement, _("Version %(v)s of the plan no longer awaits "
+                                               "your confirmation: %(why)s") %
+                        {"v": plan.version, "why": _message_of(exc)})
+    messages.success(request, _("You confirmed version %(v)s of the consulting plan (8.3.1).")
+                     % {"v": plan.version})
+    return redirect("portal:engagement", engagement.pk)
+
+
+@require_POST
+@portal_view
+def delivery_acknowledge(request, contact, pk, did):
+    """8.5.2: the contact acknowledges receipt of a delivered document."""
+    engagement = selectors.engagement_for(contact, pk)
+    delivery = get_object_or_404(DocumentDelivery, pk=did, engagement=engagement,
+                                 firm_id=contact.firm_id)
+    try:
+        delivery_services.delivery_acknowledge(delivery=delivery, contact=contact,
+                                               acknowledged_on=timezone.localdate(),
+                                               by=request.user)
+    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+        return _refused(request, engagement, _("This document no longer awaits your "
+                                               "acknowledgement: %(why)s") %
+                        {"why": _message_of(exc)})
+    messages.success(request, _("You acknowledged receipt of the document (8.5.2)."))
+    return redirect(reverse("portal:engagement", args=[engagement.pk]) + "#documents")
+
+
+@require_POST
+@portal_view
+def acceptance(request, contact, pk):
+    """Evaluation: the contact's verdict on the delivered results."""
+    engagement = selectors.engagement_for(contact, pk)
+    if not selectors.awaiting_for(contact, [engagement])[engagement.pk].acceptance:
+        return _refused(request, engagement, _("The results no longer await your verdict."))
+    form = AcceptanceForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _refused(request, engagement, _("Your verdict was not recorded: %(why)s") %
+                        {"why": errors})
+    try:
+        feedback_services.acceptance_record(
+            engagement=engagement, by=request.user, contact=contact,
+            accepted_on=timezone.localdate(), verdict=form.cleaned_data["verdict"],
+            reasons=form.cleaned_data["reasons"])
+    except (ValidationError, FrozenRecord, FollowUpRefused, CrossFirmReference) as exc:
+        return _refused(request, engagement, _("Your verdict was not recorded: %(why)s") %
+                        {"why": _message_of(exc)})
+    messages.success(request, _("Your verdict on the results is recorded."))
+    return redirect("portal:engagement", engagement.pk)
+
+
+# -- 9.5 the satisfaction survey ---------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def survey(request, contact, iid):
+    """9.5: the contact's own open survey invitation, answered while logged in."""
+    invitation = get_object_or_404(
+        SurveyInvitation.objects.select_related("survey__engagement"), pk=iid,
+        firm_id=contact.firm_id, contact=contact)
+    engagement = selectors.engagement_for(contact, invitation.survey.engagement_id)
+    if invitation.is_used or invitation.is_expired:
+        messages.info(request, _("This survey no longer awaits your answers."))
+        return redirect("portal:engagement", engagement.pk)
+    questions = list(invitation.survey.questions.order_by("order", "pk"))
+    errors, given = {}, {}
+    if request.method == "POST":
+        given = {q.code: request.POST.get(f"q-{q.code}", "") for q in questions}
+        try:
+            feedback_services.survey_answer_by_contact(invitation=invitation, by=request.user,
+                                                       answers=given)
+        except SurveyLinkError as exc:
+            return _refused(request, engagement, str(exc))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            else:
+                errors = {"__all__": " ".join(exc.messages)}
+        else:
+            messages.success(request, _("Thank you: your answers to the satisfaction survey "
+                                        "are recorded (9.5)."))
+            return redirect("portal:engagement", engagement.pk)
+    rows = [{"q": q, "value": given.get(q.code, ""), "error": errors.get(q.code, ""),
+             "choices": range(q.range[0], q.range[1] + 1) if q.range else None}
+            for q in questions]
+    return render(request, "portal/survey.html", {
+        "contact": contact, "engagement": engagement, "invitation": invitation,
+        "questions": rows, "form_error": errors.get("__all__", "")},
+        status=400 if errors else 200)
+
+
+# -- 9.4 complaints --------------------------------------------------------------------
+
+
+@require_safe
+@portal_view
+def complaint_list(request, contact):
+    qs = selectors.complaints_of(contact)
+    state = request.GET.get("state", "")
+    if state == "open":
+        qs = qs.exclude(status=Complaint.Status.CLOSED)
+    elif state == "closed":
+        qs = qs.filter(status=Complaint.Status.CLOSED)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/complaints.html", {"contact": contact, "page": page,
+                                                      "state": state})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def complaint_new(request, contact):
+    """9.4: file a complaint, about an engagement or in general."""
+    engagements = selectors.engagements_for(contact).order_by("-created_at", "-pk")
+    initial = {}
+    if request.GET.get("engagement", "").isdigit():
+        initial["engagement"] = engagements.filter(pk=request.GET["engagement"]).first()
+    form = ComplaintForm(request.POST or None, engagements=engagements,
+                         initial={**initial, "phone_or_email": contact.phone or contact.email})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = feedback_services.complaint_receive(
+                firm=contact.firm, by=request.user, received_on=timezone.localdate(),
+                channel=Complaint.Channel.PORTAL, complainant_name=contact.name,
+                complainant_contact=data["phone_or_email"], contact=contact,
+                engagement=data["engagement"], description=data["description"],
+                remedy_sought=data["remedy_sought"], safety_related=data["safety_related"])
+        except (ValidationError, CrossFirmReference) as exc:
+            form.add_error(None, _message_of(exc))
+        else:
+            messages.success(request, _("Your complaint %(number)s is filed. The firm "
+                                        "acknowledges it by %(due)s.") % {
+                "number": complaint.number,
+                "due": complaint.due_on.isoformat() if complaint.due_on else "-"})
+            return redirect("portal:complaint", complaint.pk)
+    return render(request, "portal/complaint_form.html", {"contact": contact, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_safe
+@portal_view
+def complaint_detail(request, contact, cid):
+    complaint = get_object_or_404(selectors.complaints_of(contact), pk=cid)
+    steps = list(complaint.steps.order_by("at", "pk"))
+    return render(request, "portal/complaint.html", {"contact": contact,
+                                                     "complaint": complaint, "steps": steps})
+

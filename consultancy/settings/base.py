@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "feedback",
+    "consultancy.dashboard",
     "consultancy.portal",
 ]
 

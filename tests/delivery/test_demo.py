@@ -27,11 +27,24 @@ from delivery.models import (
 from engagements.gates import gate_is_open
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
+from feedback import demo as feedback_demo
+from feedback.models import (
+    ClientAcceptance,
+    Complaint,
+    ComplaintStep,
+    FollowUpGuidance,
+    FollowUpVisit,
+    OutcomeReview,
+    Reminder,
+    Survey,
+)
 
 FIRMS = {"antai": "安泰安全技术咨询有限公司", "huaan": "华安企业安全咨询有限公司"}
 MODELS = [Engagement, StageTransition, Contract, GeneratedDocument, SiteResearch,
           ResourceResearch, TeamMember, ConsultingPlan, PlanMilestone, RiskItem, GuidanceLog,
           ProgressReport, ProjectDocument, DocumentVersion, DocumentDelivery]
+MODELS += [ClientAcceptance, OutcomeReview, FollowUpGuidance, FollowUpVisit, Complaint,
+           ComplaintStep, Survey, Reminder]
 
 
 def _counts(firm):
@@ -92,3 +105,23 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
             assert evaluation.transitions.filter(from_stage=Stage.DELIVERY,
                                                  to_stage=Stage.EVALUATION).count() == 1
             assert not _unmet(evaluation)
+
+            # Evaluation and clause 9 (feedback.demo): one engagement in follow-up, one
+            # closed, complaints in every state, one overdue, the day's reminders.
+            titles = {name: title for name, (title, _scope) in feedback_demo.PHASES[key].items()}
+            follow_up = Engagement.objects.get(firm=firm, title=titles["follow_up"])
+            assert follow_up.stage == Stage.FOLLOW_UP, key
+            assert all(r.met for r in follow_up.requirements(Stage.EVALUATION)), key
+            closed = Engagement.objects.get(firm=firm, title=titles["closed"])
+            assert closed.stage == Stage.CLOSED, key
+            assert all(r.met for r in closed.requirements(Stage.FOLLOW_UP)), key
+            assert closed.transitions.filter(to_stage=Stage.CLOSED).count() == 1, key
+            complaints = list(Complaint.objects.filter(firm=firm))
+            assert {c.status for c in complaints} == {
+                "received", "acknowledged", "investigated", "responded", "closed",
+                "escalated"}, key
+            assert [c.status for c in complaints if c.is_overdue] == ["received"], key
+            assert not Complaint.objects.filter(engagement=closed).exclude(
+                status="closed").exists(), key
+            kinds = set(Reminder.objects.filter(firm=firm).values_list("kind", flat=True))
+            assert {"visit_due", "complaint_overdue"} <= kinds, key

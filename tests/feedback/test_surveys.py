@@ -259,3 +259,24 @@ def test_the_mail_task_returns_no_secret(a):
 
     result = mail_survey_invitation.delay(a.firm.pk, invitation.pk)
     assert result.get() is False  # already mailed; and a bool, never the token
+
+
+def test_a_contact_with_a_portal_login_is_also_told_where_to_answer_in_the_portal(a, sent):
+    """9.5 and issue 7: the survey mail of a contact with a portal login links the portal's
+    survey page too; the one-time public link stays first and works."""
+    from django.urls import reverse
+
+    invitation = SurveyInvitation.objects.get()
+    body = mail.outbox[-1].body
+    assert reverse("portal:survey", args=[invitation.pk]) in body
+    assert body.index("/survey/") < body.index("/portal/")
+
+
+def test_a_contact_without_a_portal_login_gets_only_the_link(a):
+    from consultancy.clients.models import ClientContact
+
+    engagement = handed_over(a)
+    ClientContact.objects.filter(pk=a.contact.pk).update(user=None)
+    mail.outbox.clear()
+    send_survey(engagement, a)
+    assert "/survey/" in mail.outbox[-1].body and "/portal/" not in mail.outbox[-1].body

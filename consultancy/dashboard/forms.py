@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import FeedbackSettings
+
+
+class FeedbackSettingsForm(forms.ModelForm):
+    """Clause 9.4 time limits and 9.5 survey settings (feedback.services saves them)."""
+
+    class Meta:
+        model = FeedbackSettings
+        fields = ["survey_required", "survey_link_valid_days", "survey_reminder_after_days",
+                  "working_days", "acknowledge_days", "assess_days", "investigate_days",
+                  "respond_days", "close_days", "visit_reminder_days"]
+        help_texts = {
+            "acknowledge_days": _("Days to confirm receipt to the complainant (9.4)."),
+            "assess_days": _("Days to assess severity and safety implications (9.4)."),
+            "investigate_days": _("Days to investigate and record the findings (9.4)."),
+            "respond_days": _("Days to communicate the decision (9.4)."),
+            "close_days": _("Days to close after the decision (9.4)."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        for name in ("acknowledge_days", "assess_days", "investigate_days", "respond_days",
+                     "close_days", "survey_link_valid_days"):
+            if data.get(name) == 0:
+                self.add_error(name, _("A time limit of zero days cannot be met; give at "
+                                       "least one day."))
+        return data
+
+
+class RiskThresholdsForm(forms.Form):
+    """Clause 8.4 risk level thresholds. A plain form over the model's fields:
+    delivery.services.risk_settings_update checks their order and explains it."""
+
+    def __init__(self, *args, instance, **kwargs):
+        from delivery.models import RiskSettings
+        from delivery.services import RISK_THRESHOLD_FIELDS
+
+        initial = {name: getattr(instance, name) for name in RISK_THRESHOLD_FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in RISK_THRESHOLD_FIELDS:
+            self.fields[name] = RiskSettings._meta.get_field(name).formfield(min_value=0)

@@ -1,0 +1,442 @@
+"""The engagement dossier: every record of every clause of one engagement in one PDF, for
+audits, with a table of contents by clause (5; 6.1–6.4; 7; 8.1–8.5; evaluation; 9.1,
+9.2, 9.4, 9.5) and the stage history at the end.
+
+The builder collects the records into *sections*; each section is a list of *blocks*
+that ``templates/pdf/dossier.html`` renders the same way whatever the record:
+``record`` (a titled list of label/value rows: each field's verbose name and its value),
+``table`` (a header and rows) and ``svg`` (a chart, as a data: URL). Field labels are the
+models' verbose names, so the dossier says what the forms say.
+"""
+
+import base64
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from consultancy.documents.registry import PdfSpec
+from contracts.models import Contract
+from delivery import selectors as delivery_selectors
+from delivery.models import (
+    ConsultingPlan,
+    DocumentDelivery,
+    GuidanceLog,
+    ProgressReport,
+    ResourceResearch,
+    RiskItem,
+    SiteResearch,
+)
+from engagements.models import (
+    CommunicationRecord,
+    ExchangeRecord,
+    NeedsAssessment,
+    ProjectFramework,
+    SiteVisit,
+    StageTransition,
+)
+from feedback.models import (
+    ClientAcceptance,
+    Complaint,
+    ComplaintStep,
+    FollowUpGuidance,
+    FollowUpVisit,
+    ObjectiveReview,
+    OutcomeReview,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+)
+
+KIND = "engagement_dossier"
+COMPLAINT_STEPS_ZH = {"receive": "接收", "acknowledge": "确认收到", "assess": "评估",
+                      "investigate": "调查", "respond": "答复", "close": "关闭",
+                      "escalate": "提交外部解决"}
+TITLE = "安全生产技术咨询项目档案"
+
+# (key, clause, Chinese title) of each section, in the order of the standard. The
+# chapters group them in the table of contents.
+CHAPTERS = [
+    ("5", "5 需求分析", [("5", "5", "需求分析")]),
+    ("6", "6 沟通与确认", [
+        ("6.1", "6.1", "现场走访"),
+        ("6.2", "6.2", "沟通记录"),
+        ("6.3", "6.3", "交流记录"),
+        ("6.4", "6.4", "项目框架及确认"),
+    ]),
+    ("7", "7 签订合同", [("7", "7", "合同及补充协议")]),
+    ("8", "8 提供咨询服务", [
+        ("8.1", "8.1", "项目调研"),
+        ("8.2", "8.2", "项目工作组"),
+        ("8.3", "8.3", "咨询方案及确认"),
+        ("8.4.guidance", "8.4", "技术指导"),
+        ("8.4.progress", "8.4", "进度报告"),
+        ("8.4.risks", "8.4", "风险辨识清单"),
+        ("8.5", "8.5", "技术资料交付及签收"),
+    ]),
+    ("E", "评价", [("E.acceptance", "", "验收"), ("E.review", "", "成果评价")]),
+    ("9", "9 跟踪与改进", [
+        ("9.1", "9.1", "后续技术指导"),
+        ("9.2", "9.2", "回访"),
+        ("9.4", "9.4", "投诉处理"),
+        ("9.5", "9.5", "满意度调查"),
+    ]),
+]
+
+
+@dataclass
+class Section:
+    key: str
+    clause: str
+    title: str
+    blocks: list = field(default_factory=list)
+
+    @property
+    def anchor(self):
+        return "s-" + self.key.replace(".", "-")
+
+    @property
+    def heading(self):
+        return f"{self.clause}　{self.title}" if self.clause else self.title
+
+
+# -- turning a record into label/value rows --------------------------------------------
+
+
+def display(obj, name) -> str:
+    """A field's value as the dossier prints it."""
+    f = obj._meta.get_field(name)
+    if f.many_to_many:
+        return "、".join(str(x) for x in getattr(obj, name).all())
+    if getattr(f, "choices", None):
+        return str(getattr(obj, f"get_{name}_display")())
+    value = getattr(obj, name)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if hasattr(value, "url") and hasattr(value, "name"):  # a stored file
+        return value.name.rsplit("/", 1)[-1] if value else ""
+    if hasattr(value, "full_name"):
+        return value.full_name
+    return str(value)
+
+
+def record(obj, fields, title=None, extra=()) -> dict:
+    rows = [(str(obj._meta.get_field(n).verbose_name), display(obj, n)) for n in fields]
+    rows += list(extra)
+    rows.append(("记录人", getattr(getattr(obj, "created_by", None), "full_name", "")))
+    return {"kind": "record", "title": title or str(obj),
+            "rows": [(label, value) for label, value in rows if value != ""]}
+
+
+def table(header, rows, title="") -> dict:
+    return {"kind": "table", "title": title, "header": header, "rows": rows}
+
+
+def svg_block(svg: str, title="") -> dict:
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return {"kind": "svg", "title": title, "src": f"data:image/svg+xml;base64,{data}"}
+
+
+def _date(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+# -- the sections ------------------------------------------------------------------------
+
+
+def _needs(e):
+    a = (NeedsAssessment.objects.filter(engagement=e).select_related("assessor", "created_by")
+         .first())
+    if a is None:
+        return []
+    fields = [n for n in NeedsAssessment.required_fields()] + [
+        "other_finding", "other_verdict", "decision_reasons"]
+    return [record(a, fields, title="需求评估")]
+
+
+def _visits(e):
+    return [record(v, ["visited_on", "visitors", "client_people", "findings", "need_exists",
+                       "notes"])
+            for v in SiteVisit.objects.filter(engagement=e).select_related("created_by")
+            .prefetch_related("visitors").order_by("visited_on", "pk")]
+
+
+def _communications(e):
+    return [record(c, ["held_on", "channel", "participants", "basic_situation",
+                       "explicit_needs", "latent_needs"])
+            for c in CommunicationRecord.objects.filter(engagement=e)
+            .select_related("created_by").order_by("held_on", "pk")]
+
+
+def _exchanges(e):
+    return [record(x, ["held_on", "participants", "objectives", "main_content",
+                       "implementation_approach", "rights_and_obligations"])
+            for x in ExchangeRecord.objects.filter(engagement=e).select_related("created_by")
+            .order_by("held_on", "pk")]
+
+
+def _frameworks(e):
+    return [record(p, ["version", "objectives", "scope", "approach", "timetable", "budget",
+                       "confirmed_by", "confirmed_on", "confirmation_recorded_by"])
+            for p in ProjectFramework.objects.filter(engagement=e)
+            .select_related("created_by", "confirmed_by", "confirmation_recorded_by")
+            .order_by("version")]
+
+
+def _contracts(e):
+    from contracts.clauses import CLAUSE_KEYS, CLAUSE_NAMES_ZH, clause_field
+
+    blocks = []
+    contracts = (Contract.objects.filter(engagement=e)
+                 .select_related("created_by", "firm_signatory", "issued_pdf", "amends")
+                 .prefetch_related("personnel", "deliverables").order_by("version"))
+    for c in contracts:
+        title = (f"合同 {c.number}（第 {c.version} 版）" if c.version == 1
+                 else f"补充协议 {c.number}（第 {c.version} 版，变更 {c.amends.number}）")
+        extra = [("已签发 PDF 的 SHA-256", c.issued_pdf_sha256),
+                 ("签字盖章件的 SHA-256", c.signed_copy_sha256)]
+        block = record(c, ["number", "status", "fee", "start_date", "end_date", "personnel",
+                           "guidance_period_days", "follow_up_visits", "issued_at",
+                           "firm_signatory", "firm_signed_on", "client_signatory",
+                           "client_signed_on", "signed_copy", "termination_reason"],
+                       title=title, extra=extra)
+        block["sha"] = True
+        blocks.append(block)
+        clauses = [(CLAUSE_NAMES_ZH[k], getattr(c, clause_field(k))) for k in CLAUSE_KEYS]
+        blocks.append(table(["条款", "内容"], [[n, v] for n, v in clauses if v.strip()],
+                            title=f"{c.number} 合同条款"))
+        deliverables = list(c.deliverables.all())
+        if deliverables:
+            blocks.append(table(["类别", "交付成果", "交付期限"],
+                                [[d.get_category_display(), d.title, _date(d.due_date)]
+                                 for d in deliverables], title=f"{c.number} 交付成果"))
+    return blocks
+
+
+def _research(e):
+    blocks = [record(r, ["researched_on", "researchers", "location", "collected", "notes"],
+                     title=f"现场调研 {_date(r.researched_on)}")
+              for r in SiteResearch.objects.filter(engagement=e).select_related("created_by")
+              .prefetch_related("researchers").order_by("researched_on", "pk")]
+    blocks += [record(r, ["researched_on", "resources_needed", "findings", "gaps"],
+                      title=f"资源调研 {_date(r.researched_on)}")
+               for r in ResourceResearch.objects.filter(engagement=e)
+               .select_related("created_by").order_by("researched_on", "pk")]
+    return blocks
+
+
+def _team(e):
+    rows = []
+    for m in delivery_selectors.team_with_certificates(e):
+        certs = "；".join(f"{q.number}（{_date(q.valid_from)} 至 {_date(q.valid_until)}）"
+                         for q in m.rse_certificates)
+        rows.append([m.get_side_display(), str(m.person), m.role, m.responsibilities,
+                     certs or "—"])
+    return [table(["方", "成员", "角色", "职责与任务", "注册安全工程师证书"], rows)] if rows else []
+
+
+def _plans(e):
+    return [record(p, ["version", "change_reason", "division_of_work", "schedule",
+                       "client_cooperation", "anomaly_channel", "emergency_handling",
+                       "training_plan", "training_not_applicable", "training_na_reason",
+                       "other", "approved_on", "approved_by", "approval_notes", "issued_at",
+                       "confirmed_by", "confirmed_on", "after_delivery"],
+                   title=f"咨询方案 第 {p.version} 版",
+                   extra=[("书面方案 PDF 的 SHA-256",
+                           p.issued_pdf.sha256 if p.issued_pdf_id else "")])
+            for p in ConsultingPlan.objects.filter(engagement=e)
+            .select_related("created_by", "approved_by", "confirmed_by", "issued_pdf")
+            .order_by("version")]
+
+
+def _guidance(e):
+    logs = list(GuidanceLog.objects.filter(engagement=e).select_related("given_by")
+                .order_by("given_on", "pk"))
+    if not logs:
+        return []
+    return [table(["日期", "指导人", "主题", "指导内容"],
+                  [[_date(g.given_on), g.given_by.full_name, g.topic, g.advice] for g in logs])]
+
+
+def _progress(e):
+    return [record(p, ["period_start", "period_end", "work_done", "issues", "next_steps",
+                       "shared_at"], title=f"进度报告 {p}")
+            for p in ProgressReport.objects.filter(engagement=e).select_related("created_by")
+            .order_by("period_start", "pk")]
+
+
+def _risks(e):
+    from delivery.views.implementation import risk_chart_svg
+
+    items = list(RiskItem.objects.filter(engagement=e).order_by("-score", "pk"))
+    if not items:
+        return []
+    return [
+        svg_block(risk_chart_svg(delivery_selectors.risk_counts(e)), title="风险等级分布"),
+        table(["部位或作业活动", "危险因素", "方法", "分值", "等级", "管控措施", "辨识日期"],
+              [[r.location, r.hazard, r.method, f"{r.score:g}", r.get_level_display(),
+                r.controls, _date(r.identified_on)] for r in items]),
+    ]
+
+
+def _deliveries(e):
+    rows = [[d.version.document.title, d.version.document.get_category_display(),
+             f"V{d.version.version}", d.version.sha256, _date(d.delivered_on),
+             d.delivered_by.full_name, d.acknowledged_by.name if d.acknowledged_by_id else "",
+             _date(d.acknowledged_on)]
+            for d in DocumentDelivery.objects.filter(engagement=e)
+            .select_related("version__document", "delivered_by", "acknowledged_by")
+            .order_by("delivered_on", "pk")]
+    if not rows:
+        return []
+    block = table(["资料名称", "类别", "版本", "SHA-256", "交付日期", "交付人", "签收人",
+                   "签收日期"], rows)
+    block["sha_column"] = 3
+    return [block]
+
+
+def _acceptance(e):
+    return [record(a, ["contact", "accepted_on", "verdict", "reasons"], title=f"验收 {a}")
+            for a in ClientAcceptance.objects.filter(engagement=e)
+            .select_related("contact", "created_by").order_by("pk")]
+
+
+def _review(e):
+    blocks = []
+    for r in (OutcomeReview.objects.filter(engagement=e).select_related("reviewer", "created_by")
+              .prefetch_related(Prefetch("objectives",
+                                         queryset=ObjectiveReview.objects.order_by("order",
+                                                                                   "pk")))):
+        blocks.append(record(r, ["reviewed_on", "reviewer", "conclusion"], title="成果评价"))
+        blocks.append(table(["合同目标", "评价", "依据"],
+                            [[o.objective, o.get_verdict_display(), o.evidence]
+                             for o in r.objectives.all()]))
+    return blocks
+
+
+def _follow_up_guidance(e):
+    rows = [[_date(g.given_on), g.given_by.full_name, g.get_channel_display(), g.topic, g.advice]
+            for g in FollowUpGuidance.objects.filter(engagement=e).select_related("given_by")
+            .order_by("given_on", "pk")]
+    return [table(["日期", "指导人", "方式", "主题", "指导内容"], rows)] if rows else []
+
+
+def _follow_up_visits(e):
+    return [record(v, ["visited_on", "visitors", "client_participants", "discussed",
+                       "plan_needs_adjusting", "adjustment_notes", "site_changes"],
+                   title=f"回访 {_date(v.visited_on)}")
+            for v in FollowUpVisit.objects.filter(engagement=e).select_related("created_by")
+            .prefetch_related("visitors").order_by("visited_on", "pk")]
+
+
+def _complaints(e):
+    blocks = []
+    for c in (Complaint.objects.filter(engagement=e).order_by("received_on", "pk")
+              .prefetch_related(Prefetch("steps", queryset=ComplaintStep.objects
+                                         .select_related("by").order_by("at", "pk")))):
+        blocks.append(record(c, ["number", "received_on", "channel", "complainant_name",
+                                 "description", "remedy_sought", "safety_related", "status",
+                                 "severity", "assessment", "findings", "decision",
+                                 "responded_on", "complainant_acceptance", "closed_on",
+                                 "escalated_to", "escalation_reason"],
+                             title=f"投诉 {c.number}"))
+        blocks.append(table(["时间", "步骤", "状态", "处理人", "说明"],
+                            [[_date(s.at), COMPLAINT_STEPS_ZH.get(s.step, s.step), s.get_to_status_display(), s.by.full_name,
+                              s.note] for s in c.steps.all()]))
+    return blocks
+
+
+def _surveys(e):
+    blocks = []
+    for s in (Survey.objects.filter(engagement=e).select_related("sent_by").order_by("sent_at")
+              .prefetch_related(
+                  Prefetch("invitations", queryset=SurveyInvitation.objects
+                           .select_related("contact").order_by("pk")),
+                  Prefetch("responses", queryset=SurveyResponse.objects
+                           .select_related("contact").order_by("submitted_at")
+                           .prefetch_related(Prefetch(
+                               "answers", queryset=SurveyAnswer.objects
+                               .select_related("question")))))):
+        invitations = list(s.invitations.all())
+        answered = [i for i in invitations if i.used_at]
+        blocks.append({"kind": "record", "title": f"满意度调查 {_date(s.sent_at)}", "rows": [
+            ("发出时间", _date(s.sent_at)), ("发出人", s.sent_by.full_name),
+            ("发送对象", "、".join(f"{i.contact.name}（{i.email}）" for i in invitations)),
+            ("已答复", f"{len(answered)} / {len(invitations)}"),
+        ]})
+        for r in s.responses.all():
+            blocks.append(table(
+                ["问题", "答复"],
+                [[a.question.label_zh, str(a.score) if a.score is not None else a.text]
+                 for a in r.answers.all()],
+                title=f"{r.contact.name} 的答复（{_date(r.submitted_at)}）"))
+    return blocks
+
+
+BUILDERS = {
+    "5": _needs, "6.1": _visits, "6.2": _communications, "6.3": _exchanges,
+    "6.4": _frameworks, "7": _contracts, "8.1": _research, "8.2": _team, "8.3": _plans,
+    "8.4.guidance": _guidance, "8.4.progress": _progress, "8.4.risks": _risks,
+    "8.5": _deliveries, "E.acceptance": _acceptance, "E.review": _review,
+    "9.1": _follow_up_guidance, "9.2": _follow_up_visits, "9.4": _complaints,
+    "9.5": _surveys,
+}
+
+
+def dossier_chapters(engagement) -> list[dict]:
+    """``[{"key", "title", "sections": [Section, …]}]``: every record, by clause."""
+    chapters = []
+    for key, title, sections in CHAPTERS:
+        chapters.append({"key": key, "title": title, "anchor": f"c-{key}", "sections": [
+            Section(skey, clause, stitle, BUILDERS[skey](engagement))
+            for skey, clause, stitle in sections]})
+    return chapters
+
+
+def stage_history(engagement) -> list[StageTransition]:
+    return list(StageTransition.objects.filter(engagement=engagement).select_related("by")
+                .order_by("at", "pk"))
+
+
+def dossier_pdf_spec(engagement) -> PdfSpec:
+    chapters = dossier_chapters(engagement)
+    return PdfSpec(
+        template_name="pdf/dossier.html",
+        context={
+            "engagement": engagement,
+            "client": engagement.client,
+            "title": TITLE,
+            "doc_number": f"DA-{engagement.number}",
+            "chapters": chapters,
+            "sections": [s for c in chapters for s in c["sections"]],
+            "transitions": stage_history(engagement),
+            "generated_on": timezone.localdate(),
+        },
+        filename=f"项目档案-{engagement.number}.pdf",
+    )
+
+
+def may_see_dossier(user, engagement) -> bool:
+    """The firm's managers, and the staff who may see the engagement (its lead, assigned
+    consultants and working group)."""
+    from engagements.selectors import engagements_visible_to
+
+    if not (getattr(user, "is_authenticated", False) and user.is_firm_staff
+            and user.firm_id == engagement.firm_id):
+        return False
+    return user.is_manager or engagements_visible_to(user).filter(pk=engagement.pk).exists()

@@ -1,0 +1,260 @@
+"""The dashboard's reads: each one a fixed number of queries, however many engagements,
+complaints or certificates the firm has (tests compare 5 and 50 rows)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DecimalField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncQuarter
+from django.utils import timezone
+
+from consultancy.tenancy.models import Qualification
+from contracts.models import Contract
+from delivery.models import ProgressReport
+from engagements import gates
+from engagements.models import Engagement
+from engagements.stages import ACTIVE, FORWARD, PROCESS, Stage
+from feedback.models import Complaint, SurveyAnswer
+from feedback.selectors import follow_up_summaries, overdue_complaints
+
+# Clause 8.4 asks for progress to be reported to the client on the provider's initiative
+# but sets no interval, and delivery keeps none. The dashboard's rule: an engagement in
+# the service stage is overdue when no progress report was shared with the client in the
+# last PROGRESS_REPORT_DAYS days (counted from the start of the service stage when none
+# was ever shared).
+PROGRESS_REPORT_DAYS = 30
+# Certificates listed as "expiring" this many days ahead.
+QUALIFICATION_WARNING_DAYS = 60
+STUCK_ROWS = 10
+TREND_QUARTERS = 8
+OVERALL_QUESTION = "overall"  # the code of the overall satisfaction question (9.5)
+
+ZERO = Decimal("0")
+
+
+def contract_fee_subquery():
+    """The fee of the engagement's latest contract version that is not terminated (the
+    signed one in force, or the draft being negotiated): the engagement's value in CNY."""
+    return Subquery(
+        Contract.objects.filter(engagement_id=OuterRef("pk"))
+        .exclude(status=Contract.Status.TERMINATED)
+        .order_by("-version").values("fee")[:1],
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def contract_number_subquery():
+    return Subquery(
+        Contract.objects.filter(engagement_id=OuterRef("pk"))
+        .exclude(status=Contract.Status.TERMINATED)
+        .order_by("-version").values("number")[:1],
+    )
+
+
+# -- the pipeline ------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineRow:
+    stage: str
+    label: str
+    clause: str
+    count: int
+    value: Decimal
+    without_contract: int
+
+
+def pipeline(firm) -> list[PipelineRow]:
+    """Engagements by stage (Figure 1's order, then the ended ones): how many, and their
+    contract value in CNY. One query."""
+    rows = {
+        r["stage"]: r for r in
+        Engagement.objects.filter(firm=firm).annotate(fee=contract_fee_subquery())
+        .values("stage").order_by("stage")
+        .annotate(n=Count("pk"), value=Coalesce(Sum("fee"), ZERO,
+                                                output_field=DecimalField()),
+                  without=Count("pk", filter=Q(fee__isnull=True)))
+    }
+    clauses = dict(PROCESS)
+    out = []
+    for stage in [*ACTIVE, Stage.CLOSED, Stage.DECLINED, Stage.TERMINATED]:
+        r = rows.get(stage, {})
+        out.append(PipelineRow(stage=stage, label=str(Stage(stage).label),
+                               clause=clauses.get(stage, ""), count=r.get("n", 0),
+                               value=r.get("value") or ZERO, without_contract=r.get("without", 0)))
+    return out
+
+
+# -- engagements stuck longest in their stage -------------------------------------------
+
+
+@dataclass
+class StuckRow:
+    engagement: Engagement
+    days: int
+    missing: list
+
+
+def stuck(firm, *, today=None, limit=STUCK_ROWS) -> list[StuckRow]:
+    """The active engagements that have been longest in their stage, with the
+    requirements of that stage still unmet (one query per requirement, for all rows)."""
+    today = today or timezone.localdate()
+    engagements = list(
+        Engagement.objects.filter(firm=firm, stage__in=list(FORWARD))
+        .select_related("client", "lead_consultant").order_by("stage_entered_at", "pk")[:limit]
+    )
+    statuses = gates.statuses_for_many(engagements)
+    return [
+        StuckRow(engagement=e,
+                 days=(today - timezone.localdate(e.stage_entered_at)).days,
+                 missing=[r for r in statuses[e.pk] if not r.met])
+        for e in engagements
+    ]
+
+
+# -- overdue items -------------------------------------------------------------------------
+
+
+@dataclass
+class OverdueVisit:
+    engagement: Engagement
+    number: int
+    due: datetime.date
+    days_late: int
+
+
+def overdue_visits(firm, *, today=None) -> list[OverdueVisit]:
+    """9.2: engagements in follow-up whose next contracted visit is past its due date."""
+    today = today or timezone.localdate()
+    engagements = list(Engagement.objects.filter(firm=firm, stage=Stage.FOLLOW_UP)
+                       .select_related("client").order_by("pk"))
+    summaries = follow_up_summaries(engagements)
+    out = []
+    for e in engagements:
+        s = summaries[e.pk]
+        due = s.next_visit_due
+        if due is not None and due < today:
+            out.append(OverdueVisit(e, s.next_visit_number, due, (today - due).days))
+    out.sort(key=lambda r: r.due)
+    return out
+
+
+def overdue_complaint_steps(firm, *, today=None) -> list[Complaint]:
+    """9.4: open complaints whose current step is past its time limit."""
+    return list(overdue_complaints(firm, today).select_related("engagement")
+                .order_by("due_on", "pk"))
+
+
+@dataclass
+class OverdueProgress:
+    engagement: Engagement
+    last_shared: datetime.datetime | None
+    days: int
+
+
+def overdue_progress_reports(firm, *, today=None,
+                             days=PROGRESS_REPORT_DAYS) -> list[OverdueProgress]:
+    """8.4: engagements in the service stage with no progress report shared in the last
+    ``days`` days (see PROGRESS_REPORT_DAYS). One query."""
+    today = today or timezone.localdate()
+    last = Subquery(ProgressReport.objects.filter(engagement_id=OuterRef("pk"),
+                                                  shared_at__isnull=False)
+                    .order_by("-shared_at").values("shared_at")[:1])
+    out = []
+    for e in (Engagement.objects.filter(firm=firm, stage=Stage.DELIVERY)
+              .annotate(last_shared=last).select_related("client").order_by("pk")):
+        since = e.last_shared or e.stage_entered_at
+        silent = (today - timezone.localdate(since)).days
+        if silent > days:
+            out.append(OverdueProgress(e, e.last_shared, silent))
+    out.sort(key=lambda r: -r.days)
+    return out
+
+
+# -- satisfaction trend --------------------------------------------------------------------
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def previous_quarter(start: datetime.date) -> datetime.date:
+    return quarter_start(start - datetime.timedelta(days=1))
+
+
+def last_quarters(today, n=TREND_QUARTERS) -> list[datetime.date]:
+    starts = [quarter_start(today)]
+    while len(starts) < n:
+        starts.append(previous_quarter(starts[-1]))
+    return starts[::-1]
+
+
+def quarter_label(start: datetime.date) -> str:
+    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+
+
+@dataclass
+class QuarterScore:
+    start: datetime.date
+    label: str
+    average: Decimal | None
+    answers: int
+
+
+def satisfaction_trend(firm, *, today=None, quarters=TREND_QUARTERS) -> list[QuarterScore]:
+    """9.5: the average answer to the overall satisfaction question (1–5) in each of the
+    last ``quarters`` quarters, by the day the response was submitted. One query."""
+    today = today or timezone.localdate()
+    starts = last_quarters(today, quarters)
+    rows = (SurveyAnswer.objects.filter(
+        firm=firm, question__code=OVERALL_QUESTION, score__isnull=False,
+        response__submitted_at__date__gte=starts[0])
+        .annotate(quarter=TruncQuarter("response__submitted_at"))
+        .values("quarter").order_by("quarter")
+        .annotate(avg=Avg("score"), n=Count("pk")))
+    by_quarter = {}
+    for r in rows:
+        q = r["quarter"]
+        day = timezone.localdate(q) if isinstance(q, datetime.datetime) else q
+        by_quarter[quarter_start(day)] = r
+    out = []
+    for start in starts:
+        r = by_quarter.get(start)
+        avg = Decimal(str(round(r["avg"], 2))) if r else None
+        out.append(QuarterScore(start, quarter_label(start), avg, r["n"] if r else 0))
+    return out
+
+
+# -- complaints by state -------------------------------------------------------------------
+
+
+def complaints_by_status(firm) -> list[tuple[str, str, int]]:
+    """``[(status, label, count)]`` in the order of the handling process. One query."""
+    counts = dict(Complaint.objects.filter(firm=firm).values("status").order_by("status")
+                  .annotate(n=Count("pk")).values_list("status", "n"))
+    return [(value, str(label), counts.get(value, 0)) for value, label in
+            Complaint.Status.choices]
+
+
+# -- qualifications --------------------------------------------------------------------------
+
+
+def qualifications_due(firm, *, today=None, days=QUALIFICATION_WARNING_DAYS) -> dict:
+    """Certificates of active staff that expired, or expire within ``days`` days: the
+    gates of 8.1.1 and 8.2.2 rely on them. ``{"expired": [...], "expiring": [...]}``."""
+    today = today or timezone.localdate()
+    qs = (Qualification.objects.filter(firm=firm, holder__is_active=True,
+                                       valid_until__lte=today + datetime.timedelta(days=days))
+          .select_related("holder").order_by("valid_until", "pk"))
+    out = {"expired": [], "expiring": []}
+    for q in qs:
+        q.days_left = (q.valid_until - today).days
+        out["expired" if q.valid_until < today else "expiring"].append(q)
+    return out
+
+
+def engagements_total(firm) -> dict:
+    return Engagement.objects.filter(firm=firm).aggregate(
+        total=Count("pk"), active=Count("pk", filter=Q(stage__in=ACTIVE)),
+        last=Max("created_at"))

@@ -1,0 +1,185 @@
+"""The manager's pages: thin; reads come from ``selectors``, changes go through the clause
+apps' services."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultancy.documents.charts import Bar, Series, bar_chart, hbar_chart, line_chart
+from consultancy.documents.services import pdf_request
+from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required, manager_required
+from delivery import services as delivery_services
+from delivery.services import risk_settings_for
+from engagements import selectors as engagement_selectors
+from engagements.forms import EngagementFilterForm
+from engagements.stages import ACTIVE
+from engagements.views import get_engagement
+from feedback import services as feedback_services
+from feedback.selectors import complaint_register, feedback_settings_for
+
+from . import exports, selectors
+from .forms import FeedbackSettingsForm, RiskThresholdsForm
+from .pdf import KIND, may_see_dossier
+
+FORMATS = ("csv", "xlsx")
+
+
+def _charts(pipeline, trend, complaints):
+    active = [row for row in pipeline if row.stage in ACTIVE]
+    return {
+        # every chart is built from escaped parts (consultancy.documents.charts)
+        "pipeline_chart": mark_safe(bar_chart(
+            [Bar(row.label, row.count) for row in active],
+            title=_("Engagements by stage"), empty_text=_("No engagements yet"))),
+        "value_chart": mark_safe(hbar_chart(
+            [Bar(row.label, row.value) for row in active],
+            title=_("Contract value by stage (CNY)"), empty_text=_("No contract value yet"))),
+        "trend_chart": mark_safe(line_chart(
+            [q.label for q in trend],
+            [Series(_("Overall satisfaction"), [q.average for q in trend])],
+            title=_("Overall satisfaction per quarter (1–5)"), minimum=1, maximum=5,
+            empty_text=_("No survey answers in the last eight quarters"))),
+        "complaints_chart": mark_safe(hbar_chart(
+            [Bar(label, n) for _value, label, n in complaints],
+            title=_("Complaints by status"), empty_text=_("No complaints"))),
+    }
+
+
+@manager_required
+def dashboard(request):
+    firm = request.user.firm
+    pipeline = selectors.pipeline(firm)
+    trend = selectors.satisfaction_trend(firm)
+    complaints = selectors.complaints_by_status(firm)
+    qualifications = selectors.qualifications_due(firm)
+    ctx = {
+        "pipeline": pipeline,
+        "pipeline_active": [r for r in pipeline if r.stage in ACTIVE],
+        "pipeline_ended": [r for r in pipeline if r.stage not in ACTIVE],
+        "active_count": sum(r.count for r in pipeline if r.stage in ACTIVE),
+        "active_value": sum(r.value for r in pipeline if r.stage in ACTIVE),
+        "stuck": selectors.stuck(firm),
+        "overdue_visits": selectors.overdue_visits(firm),
+        "overdue_complaints": selectors.overdue_complaint_steps(firm),
+        "overdue_progress": selectors.overdue_progress_reports(firm),
+        "progress_days": selectors.PROGRESS_REPORT_DAYS,
+        "trend": trend,
+        "complaints": complaints,
+        "open_complaints": sum(n for value, _label, n in complaints if value != "closed"),
+        "expired": qualifications["expired"],
+        "expiring": qualifications["expiring"],
+        "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
+        "filter_form": EngagementFilterForm(firm=firm),
+        **_charts(pipeline, trend, complaints),
+    }
+    ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])
+                            + len(ctx["overdue_progress"]))
+    return render(request, "dashboard/dashboard.html", ctx)
+
+
+# -- exports ------------------------------------------------------------------------------
+
+
+@manager_required
+def export_engagements(request, fmt):
+    """The engagement list with the list page's filters, as CSV or Excel."""
+    if fmt not in FORMATS:
+        raise Http404
+    form = EngagementFilterForm(request.GET or None, firm=request.user.firm)
+    queryset = form.filter(engagement_selectors.engagement_list(user=request.user))
+    return exports.respond(exports.engagement_table(queryset), fmt)
+
+
+@manager_required
+def export_complaints(request, fmt):
+    """The complaint register (9.4), as CSV or Excel; ``?open=1`` for open ones only."""
+    if fmt not in FORMATS:
+        raise Http404
+    queryset = complaint_register(user=request.user, open_only=request.GET.get("open") == "1")
+    return exports.respond(exports.complaint_table(queryset), fmt)
+
+
+# -- the engagement dossier ----------------------------------------------------------------
+
+
+@firm_staff_required
+@require_POST
+def dossier_request(request, pk):
+    """Ask for the engagement's dossier PDF; answers the status fragment (htmx) or goes
+    back to the engagement page."""
+    engagement = get_engagement(request, pk)
+    if not may_see_dossier(request.user, engagement):
+        raise Http404
+    document = pdf_request(owner=engagement, kind=KIND, by=request.user)
+    if getattr(request, "htmx", False):
+        document.refresh_from_db()  # an eager task may already have rendered it
+        return render(request, "documents/_status.html", {"document": document})
+    messages.info(request, _("The dossier is being generated; it appears on this page when "
+                             "it is ready."))
+    return redirect(engagement.get_absolute_url() + "#dossier-panel")
+
+
+# -- the firm's settings -------------------------------------------------------------------
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@manager_required
+def firm_settings(request):
+    firm = request.user.firm
+    current = feedback_settings_for(firm)
+    form = FeedbackSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback_services.feedback_settings_update(firm=firm, by=request.user,
+                                                       **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Complaint time limits and survey settings saved "
+                                        "(clauses 9.4 and 9.5)."))
+            return redirect("dashboard:settings")
+    return _settings_page(request, form=form, risk_form=RiskThresholdsForm(
+        instance=risk_settings_for(firm), prefix="risk"))
+
+
+@manager_required
+@require_POST
+def risk_thresholds_update(request):
+    """Clause 8.4: the firm's risk level thresholds, for risks assessed from now on."""
+    firm = request.user.firm
+    risk_form = RiskThresholdsForm(request.POST, instance=risk_settings_for(firm), prefix="risk")
+    if risk_form.is_valid():
+        try:
+            delivery_services.risk_settings_update(firm=firm, by=request.user,
+                                                   **risk_form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(risk_form, exc)
+        else:
+            messages.success(request, _("Risk level thresholds saved (clause 8.4). They apply "
+                                        "to risks assessed from now on."))
+            return redirect("dashboard:settings")
+    form = FeedbackSettingsForm(instance=feedback_settings_for(firm))
+    return _settings_page(request, form=form, risk_form=risk_form, status=400)
+
+
+def _settings_page(request, *, form, risk_form, status=200):
+    firm = request.user.firm
+    return render(request, "dashboard/settings.html", {
+        "firm": firm,
+        "form": form,
+        "risk_form": risk_form,
+        "template_url": _url("contracts:template"),
+        "questions_url": _url("feedback:question_set"),
+        "firm_admin_url": _url("admin:tenancy_firm_changelist"),
+    }, status=status)
