@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, ReadOnlyAdminMixin
 
 from . import gates, services
 from .models import (
@@ -279,7 +279,7 @@ class EngagementAdmin(FirmScopedAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(FirmScopedAdmin):
+class StageTransitionAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     """The audit trail: written only by ``engagement_transition``; here it is read."""
 
     list_display = ["engagement", "from_stage", "to_stage", "by", "at"]
@@ -289,15 +289,6 @@ class StageTransitionAdmin(FirmScopedAdmin):
     date_hierarchy = "at"
     fields = ["engagement", "transition", "from_stage", "to_stage", "by", "at", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def delete_view(self, request, object_id, extra_context=None):
         # Another firm's row is a 404, as everywhere, before "you may not delete".

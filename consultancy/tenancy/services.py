@@ -44,8 +44,14 @@ def staff_create(*, firm, by, email, full_name, role, phone="", language="", pas
     email = User.objects.normalize_email(email).strip()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
-    user = User(firm=firm, email=email, full_name=full_name, role=role, phone=phone,
-                language=language or "")
+    return _new_user(by=by, firm=firm, email=email, full_name=full_name, role=role,
+                     phone=phone, language=language or "", password=password)
+
+
+def _new_user(*, by, password, **fields) -> User:
+    """Save a new staff user; without a password the account cannot log in until its
+    holder sets one through "forgot password"."""
+    user = User(**fields)
     if password:
         user.set_password(password)
     else:
@@ -196,13 +202,6 @@ def firm_create(*, by, name, manager_email, manager_full_name, manager_password=
     firm = Firm(name=name, **fields)
     firm.full_clean()
     firm.save()
-    manager = User(firm=firm, email=manager_email, full_name=manager_full_name,
-                   role=User.Role.MANAGER)
-    if manager_password:
-        manager.set_password(manager_password)
-    else:
-        manager.set_unusable_password()
-    manager.full_clean(exclude=["password"])
-    manager._history_user = by
-    manager.save()
+    manager = _new_user(by=by, firm=firm, email=manager_email, full_name=manager_full_name,
+                        role=User.Role.MANAGER, password=manager_password)
     return firm, manager
