@@ -276,9 +276,14 @@ def test_one_engagement_through_every_stage_in_the_browser(browser, live_server,
     page.click("#deliver")
     page.wait_for_selector(".alert-success")
     portal.goto(f"{url}/portal/engagements/{e.pk}/")
-    while portal.locator("#documents .acknowledge").count():
-        portal.locator("#documents .acknowledge").first.click()
+    acknowledge = portal.locator("#documents .acknowledge")
+    assert acknowledge.count() == len(deliverables)
+    while acknowledge.count():
+        with portal.expect_navigation():
+            acknowledge.first.click()
         portal.wait_for_selector(".alert-success")
+    portal.locator("#documents").scroll_into_view_if_needed()
+    assert portal.locator("#documents .text-success").count() == len(deliverables)
     with scopes_disabled():
         assert DocumentDelivery.objects.filter(engagement=e).count() == len(
             deliverables)
