@@ -31,6 +31,7 @@ from .models import (
     ObjectiveReview,
     OutcomeReview,
     Reminder,
+    SatisfactionReport,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -112,6 +113,7 @@ class RecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
 
 @admin.register(OutcomeReview)
 class OutcomeReviewAdmin(RecordAdmin):
+    ordering = ["-reviewed_on", "-pk"]
     list_display = ["engagement", "reviewed_on", "reviewer", "objective_count", "frozen"]
     list_filter = ["engagement__stage"]
     list_select_related = ["engagement", "reviewer"]
@@ -352,6 +354,7 @@ class SurveyInvitationInline(ReadOnlyInline):
 @admin.register(Survey)
 class SurveyAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     list_display = ["engagement", "sent_at", "sent_by", "invitation_count", "response_count"]
+    ordering = ["-sent_at", "-pk"]
     list_select_related = ["engagement", "sent_by"]
     search_fields = ["engagement__number", "engagement__title", "engagement__client__name"]
     date_hierarchy = "sent_at"
@@ -417,3 +420,16 @@ class ReminderAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     list_select_related = ["user"]
     search_fields = ["text", "key", "user__full_name", "user__email"]
     date_hierarchy = "created_at"
+
+
+@admin.register(SatisfactionReport)
+class SatisfactionReportAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """9.5: the statistics reports managers requested (made on the statistics page)."""
+
+    list_display = ["__str__", "period_from", "period_to", "group_by", "requested_by",
+                    "created_at", "document"]
+    list_filter = ["group_by"]
+    list_select_related = ["requested_by", "document"]
+    search_fields = ["requested_by__full_name"]
+    date_hierarchy = "created_at"
+    fields = ["period_from", "period_to", "group_by", "requested_by", "created_at", "document"]

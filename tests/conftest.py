@@ -74,3 +74,15 @@ def b(db):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+def zh(message, **values):
+    """``message`` as a Chinese page shows it (zh-hans is the default language), HTML-escaped
+    the way templates escape it: for asserting on a page's text without hard-coding either
+    language."""
+    from django.utils.html import escape
+    from django.utils.translation import gettext, override
+
+    with override("zh-hans"):
+        text = gettext(message)
+    return escape(text % values if values else text)

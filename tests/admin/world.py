@@ -74,6 +74,10 @@ def populate(w):
         FeedbackSettings.objects.get_or_create(firm=w.firm)
         Reminder.objects.create(firm=w.firm, user=w.manager, kind=Reminder.Kind.COMPLAINT_OVERDUE,
                                 key=f"complaint:{complaint.pk}", text="投诉待处理")
+        # 9.5: a statistics report of the year (its PDF through the documents pipeline).
+        feedback_services.satisfaction_report_request(
+            firm=w.firm, by=w.manager, period_from=today.replace(month=1, day=1),
+            period_to=today, group_by="month")
     return e, d
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from feedback.models import FeedbackSettings
-from tests.conftest import login
+from tests.conftest import login, zh
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,8 @@ def test_thresholds_out_of_order_are_explained_and_nothing_is_saved(client, a):
     assert response.status_code == 400
     page = response.content.decode()
     assert "risk-thresholds-form" in page and 'value="20"' in page  # the input is kept
-    assert "major to large to general" in page or "从重大" in page
+    assert zh("The thresholds must fall from major to large to general (clause 8.4: four "
+              "levels, each above the next).") in page
     with scopes_disabled():
         from delivery.models import RiskSettings
         assert not RiskSettings.objects.exists()

@@ -17,7 +17,7 @@ from feedback.models import (
     SurveyResponse,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, zh
 from tests.portal.conftest import act_urls, snapshot
 from tests.portal.helpers import issue_plan
 
@@ -47,7 +47,9 @@ def test_plan_confirm_records_this_version_once(client, a, world):
     assert snapshot() == {**before, "plans_confirmed": before["plans_confirmed"] + 1}
     r = _post(client, url)  # no longer awaits the client
     assert constants.ERROR in _levels(r)
-    assert "no longer awaits" in r.content.decode()
+    refusal = zh("Version %(v)s of the plan no longer awaits your confirmation: %(why)s",
+                 v=world.plan.version, why="")
+    assert refusal.strip() in r.content.decode()
     assert snapshot() == {**before, "plans_confirmed": before["plans_confirmed"] + 1}
     with scopes_disabled():
         assert ConsultingPlan.objects.get(pk=world.plan.pk).history.count() == history
