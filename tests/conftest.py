@@ -1,6 +1,7 @@
 """Shared fixtures. Every view test has two firms: ``a`` (ours) and ``b`` (the other one)."""
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +19,19 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
 
 
+@contextmanager
+def eager_celery():
+    """Celery tasks run in-process inside this block, even when REDIS_URL is set."""
+    from consultancy.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Tasks run in-process here even when REDIS_URL is set (the CI's second run), except
@@ -25,12 +39,8 @@ def _eager_celery(request):
     if request.node.get_closest_marker("redis"):
         yield
         return
-    from consultancy.celery import app
-
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+    with eager_celery():
+        yield
 
 
 @pytest.fixture

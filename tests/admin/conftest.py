@@ -8,13 +8,15 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.admin.world import populate
-from tests.conftest import _world
+from tests.conftest import _world, eager_celery
 
 
 @pytest.fixture(scope="module")
 def worlds(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), tempfile.TemporaryDirectory() as media:
-        with override_settings(MEDIA_ROOT=media):
+        # Module-scoped: the per-test eager-Celery fixture is not active yet here, and with
+        # REDIS_URL set (the CI's PostgreSQL run) the world's tasks must still run.
+        with override_settings(MEDIA_ROOT=media), eager_celery():
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
