@@ -216,3 +216,25 @@ class ComplaintFilterForm(forms.Form):
             qs = qs.filter(safety_related=True)
         return qs
 
+
+# -- 9.5 the satisfaction survey form (the public link page and the portal share it) -----
+
+
+def survey_answers_posted(post, questions) -> dict:
+    """``{question code: raw answer}`` from a posted survey form (fields ``q-<code>``)."""
+    return {q.code: post.get(f"q-{q.code}", "") for q in questions}
+
+
+def survey_answer_errors(exc) -> dict:
+    """The refusal of ``services.survey_answer`` as ``{question code | "__all__": text}``."""
+    if hasattr(exc, "error_dict"):
+        return {k: " ".join(v) for k, v in exc.message_dict.items()}
+    return {"__all__": " ".join(exc.messages)}
+
+
+def survey_rows(questions, given, errors) -> list[dict]:
+    """One row per question for the survey templates: the answer given, its error and, for
+    a scale, its choices."""
+    return [{"q": q, "value": given.get(q.code, ""), "error": errors.get(q.code, ""),
+             "choices": range(q.range[0], q.range[1] + 1) if q.range else None}
+            for q in questions]

@@ -28,6 +28,9 @@ from .forms import (
     GeneralComplaintForm,
     ObjectiveFormSet,
     ReviewForm,
+    survey_answer_errors,
+    survey_answers_posted,
+    survey_rows,
 )
 from .models import (
     Complaint,
@@ -257,7 +260,7 @@ def survey_answer(request, token):
     errors = {}
     given = {}
     if request.method == "POST":
-        given = {q.code: request.POST.get(f"q-{q.code}", "") for q in link.questions}
+        given = survey_answers_posted(request.POST, link.questions)
         try:
             services.survey_answer(token=token, answers=given)
         except SurveyLinkError as exc:
@@ -265,15 +268,10 @@ def survey_answer(request, token):
             return render(request, "feedback/survey_closed.html", {"message": str(exc)},
                           status=status)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
-            else:
-                errors = {"__all__": " ".join(exc.messages)}
+            errors = survey_answer_errors(exc)
         else:
             return render(request, "feedback/survey_thanks.html", {"link": link})
-    questions = [{"q": q, "value": given.get(q.code, ""), "error": errors.get(q.code, ""),
-                  "choices": range(q.range[0], q.range[1] + 1) if q.range else None}
-                 for q in link.questions]
+    questions = survey_rows(link.questions, given, errors)
     return render(request, "feedback/survey_answer.html", {
         "link": link, "questions": questions, "form_error": errors.get("__all__", "")},
         status=400 if errors else 200)

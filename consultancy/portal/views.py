@@ -37,6 +37,7 @@ from engagements.stages import ENDED, Stage
 from engagements.views import process_steps
 from feedback import services as feedback_services
 from feedback.errors import FollowUpRefused, SurveyLinkError
+from feedback.forms import survey_answer_errors, survey_answers_posted, survey_rows
 from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
 from feedback.selectors import latest_acceptance
 
@@ -311,24 +312,19 @@ def survey(request, contact, iid):
     questions = list(invitation.survey.questions.order_by("order", "pk"))
     errors, given = {}, {}
     if request.method == "POST":
-        given = {q.code: request.POST.get(f"q-{q.code}", "") for q in questions}
+        given = survey_answers_posted(request.POST, questions)
         try:
             feedback_services.survey_answer_by_contact(invitation=invitation, by=request.user,
                                                        answers=given)
         except SurveyLinkError as exc:
             return _refused(request, engagement, str(exc))
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
-            else:
-                errors = {"__all__": " ".join(exc.messages)}
+            errors = survey_answer_errors(exc)
         else:
             messages.success(request, _("Thank you: your answers to the satisfaction survey "
                                         "are recorded (9.5)."))
             return redirect("portal:engagement", engagement.pk)
-    rows = [{"q": q, "value": given.get(q.code, ""), "error": errors.get(q.code, ""),
-             "choices": range(q.range[0], q.range[1] + 1) if q.range else None}
-            for q in questions]
+    rows = survey_rows(questions, given, errors)
     return render(request, "portal/survey.html", {
         "contact": contact, "engagement": engagement, "invitation": invitation,
         "questions": rows, "form_error": errors.get("__all__", "")},

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
@@ -11,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
+from .forms import checked_initial_password, unused_email
 from .models import Firm, Qualification, User
 
 
@@ -30,16 +30,10 @@ class FirmCreationForm(forms.ModelForm):
         fields = ["name", "short_name", "uscc", "address", "phone"]
 
     def clean_manager_email(self):
-        email = self.cleaned_data["manager_email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("A user with this e-mail address already exists."))
-        return email
+        return unused_email(self.cleaned_data["manager_email"])
 
     def clean_manager_password(self):
-        password = self.cleaned_data.get("manager_password")
-        if password:
-            validate_password(password)
-        return password
+        return checked_initial_password(self.cleaned_data.get("manager_password"))
 
 
 @admin.register(Firm)

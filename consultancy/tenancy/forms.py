@@ -8,6 +8,22 @@ STAFF_ROLE_CHOICES = [(User.Role.MANAGER, User.Role.MANAGER.label),
                       (User.Role.CONSULTANT, User.Role.CONSULTANT.label)]
 
 
+
+def unused_email(value) -> str:
+    """A new login's e-mail address: refused when a user already has it (any firm)."""
+    email = value.strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise forms.ValidationError(_("A user with this e-mail address already exists."))
+    return email
+
+
+def checked_initial_password(password):
+    """An optional initial password, held to the password validators when given."""
+    if password:
+        validate_password(password)
+    return password
+
+
 class StaffCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=100)
     email = forms.EmailField(label=_("E-mail address"),
@@ -23,16 +39,10 @@ class StaffCreateForm(forms.Form):
                     "“forgot password”."))
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("A user with this e-mail address already exists."))
-        return email
+        return unused_email(self.cleaned_data["email"])
 
     def clean_password(self):
-        password = self.cleaned_data.get("password")
-        if password:
-            validate_password(password)
-        return password
+        return checked_initial_password(self.cleaned_data.get("password"))
 
 
 class StaffUpdateForm(forms.ModelForm):
