@@ -15,7 +15,7 @@ from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
 
-from . import risk
+from . import risk, signals
 from .models import (
     ConsultingPlan,
     DocumentDelivery,
@@ -205,6 +205,7 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
     plan.issued_pdf = pdf_request(owner=plan, kind="plan", by=by)
     plan.issued_at = timezone.now()
     plan.save()
+    signals.plan_issued.send(sender=ConsultingPlan, plan=plan)
     return plan
 
 
@@ -347,6 +348,8 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
         delivery.save()
         deliveries.append(delivery)
     pdf_request(owner=engagement, kind="handover", by=by)
+    signals.documents_delivered.send(sender=DocumentDelivery, engagement=engagement,
+                                     deliveries=deliveries)
     return deliveries
 
 
