@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -127,13 +126,6 @@ def dossier_request(request, pk):
 # -- the firm's settings -------------------------------------------------------------------
 
 
-def _url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 @manager_required
 def firm_settings(request):
     firm = request.user.firm
@@ -179,7 +171,4 @@ def _settings_page(request, *, form, risk_form, status=200):
         "firm": firm,
         "form": form,
         "risk_form": risk_form,
-        "template_url": _url("contracts:template"),
-        "questions_url": _url("feedback:question_set"),
-        "firm_admin_url": _url("admin:tenancy_firm_changelist"),
     }, status=status)
