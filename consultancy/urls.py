@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consultancy import views
-from consultancy.tenancy import views as tenancy_views
+from consultancy.documents import views as documents_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,13 +16,13 @@ urlpatterns = [
     path("", include("delivery.urls")),
     path("", include("feedback.urls")),
     path("documents/", include("consultancy.documents.urls")),
-    path("dashboard/", include("consultancy.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("staff/", include("consultancy.tenancy.urls")),
     path(
         "files/qualifications/<int:pk>/",
-        tenancy_views.qualification_scan,
+        documents_views.qualification_scan,
         name="qualification_scan",
     ),
-    path("portal/", include("consultancy.portal.urls")),
+    path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from consultancy.tenancy.mixins import firm_staff_required, manager_required
+from consultancy.tenancy.models import Qualification
 
 from .models import GeneratedDocument
 from .registry import may_access
@@ -17,6 +18,15 @@ from .services import pdf_request
 from .serving import private_file_response, stored_file_response
 
 STATUS_TEMPLATE = "documents/_status.html"
+
+
+@firm_staff_required
+@require_GET
+def qualification_scan(request, pk):
+    """A certificate scan (8.1.1, 8.2.2): firm staff of the same firm only; anyone else
+    gets a 404."""
+    qualification = get_object_or_404(Qualification, pk=pk, firm=request.user.firm)
+    return private_file_response(qualification.scan, as_attachment=False)
 
 
 def _document_for(request, pk) -> GeneratedDocument:

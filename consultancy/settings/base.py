@@ -61,8 +61,8 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "feedback",
-    "consultancy.dashboard",
-    "consultancy.portal",
+    "dashboard",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -9,21 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultancy.documents.serving import private_file_response
-
 from . import services
 from .forms import QualificationForm, StaffCreateForm, StaffUpdateForm
-from .mixins import apply_validation_error, firm_staff_required, manager_required
+from .mixins import apply_validation_error, manager_required
 from .models import Qualification, User
 
 EXPIRING_WITHIN_DAYS = 60
-
-
-@firm_staff_required
-def qualification_scan(request, pk):
-    """A certificate scan: firm staff of the same firm only; anyone else gets a 404."""
-    qualification = get_object_or_404(Qualification, pk=pk, firm=request.user.firm)
-    return private_file_response(qualification.scan, as_attachment=False)
 
 
 # -- staff ----------------------------------------------------------------------------------

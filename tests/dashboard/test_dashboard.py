@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from consultancy.dashboard import selectors
 from contracts.models import Contract
+from dashboard import selectors
 from delivery.models import ProgressReport
 from engagements.models import Engagement
 from engagements.stages import ACTIVE, Stage

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from consultancy.dashboard.pdf import KIND, dossier_pdf_spec
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.pdf import render_html
 from contracts.models import Contract
+from dashboard.pdf import KIND, dossier_pdf_spec
 from delivery.models import DocumentDelivery
 from tests import factories as f
 from tests.conftest import login

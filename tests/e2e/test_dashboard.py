@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from consultancy.dashboard import selectors
+from dashboard import selectors
 from engagements.models import Engagement
 from engagements.stages import Stage
 from feedback import services as feedback_services

@@ -7,7 +7,7 @@ class DashboardConfig(AppConfig):
     dossier PDF and the firm's settings page. Reads every clause app (like the portal);
     nothing imports it."""
 
-    name = "consultancy.dashboard"
+    name = "dashboard"
     label = "dashboard"
     verbose_name = _("Manager's dashboard")
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
-    name = "consultancy.portal"
+    name = "portal"
     label = "portal"
     verbose_name = _("Client portal")
 
