@@ -58,8 +58,12 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The suite runs on every core (pytest-xdist; each worker has its own test database).
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo "Models changed without a migration: run manage.py makemigrations"; exit 1; }
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

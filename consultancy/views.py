@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.i18n import set_language as django_set_language
 
+from consultancy.tenancy import areas
 from consultancy.tenancy.models import User
 from engagements.selectors import engagements_visible_to
 from engagements.stages import ACTIVE, Stage
@@ -15,7 +16,7 @@ from feedback.selectors import reminders_for
 
 def landing_url_for(user) -> str:
     if user.is_client_contact:
-        return "/portal/"
+        return areas.client_home_url() or "/"
     if user.is_superuser and user.firm_id is None:
         return "/admin/"
     return "/"
@@ -32,7 +33,7 @@ class LoginView(auth_views.LoginView):
         user = self.request.user
         # A client contact is sent to the portal whatever ?next= says, a member of
         # staff never into the portal.
-        if url and not user.is_client_contact and not url.startswith("/portal/"):
+        if url and not user.is_client_contact and not areas.in_client_area(url):
             return url
         return landing_url_for(user)
 

@@ -21,3 +21,6 @@ class DashboardConfig(AppConfig):
         registry.register(pdf.KIND, pdf.dossier_pdf_spec)
         registry.register_access(pdf.KIND, pdf.may_see_dossier)
         panels.register(panels.Panel("dashboard/_dossier_panel.html", dossier_panel, order=200))
+        panels.register_list_action(panels.ListAction(
+            "dashboard/_engagement_list_export.html", lambda user: user.is_manager
+        ))

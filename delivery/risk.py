@@ -9,7 +9,11 @@ is R > 16, > 12, > 8. The thresholds are a firm setting (``RiskSettings``)."""
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from consultancy.documents.charts import level_chart
 
 
 class Method(models.TextChoices):
@@ -65,3 +69,32 @@ def level_for(value: Decimal, thresholds) -> str:
     if value > general:
         return Level.GENERAL
     return Level.LOW
+
+
+# -- how the levels are shown -------------------------------------------------------------
+
+LEVEL_SHORT = {
+    Level.MAJOR: lambda: pgettext("risk level", "Major"),
+    Level.LARGE: lambda: pgettext("risk level", "Large"),
+    Level.GENERAL: lambda: pgettext("risk level", "General"),
+    Level.LOW: lambda: pgettext("risk level", "Low"),
+}
+# Text on the yellow bar/badge reads better dark.
+LEVEL_TEXT = {"major": "#fff", "large": "#fff", "general": "#212529", "low": "#fff"}
+
+
+def level_rows(counts: dict) -> list[dict]:
+    """``{level: count}`` as the legend's rows, major → low."""
+    return [{"level": level, "label": LEVEL_SHORT[level](), "count": counts[level],
+             "colour": LEVEL_COLOURS[level], "text": LEVEL_TEXT[level]}
+            for level in LEVEL_ORDER]
+
+
+def risk_chart_svg(counts: dict) -> str:
+    """The register's chart of risks by level (8.4): one bar per level, major → low."""
+    total = sum(counts.values())
+    return level_chart(
+        [(level, LEVEL_SHORT[level](), LEVEL_COLOURS[level], counts.get(level, 0))
+         for level in LEVEL_ORDER],
+        title=gettext_now("Risks by level: %(total)d in all") % {"total": total},
+    )

@@ -1,5 +1,6 @@
-"""Sections that later clause apps add to the engagement page (contract, delivery, …),
-registered in their ``AppConfig.ready()`` so that engagements imports none of them."""
+"""What later apps add to the engagement pages, registered in their ``AppConfig.ready()``
+so that engagements imports none of them: sections of the engagement page (contract,
+delivery, …) and actions on the engagement list (the dashboard's exports)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,3 +30,25 @@ def render_context(engagement, request) -> list[dict]:
         if ctx is not None:
             out.append({"template_name": panel.template_name, **ctx})
     return out
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """A button beside "New engagement" on the engagement list (the dashboard's exports)."""
+
+    template_name: str
+    # visible(user) -> bool
+    visible: Callable
+
+
+_list_actions: list[ListAction] = []
+
+
+def register_list_action(action: ListAction) -> None:
+    if action.template_name not in {a.template_name for a in _list_actions}:
+        _list_actions.append(action)
+
+
+def list_actions_for(user) -> list[str]:
+    """The template names of the list actions this user sees."""
+    return [a.template_name for a in _list_actions if a.visible(user)]

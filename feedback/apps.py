@@ -8,12 +8,15 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Evaluation and follow-up (clause 9)")
 
     def ready(self):
+        from consultancy.tenancy import areas
         from engagements import panels
 
         from .panel import feedback_panel
         from .requirements import register_all
 
         register_all()
+        # The public survey link (9.5) works whether or not its reader is logged in.
+        areas.open_to_client_contacts("/survey/")
         panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))
 
         from consultancy.documents import registry

@@ -8,6 +8,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Client portal")
 
     def ready(self):
+        from consultancy.tenancy import areas
+
         from . import signals
+
+        areas.register_client_area(home="portal:home")
 
         signals.connect()

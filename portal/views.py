@@ -27,10 +27,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consultancy.documents.serving import private_file_response
 from consultancy.tenancy.scoping import CrossFirmReference
 from contracts.models import Contract
+from delivery import risk
 from delivery import selectors as delivery_selectors
 from delivery import services as delivery_services
 from delivery.models import ConsultingPlan, DocumentDelivery, RiskItem
-from delivery.views.implementation import LEVEL_SHORT, LEVEL_TEXT, _levels, risk_chart_svg
 from engagements import services as engagement_services
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import ENDED, Stage
@@ -131,8 +131,8 @@ def engagement_detail(request, contact, pk):
     counts = delivery_selectors.risk_counts(engagement)
     risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
     for item in risks:
-        item.level_label = LEVEL_SHORT[item.level]()
-        item.text_colour = LEVEL_TEXT[item.level]
+        item.level_label = risk.LEVEL_SHORT[item.level]()
+        item.text_colour = risk.LEVEL_TEXT[item.level]
     deliveries = selectors.deliveries_shown(engagement)
     deliveries_page = Paginator(deliveries, 50).get_page(request.GET.get("docs"))
     return render(request, "portal/engagement.html", {
@@ -143,8 +143,8 @@ def engagement_detail(request, contact, pk):
         "team": team,
         "plans": selectors.plans_shown(engagement),
         "progress": selectors.progress_shown(engagement),
-        "risks": risks, "levels": _levels(counts),
-        "chart": mark_safe(risk_chart_svg(counts)),  # built from escaped parts
+        "risks": risks, "levels": risk.level_rows(counts),
+        "chart": mark_safe(risk.risk_chart_svg(counts)),  # built from escaped parts
         "deliveries": deliveries_page,
         "visits": list(FollowUpVisit.objects.filter(engagement=engagement)
                        .order_by("-visited_on", "-pk")),

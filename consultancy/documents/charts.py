@@ -1,8 +1,9 @@
 """Charts drawn on the server as plain SVG: no script, no external reference, so the same
 string goes inline into a page, into an ``<img>`` response and into a WeasyPrint PDF.
 
-Three shapes cover what the product draws: vertical bars (:func:`bar_chart`), horizontal
-bars with long labels (:func:`hbar_chart`) and lines over periods (:func:`line_chart`).
+Four shapes cover what the product draws: vertical bars (:func:`bar_chart`), horizontal
+bars with long labels (:func:`hbar_chart`), lines over periods (:func:`line_chart`) and
+counts per level in the levels' own colours (:func:`level_chart`, the risk register).
 Every label and title is escaped here; callers may ``mark_safe`` the result.
 Each chart carries ``data-*`` attributes with its numbers so that tests can read them back.
 """
@@ -204,5 +205,44 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, title, minimu
                          f'fill="{colour}"/><text x="{x + 14}" y="{height - 7}" '
                          f'fill="{MUTED}">{escape(str(s.name))}</text>')
             x += 24 + 12 * len(str(s.name))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def level_chart(levels: Sequence[tuple[str, str, str, int]], *, title, width=360,
+                height=220, css_class="risk-chart") -> str:
+    """A count per level, ``(key, label, colour, count)`` in order: one bar each in the
+    level's colour, its count above and its name below. Every level keeps its slot, an
+    empty one too, so the levels always stand in the same place. Each bar carries
+    ``data-level`` and ``data-count``."""
+    top, bottom, left, right = 28, 40, 12, 12
+    plot_h = height - top - bottom
+    slot = (width - left - right) / max(len(levels), 1)
+    bar_w = slot * 0.6
+    peak = max([*(n for *_rest, n in levels), 1])
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" class="{css_class}" '
+        f'aria-label={quoteattr(str(title))} font-family={quoteattr(FONT)} font-size="13">',
+        f"<title>{escape(str(title))}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}" stroke-width="1"/>',
+    ]
+    for i, (key, name, colour, n) in enumerate(levels):
+        h = round(plot_h * n / peak, 1)
+        x = round(left + i * slot + (slot - bar_w) / 2, 1)
+        y = round(top + plot_h - h, 1)
+        cx = round(left + i * slot + slot / 2, 1)
+        label = escape(str(name))
+        parts.append(
+            f'<g class="bar" data-level={quoteattr(str(key))} data-count="{int(n)}">'
+            f"<title>{label}: {int(n)}</title>"
+            f'<rect x="{x}" y="{y}" width="{round(bar_w, 1)}" height="{h}" rx="3" '
+            f'fill={quoteattr(colour)}/>'
+            f'<text x="{cx}" y="{y - 6}" text-anchor="middle" font-weight="600" '
+            f'fill="{INK}" class="count">{int(n)}</text>'
+            f'<text x="{cx}" y="{top + plot_h + 22}" text-anchor="middle" '
+            f'fill="{MUTED}">{label}</text></g>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -5,13 +5,8 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django_scopes import scopes_disabled
 
+from . import areas
 from .scoping import firm_scope
-
-# What a client contact may reach outside the portal: the account pages only.
-CLIENT_CONTACT_ALLOWED_PREFIXES = (
-    "/portal/", "/accounts/", "/i18n/", "/static/", "/jsi18n/",
-    "/survey/",  # a satisfaction survey link (9.5) works whether or not they are logged in
-)
 
 
 class UserLanguageMiddleware:
@@ -53,8 +48,9 @@ class FirmScopeMiddleware:
 
 
 class ClientContactConfinementMiddleware:
-    """Client contacts live in ``/portal/``; anywhere else but the account pages is a 404.
-    Firm staff who open the portal are sent to their own home page."""
+    """Client contacts live in their area (the portal registers it, ``tenancy.areas``);
+    anywhere else but the account pages and the paths opened to them is a 404. Firm
+    staff who open the client area are sent to their own home page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,10 +59,10 @@ class ClientContactConfinementMiddleware:
         user = request.user
         if user.is_authenticated:
             if user.is_client_contact:
-                if request.path == "/":
-                    return redirect("portal:home")
-                if not request.path.startswith(CLIENT_CONTACT_ALLOWED_PREFIXES):
+                if request.path == "/" and areas.client_home_url():
+                    return redirect(areas.client_home_url())
+                if not areas.client_contact_may_reach(request.path):
                     raise Http404
-            elif request.path.startswith("/portal/"):
+            elif areas.in_client_area(request.path):
                 return redirect("home")
         return self.get_response(request)

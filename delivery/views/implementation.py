@@ -2,7 +2,6 @@
 its chart of risks by level) and the progress reports shared with the client."""
 
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from consultancy.tenancy.mixins import firm_staff_required
@@ -97,59 +95,6 @@ def guidance_edit(request, pk, rid=None):
 
 # -- the risk register ------------------------------------------------------------------
 
-LEVEL_SHORT = {
-    risk.Level.MAJOR: lambda: pgettext("risk level", "Major"),
-    risk.Level.LARGE: lambda: pgettext("risk level", "Large"),
-    risk.Level.GENERAL: lambda: pgettext("risk level", "General"),
-    risk.Level.LOW: lambda: pgettext("risk level", "Low"),
-}
-# Text on the yellow bar/badge reads better dark.
-LEVEL_TEXT = {"major": "#fff", "large": "#fff", "general": "#212529", "low": "#fff"}
-
-
-def risk_chart_svg(counts: dict) -> str:
-    """A bar chart of ``{level: count}`` (major → low), one coloured bar per level with its
-    count above it and the level's name below: plain SVG, no script, usable inline, as an
-    ``<img>``, or in a PDF."""
-    width, height = 360, 220
-    top, bottom, left, right = 28, 40, 12, 12
-    plot_h = height - top - bottom
-    slot = (width - left - right) / len(risk.LEVEL_ORDER)
-    bar_w = slot * 0.6
-    peak = max([*counts.values(), 1])
-    total = sum(counts.values())
-    title = _("Risks by level: %(total)d in all") % {"total": total}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" class="risk-chart" '
-        f'aria-label="{escape(title, {chr(34): "&quot;"})}" '
-        'font-family="system-ui, -apple-system, \'Noto Sans CJK SC\', \'PingFang SC\', '
-        '\'Microsoft YaHei\', sans-serif" font-size="13">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-        'stroke="#adb5bd" stroke-width="1"/>',
-    ]
-    for i, level in enumerate(risk.LEVEL_ORDER):
-        n = counts.get(level, 0)
-        h = round(plot_h * n / peak, 1)
-        x = round(left + i * slot + (slot - bar_w) / 2, 1)
-        y = round(top + plot_h - h, 1)
-        cx = round(left + i * slot + slot / 2, 1)
-        label = escape(LEVEL_SHORT[level]())
-        parts.append(
-            f'<g class="bar" data-level="{level}" data-count="{n}">'
-            f"<title>{label}: {n}</title>"
-            f'<rect x="{x}" y="{y}" width="{round(bar_w, 1)}" height="{h}" rx="3" '
-            f'fill="{risk.LEVEL_COLOURS[level]}"/>'
-            f'<text x="{cx}" y="{y - 6}" text-anchor="middle" font-weight="600" '
-            f'fill="#212529" class="count">{n}</text>'
-            f'<text x="{cx}" y="{top + plot_h + 22}" text-anchor="middle" '
-            f'fill="#495057">{label}</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _thresholds(firm):
     """The firm's thresholds as table rows, major → low: each level with its LEC and LS
     bands (``above`` < score ≤ ``upto``; None = open)."""
@@ -159,18 +104,12 @@ def _thresholds(firm):
         major, large, general = row.thresholds(method)
         bands[method] = [(major, None), (large, major), (general, large), (None, general)]
     return [
-        {"level": level, "label": LEVEL_SHORT[level](), "colour": risk.LEVEL_COLOURS[level],
-         "text": LEVEL_TEXT[level],
+        {"level": level, "label": risk.LEVEL_SHORT[level](), "colour": risk.LEVEL_COLOURS[level],
+         "text": risk.LEVEL_TEXT[level],
          "lec": dict(zip(("above", "upto"), bands[risk.Method.LEC][i], strict=True)),
          "ls": dict(zip(("above", "upto"), bands[risk.Method.LS][i], strict=True))}
         for i, level in enumerate(risk.LEVEL_ORDER)
     ]
-
-
-def _levels(counts):
-    return [{"level": level, "label": LEVEL_SHORT[level](), "count": counts[level],
-             "colour": risk.LEVEL_COLOURS[level], "text": LEVEL_TEXT[level]}
-            for level in risk.LEVEL_ORDER]
 
 
 @firm_staff_required
@@ -178,12 +117,12 @@ def risk_register(request, pk):
     engagement = get_engagement(request, pk)
     risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
     for item in risks:
-        item.level_label = LEVEL_SHORT[item.level]()
-        item.text_colour = LEVEL_TEXT[item.level]
+        item.level_label = risk.LEVEL_SHORT[item.level]()
+        item.text_colour = risk.LEVEL_TEXT[item.level]
     counts = selectors.risk_counts(engagement)
     return render(request, "delivery/risk_register.html", {
-        "engagement": engagement, "risks": risks, "levels": _levels(counts),
-        "chart": mark_safe(risk_chart_svg(counts)),  # built from escaped parts
+        "engagement": engagement, "risks": risks, "levels": risk.level_rows(counts),
+        "chart": mark_safe(risk.risk_chart_svg(counts)),  # built from escaped parts
         "thresholds": _thresholds(request.user.firm),
         "closed": _closed(engagement),
     })
@@ -192,7 +131,7 @@ def risk_register(request, pk):
 @firm_staff_required
 def risk_chart(request, pk):
     engagement = get_engagement(request, pk)
-    response = HttpResponse(risk_chart_svg(selectors.risk_counts(engagement)),
+    response = HttpResponse(risk.risk_chart_svg(selectors.risk_counts(engagement)),
                             content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -212,14 +151,14 @@ def risk_edit(request, pk, rid=None):
     def success(saved):
         return _("Risk saved (clause 8.4): %(method)s score %(score)s, level “%(level)s”.") % {
             "method": saved.method, "score": _number(saved.score),
-            "level": LEVEL_SHORT[saved.level]()}
+            "level": risk.LEVEL_SHORT[saved.level]()}
 
     register_url = reverse("delivery:risks", args=[engagement.pk])
     return _edit(request, engagement, record, form, save=save, success=success, clause="8.4",
                  back_url=register_url, template="delivery/risk_form.html",
                  extra={"thresholds": _thresholds(request.user.firm),
-                        "level_label": LEVEL_SHORT[record.level]() if record.pk else "",
-                        "level_text": LEVEL_TEXT.get(record.level, "#fff")})
+                        "level_label": risk.LEVEL_SHORT[record.level]() if record.pk else "",
+                        "level_text": risk.LEVEL_TEXT.get(record.level, "#fff")})
 
 
 def _number(value: Decimal) -> str:
