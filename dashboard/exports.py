@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from consultancy.documents.spreadsheets import csv_row, xlsx_append
+
 from .selectors import contract_fee_subquery, contract_number_subquery
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,7 +100,7 @@ def csv_response(table: Table) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow([_text(v) for v in row])
+        writer.writerow([_text(v) for v in csv_row(row)])
     response = HttpResponse(buffer.getvalue().encode("utf-8"),
                             content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
@@ -125,7 +127,7 @@ def xlsx_response(table: Table) -> HttpResponse:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append(row)
+        xlsx_append(ws, row)
     for i, width in enumerate(_widths([table.header, *table.rows], len(table.header)), 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     for col, value in enumerate(table.rows[0] if table.rows else [], 1):

@@ -14,18 +14,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from consultancy.documents.spreadsheets import csv_row
 from consultancy.tenancy.mixins import apply_validation_error, manager_required
 
 from . import services, statistics
 from .forms_statistics import StatisticsPeriodForm, SurveyQuestionForm
 from .models import SatisfactionReport, SurveyQuestion
-
-
-def _cell(value):
-    """Text a client typed, made safe for a spreadsheet: a cell starting with = + - @
-    would be read as a formula (CSV injection), so it gets a leading apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _period(request):
@@ -76,14 +70,14 @@ def statistics_csv(request):
     for answer in rows.iterator(chunk_size=500):
         r = answer.response
         e = r.engagement
-        writer.writerow([
+        writer.writerow(csv_row([
             r.pk, timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"), e.number,
-            _cell(e.title), _cell(e.client.name), e.client.get_industry_display(),
+            e.title, e.client.name, e.client.get_industry_display(),
             e.get_service_type_display(),
-            e.lead_consultant.full_name, _cell(r.contact.name), answer.question.code,
-            _cell(answer.question.label), answer.question.get_kind_display(),
-            "" if answer.score is None else answer.score, _cell(answer.text),
-        ])
+            e.lead_consultant.full_name, r.contact.name, answer.question.code,
+            answer.question.label, answer.question.get_kind_display(),
+            "" if answer.score is None else answer.score, answer.text,
+        ]))
     return response
 
 
