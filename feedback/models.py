@@ -27,23 +27,11 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from consultancy.tenancy.scoping import FirmOwned
+from consultancy.workdays.calendar import add_working_days
 from engagements.models import Engagement, EngagementRecord, FrozenRecord
 from engagements.stages import Stage
 
 STAFF = {"role__in": ["manager", "consultant"]}
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """``start`` plus ``days`` working days, Saturdays and Sundays skipped (public holidays
-    and the make-up working days of the Chinese calendar are not modelled). Zero days is
-    ``start`` itself."""
-    day = start
-    left = days
-    while left > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
 
 
 class EvaluationRecord(EngagementRecord):
@@ -308,7 +296,8 @@ class FeedbackSettings(FirmOwned):
         _("remind an unanswered survey after (days)"), default=7)
     working_days = models.BooleanField(
         _("complaint time limits count working days"), default=True,
-        help_text=_("Saturdays and Sundays are skipped; unticked, calendar days."))
+        help_text=_("Weekends and China's public holidays are skipped and the make-up "
+                    "working days (调休) count; unticked, calendar days."))
     acknowledge_days = models.PositiveSmallIntegerField(_("acknowledge within"), default=1)
     assess_days = models.PositiveSmallIntegerField(_("assess within"), default=3)
     investigate_days = models.PositiveSmallIntegerField(_("investigate within"), default=10)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "consultancy.tenancy",
+    "consultancy.workdays",
     "consultancy.clients",
     "consultancy.documents",
     "engagements",
