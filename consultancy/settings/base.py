@@ -156,6 +156,10 @@ STORAGES = {
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Large uploads are spooled inside MEDIA_ROOT, on the same filesystem as their final place
+# (a rename, never a copy across filesystems; in docker-compose, the files' volume).
+FILE_UPLOAD_TEMP_DIR = MEDIA_ROOT / ".upload-tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
 # Email: console by default, so password resets show up in the terminal.
