@@ -675,7 +675,7 @@ def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="m
     return report
 
 
-# -- the client portal (issue 7): acts a client contact does themselves -------------------
+# -- the client portal: acts a client contact does themselves ------------------------------
 
 
 def survey_answer_by_contact(*, invitation, by, answers) -> SurveyResponse:
