@@ -238,6 +238,7 @@ class DeliverForm(forms.Form):
         self.fields["versions"].queryset = versions
         self.initial.setdefault("delivered_on", timezone.localdate())
 
+
 def deliverable_choices(contract):
     """The deliverables a document may fulfil: those of the current signed contract."""
     if contract is None:

@@ -109,8 +109,8 @@ def visits_met(engagements):
 def complaints_met(engagements):
     open_complaint = Complaint.objects.filter(engagement_id=OuterRef("pk")).exclude(
         status=Complaint.Status.CLOSED)
-    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements)).filter(~Exists(open_complaint))
-               .values_list("pk", flat=True))
+    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
+               .filter(~Exists(open_complaint)).values_list("pk", flat=True))
 
 
 def survey_met(engagements):
