@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from consultancy.tenancy.files import SCAN_TYPES, FirmUploadTo, UploadValidator
 from consultancy.tenancy.scoping import FirmOwned
-from engagements.models import CNY, FrozenRecord
+from engagements.models import CNY, FrozenRecord, VersionedManager
 
 from .clauses import CLAUSE_KEYS, CLAUSES, clause_field
 
@@ -48,6 +48,8 @@ class Contract(FSMModelMixin, FirmOwned):
         ISSUED = "issued", _("Issued for signature")
         SIGNED = "signed", _("Signed")
         TERMINATED = "terminated", _("Terminated")
+
+    versions_of = "engagement"
 
     engagement = models.ForeignKey(
         "engagements.Engagement", verbose_name=_("engagement"), on_delete=models.PROTECT,
@@ -116,6 +118,7 @@ class Contract(FSMModelMixin, FirmOwned):
     created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = VersionedManager()
     history = HistoricalRecords(excluded_fields=["status"], m2m_fields=[personnel])
 
     # What is frozen once the contract leaves the draft.

@@ -4,7 +4,7 @@ leaves ``contracting``."""
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from engagements.gates import Requirement, register
+from engagements.gates import Requirement, engagement_ids, register
 from engagements.stages import Stage
 
 from .models import Contract, Deliverable
@@ -12,10 +12,8 @@ from .models import Contract, Deliverable
 
 def current_contracts(engagements):
     """Each engagement's current contract: its latest version (not terminated)."""
-    later = Contract.objects.filter(engagement_id=OuterRef("engagement_id"),
-                                    version__gt=OuterRef("version"))
-    return Contract.objects.filter(engagement_id__in=[e.pk for e in engagements]).filter(
-        ~Exists(later)).exclude(status=Contract.Status.TERMINATED)
+    return (Contract.objects.filter(engagement_id__in=engagement_ids(engagements)).newest()
+            .exclude(status=Contract.Status.TERMINATED))
 
 
 def clauses_met(engagements):

@@ -11,6 +11,7 @@ from django_fsm import can_proceed
 
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.scoping import require_same_firm
+from consultancy.tenancy.validators import not_in_the_future
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import Stage
 
@@ -86,8 +87,7 @@ def engagement_team(engagement):
 
 
 def confirmed_framework(engagement):
-    return (ProjectFramework.objects.filter(engagement=engagement, confirmed_on__isnull=False)
-            .order_by("-version").first())
+    return ProjectFramework.objects.filter(confirmed_on__isnull=False).current_for(engagement)
 
 
 @transaction.atomic
@@ -230,12 +230,14 @@ def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signat
     pdf = contract.issued_pdf
     if pdf is None or pdf.status != pdf.Status.READY:
         raise ContractRefused(_("The issued PDF is still being made; sign once it is ready."))
-    today = timezone.localdate()
     errors = {}
     for field, day in (("firm_signed_on", firm_signed_on), ("client_signed_on", client_signed_on)):
-        if day > today:
-            errors[field] = _("The date cannot be in the future.")
-        elif contract.issued_at and day < timezone.localtime(contract.issued_at).date():
+        try:
+            not_in_the_future(day)
+        except ValidationError as exc:
+            errors[field] = exc
+            continue
+        if contract.issued_at and day < timezone.localtime(contract.issued_at).date():
             errors[field] = _("The contract was issued after this date.")
     if not signed_copy:
         errors["signed_copy"] = _("Upload the signed copy.")

@@ -36,20 +36,12 @@ ZERO = Decimal("0")
 def contract_fee_subquery():
     """The fee of the engagement's latest contract version that is not terminated (the
     signed one in force, or the draft being negotiated): the engagement's value in CNY."""
-    return Subquery(
-        Contract.objects.filter(engagement_id=OuterRef("pk"))
-        .exclude(status=Contract.Status.TERMINATED)
-        .order_by("-version").values("fee")[:1],
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
+    return Contract.objects.exclude(status=Contract.Status.TERMINATED).current_value(
+        "fee", output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 def contract_number_subquery():
-    return Subquery(
-        Contract.objects.filter(engagement_id=OuterRef("pk"))
-        .exclude(status=Contract.Status.TERMINATED)
-        .order_by("-version").values("number")[:1],
-    )
+    return Contract.objects.exclude(status=Contract.Status.TERMINATED).current_value("number")
 
 
 # -- the pipeline ------------------------------------------------------------------------

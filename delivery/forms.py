@@ -15,6 +15,7 @@ from consultancy.clients.models import ClientContact
 from consultancy.tenancy.files import DOCUMENT_TYPES, PHOTO_TYPES, UploadValidator
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.validators import not_in_the_future
 from engagements.forms import DATE, TEXT3, DatedRecordForm, FirmForm
 
 from . import risk
@@ -99,8 +100,7 @@ class SiteResearchForm(DatedRecordForm):
 
     def clean_researched_on(self):
         value = self.cleaned_data["researched_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("The date on site cannot be in the future."))
+        not_in_the_future(value)
         return value
 
 

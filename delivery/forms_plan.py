@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.validators import not_in_the_future
 from contracts.models import Deliverable
 from engagements.forms import DATE
 
@@ -22,12 +23,6 @@ def _helper():
     helper.form_tag = False
     helper.disable_csrf = True
     return helper
-
-
-def _not_in_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the future."))
-    return value
 
 
 # -- 8.3 the consulting plan -----------------------------------------------------------
@@ -120,7 +115,7 @@ class PlanApproveForm(forms.Form):
     """8.3.1: the project team discussed and approved this version."""
 
     approved_on = forms.DateField(label=_("Discussed and approved by the team on"),
-                                  widget=DATE)
+                                  widget=DATE, validators=[not_in_the_future])
     approved_by = forms.ModelChoiceField(label=_("Approved by"), queryset=None)
     notes = forms.CharField(label=_("Notes of the team's discussion"), required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
@@ -130,9 +125,6 @@ class PlanApproveForm(forms.Form):
         self.fields["approved_by"].queryset = firm_staff(firm=firm)
         self.initial.setdefault("approved_on", timezone.localdate())
         self.helper = _helper()
-
-    def clean_approved_on(self):
-        return _not_in_future(self.cleaned_data["approved_on"])
 
 
 class ClientDateForm(forms.Form):
@@ -149,20 +141,12 @@ class ClientDateForm(forms.Form):
         self.initial.setdefault(self.date_field, timezone.localdate())
         self.helper = _helper()
 
-    def clean(self):
-        data = super().clean()
-        if self.date_field in data:
-            try:
-                _not_in_future(data[self.date_field])
-            except forms.ValidationError as exc:
-                self.add_error(self.date_field, exc)
-        return data
-
 
 class PlanConfirmForm(ClientDateForm):
     """8.3.1: the client's confirmation of the issued version."""
 
-    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE)
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE,
+                                   validators=[not_in_the_future])
     date_field = "confirmed_on"
 
     def __init__(self, *args, **kwargs):
@@ -173,7 +157,8 @@ class PlanConfirmForm(ClientDateForm):
 class AcknowledgeForm(ClientDateForm):
     """8.5.2: the client's acknowledgement of a delivered document (recorded from paper)."""
 
-    acknowledged_on = forms.DateField(label=_("Acknowledged on"), widget=DATE)
+    acknowledged_on = forms.DateField(label=_("Acknowledged on"), widget=DATE,
+                                      validators=[not_in_the_future])
     date_field = "acknowledged_on"
 
     def __init__(self, *args, **kwargs):
@@ -245,15 +230,13 @@ class DeliverForm(forms.Form):
         label=_("Documents (their latest versions)"), queryset=DocumentVersion.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose the documents to deliver.")})
-    delivered_on = forms.DateField(label=_("Delivered on"), widget=DATE)
+    delivered_on = forms.DateField(label=_("Delivered on"), widget=DATE,
+                                   validators=[not_in_the_future])
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["versions"].queryset = versions
         self.initial.setdefault("delivered_on", timezone.localdate())
-
-    def clean_delivered_on(self):
-        return _not_in_future(self.cleaned_data["delivered_on"])
 
 
 def deliverable_choices(contract):

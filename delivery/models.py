@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 from consultancy.tenancy.files import DOCUMENT_TYPES, PHOTO_TYPES, FirmUploadTo, UploadValidator
 from consultancy.tenancy.scoping import FirmOwned
 from contracts.models import Deliverable
-from engagements.models import EngagementRecord, FrozenRecord
+from engagements.models import EngagementRecord, FrozenRecord, VersionedManager
 from engagements.stages import Stage
 
 from . import risk
@@ -161,6 +161,8 @@ class ConsultingPlan(DeliveryRecord):
     confirmed by the client. Versioned: a change after confirmation is a new version that
     is approved and confirmed again (9.3 uses this when the site changes)."""
 
+    versions_of = "engagement"
+
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     change_reason = models.TextField(_("why this version"), blank=True,
                                      help_text=_("For a new version: what changed and why "
@@ -202,6 +204,7 @@ class ConsultingPlan(DeliveryRecord):
     after_delivery = models.BooleanField(_("opened after delivery (9.3)"), default=False,
                                          editable=False)
 
+    objects = VersionedManager()
     history = HistoricalRecords()
 
     CONTENT_FIELDS = ["division_of_work", "schedule", "client_cooperation", "anomaly_channel",
@@ -444,6 +447,11 @@ class ProjectDocument(DeliveryRecord):
 
 
 class DocumentVersion(FirmOwned):
+    """A version of a project document (8.5): the document's current file is its highest
+    version."""
+
+    versions_of = "document"
+
     document = models.ForeignKey(ProjectDocument, on_delete=models.PROTECT,
                                  related_name="versions")
     version = models.PositiveIntegerField(_("version"))
@@ -456,6 +464,8 @@ class DocumentVersion(FirmOwned):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = VersionedManager()
 
     class Meta:
         verbose_name = _("document version")

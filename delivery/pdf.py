@@ -82,8 +82,7 @@ def handover_pdf_spec(engagement) -> PdfSpec:
     )
     for delivery in deliveries:
         delivery.category_zh = CATEGORY_ZH.get(delivery.version.document.category, "")
-    contract = (Contract.objects.filter(engagement=engagement, status="signed")
-                .order_by("-version").first())
+    contract = Contract.objects.filter(status=Contract.Status.SIGNED).current_for(engagement)
     dates = sorted({d.delivered_on for d in deliveries})
     return PdfSpec(
         template_name="pdf/handover.html",

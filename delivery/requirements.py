@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.models import Qualification
 from contracts.models import Contract, Deliverable
-from engagements.gates import Requirement, register
+from engagements.gates import Requirement, engagement_ids, has_record, register
+from engagements.models import Engagement
 from engagements.stages import Stage
 
 from .models import (
@@ -20,17 +21,6 @@ from .models import (
     SiteResearch,
     TeamMember,
 )
-
-
-def _ids(engagements):
-    return [e.pk for e in engagements]
-
-
-def _has(model, **filters):
-    def met(engagements):
-        return set(model.objects.filter(engagement_id__in=_ids(engagements), **filters)
-                   .values_list("engagement_id", flat=True).distinct())
-    return met
 
 
 def site_research_met(engagements):
@@ -46,7 +36,7 @@ def site_research_met(engagements):
         ~Exists(valid_on_the_day))
     anyone = through.objects.filter(siteresearch_id=OuterRef("pk"))
     return set(
-        SiteResearch.objects.filter(engagement_id__in=_ids(engagements))
+        SiteResearch.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(Exists(anyone), ~Exists(unqualified))
         .values_list("engagement_id", flat=True).distinct()
     )
@@ -55,10 +45,8 @@ def site_research_met(engagements):
 def joint_team_met(engagements):
     """8.2.1: members from both sides, each with responsibilities."""
     members = TeamMember.objects.filter(engagement_id=OuterRef("pk")).exclude(responsibilities="")
-    from engagements.models import Engagement
-
     return set(
-        Engagement.objects.filter(pk__in=_ids(engagements))
+        Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .filter(Exists(members.filter(side="provider")), Exists(members.filter(side="client")))
         .values_list("pk", flat=True)
     )
@@ -71,16 +59,13 @@ def rse_met(engagements):
     rse = Qualification.objects.filter(holder_id=OuterRef("user_id"), kind="rse",
                                        valid_from__lte=today, valid_until__gte=today)
     return set(
-        TeamMember.objects.filter(engagement_id__in=_ids(engagements), side="provider")
+        TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
         .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct()
     )
 
 
 def _current_plans(engagements):
-    later = ConsultingPlan.objects.filter(engagement_id=OuterRef("engagement_id"),
-                                          version__gt=OuterRef("version"))
-    return ConsultingPlan.objects.filter(engagement_id__in=_ids(engagements)).filter(
-        ~Exists(later))
+    return ConsultingPlan.objects.filter(engagement_id__in=engagement_ids(engagements)).newest()
 
 
 def plan_confirmed_met(engagements):
@@ -111,14 +96,12 @@ def plan_content_met(engagements):
 def deliverables_met(engagements):
     """8.5: every deliverable of the current signed contract is delivered as a document
     and acknowledged by the client (and there is at least one)."""
-    later = Contract.objects.filter(engagement_id=OuterRef("contract__engagement_id"),
-                                    version__gt=OuterRef("contract__version"), status="signed")
+    in_force = Contract.objects.filter(engagement_id__in=engagement_ids(engagements),
+                                       status=Contract.Status.SIGNED).newest()
     acknowledged = DocumentDelivery.objects.filter(
         version__document__deliverable_id=OuterRef("pk"),
         acknowledged_on__isnull=False, acknowledged_by__isnull=False)
-    contracted = Deliverable.objects.filter(
-        contract__engagement_id__in=_ids(engagements), contract__status="signed").filter(
-        ~Exists(later))
+    contracted = Deliverable.objects.filter(contract__in=in_force)
     with_any = set(contracted.values_list("contract__engagement_id", flat=True))
     lacking = set(contracted.filter(~Exists(acknowledged))
                   .values_list("contract__engagement_id", flat=True))
@@ -132,7 +115,7 @@ def register_all():
                     _("A site research record by staff holding a safety qualification valid "
                       "on that date"), site_research_met, "delivery:siteresearch_create"),
         Requirement("8.1.2.resource_research", "8.1.2", d, _("A resource research record"),
-                    _has(ResourceResearch), "delivery:resourceresearch_create"),
+                    has_record(ResourceResearch), "delivery:resourceresearch_create"),
         Requirement("8.2.1.joint_team", "8.2.1", d,
                     _("A working group with members from both sides, each with "
                       "responsibilities"), joint_team_met, "delivery:team"),
@@ -149,10 +132,11 @@ def register_all():
                       "applicable”"), plan_content_met, "delivery:plan"),
         Requirement("8.4.progress", "8.4", d,
                     _("At least one progress report shared with the client"),
-                    _has(ProgressReport, shared_at__isnull=False), "delivery:progressreport_create"),
+                    has_record(ProgressReport, shared_at__isnull=False),
+                    "delivery:progressreport_create"),
         Requirement("8.4.risks", "8.4", d,
                     _("A risk identification register with at least one assessed risk"),
-                    _has(RiskItem), "delivery:risks"),
+                    has_record(RiskItem), "delivery:risks"),
         Requirement("8.5.deliverables", "8.5.2", d,
                     _("Every contracted deliverable delivered as a document and acknowledged "
                       "by the client"), deliverables_met, "delivery:documents"),

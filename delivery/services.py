@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
+from consultancy.tenancy.validators import not_in_the_future
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -117,7 +118,7 @@ def team_member_remove(*, member, by):
 
 
 def current_plan(engagement):
-    return ConsultingPlan.objects.filter(engagement=engagement).order_by("-version").first()
+    return ConsultingPlan.objects.current_for(engagement)
 
 
 @transaction.atomic
@@ -186,8 +187,7 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
         raise ValidationError(_("The plan still lacks (8.3.2): %(items)s") %
                               {"items": "、".join(missing)})
     require_same_firm(plan.firm_id, approved_by)
-    if approved_on > timezone.localdate():
-        raise ValidationError({"approved_on": _("The date cannot be in the future.")})
+    not_in_the_future(approved_on, "approved_on")
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
     plan.save()
     return plan
@@ -223,8 +223,7 @@ def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
     require_same_firm(plan.firm_id, contact)
     if contact.client_id != plan.engagement.client_id:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
-    if confirmed_on > timezone.localdate():
-        raise ValidationError({"confirmed_on": _("The date cannot be in the future.")})
+    not_in_the_future(confirmed_on, "confirmed_on")
     plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
     plan.save()
     return plan
@@ -322,7 +321,7 @@ def document_create(*, engagement, by, category, title, file, deliverable=None,
 @transaction.atomic
 def document_version_add(*, document, file, by, note="") -> DocumentVersion:
     _open(document.engagement)
-    last = DocumentVersion.objects.filter(document=document).order_by("-version").first()
+    last = DocumentVersion.objects.current_for(document)
     version = DocumentVersion(firm_id=document.firm_id, document=document,
                               version=(last.version + 1) if last else 1, file=file, note=note,
                               uploaded_by=by, sha256=sha256_of(file))

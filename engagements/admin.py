@@ -439,9 +439,7 @@ class ProjectFrameworkAdminForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("The communication stage is passed; the framework is frozen.")
                 )
-            draft = ProjectFramework.objects.filter(engagement=engagement).order_by(
-                "-version"
-            ).first()
+            draft = ProjectFramework.objects.current_for(engagement)
             if draft is not None and not draft.is_confirmed:
                 raise forms.ValidationError(
                     _("Version %(version)s of this engagement's framework is not confirmed "

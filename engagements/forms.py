@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import Client, ClientContact
 from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.validators import not_in_the_future
 
 from .models import (
     CommunicationRecord,
@@ -145,7 +146,8 @@ class ProjectFrameworkForm(FirmForm):
 
 class FrameworkConfirmForm(forms.Form):
     contact = forms.ModelChoiceField(label=_("Client contact who confirmed"), queryset=None)
-    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE)
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE,
+                                   validators=[not_in_the_future])
 
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,13 +155,6 @@ class FrameworkConfirmForm(forms.Form):
             firm_id=engagement.firm_id, client_id=engagement.client_id, is_active=True
         )
         self.initial.setdefault("confirmed_on", timezone.localdate())
-
-    def clean_confirmed_on(self):
-        value = self.cleaned_data["confirmed_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
-
 
 class EngagementFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)

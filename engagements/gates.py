@@ -53,6 +53,25 @@ class RequirementStatus:
         return self.requirement.label
 
 
+def engagement_ids(engagements) -> list:
+    """The pks of the engagements a ``met_ids`` is given."""
+    return [e.pk for e in engagements]
+
+
+def has_record(model, **filters):
+    """``met_ids`` for "the engagement has at least one ``model`` record (matching
+    ``filters``)"."""
+
+    def met(engagements):
+        return set(
+            model.objects.filter(engagement_id__in=engagement_ids(engagements), **filters)
+            .values_list("engagement_id", flat=True)
+            .distinct()
+        )
+
+    return met
+
+
 _registry: dict[str, list[Requirement]] = {}
 
 

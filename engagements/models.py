@@ -7,13 +7,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
-from consultancy.tenancy.scoping import FirmOwned
+from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
 
 from . import gates
 from .stages import DECLINABLE, ENDED, ORDER, TERMINABLE, Stage
@@ -177,6 +178,42 @@ class StageTransition(FirmOwned):
 
 class FrozenRecord(Exception):
     """A record that met a passed stage's gate cannot be changed or deleted."""
+
+
+class VersionedQuerySet(models.QuerySet):
+    """The rows of a versioned record: each version is a row with a ``version`` number,
+    the versions of one record share its owner (the model's ``versions_of``, e.g.
+    ``"engagement"``), and the current version is the highest number.
+
+    "Current" is relative to the queryset: ``filter(status=SIGNED).current()`` is the
+    highest signed version, while ``newest().filter(status=SIGNED)`` keeps an owner's
+    highest version only if that one is signed.
+    """
+
+    def current(self):
+        """The highest version in this queryset, or ``None``."""
+        return self.order_by("-version").first()
+
+    def current_for(self, owner):
+        """The current version of ``owner``'s record (an instance or a pk), or ``None``."""
+        return self.filter(**{self.model.versions_of: owner}).current()
+
+    def newest(self):
+        """The rows of this queryset that no later row of it supersedes: for many owners
+        at once, each one's highest version (one query, with ``NOT EXISTS``)."""
+        key = f"{self.model.versions_of}_id"
+        later = self.filter(**{key: OuterRef(key), "version__gt": OuterRef("version")})
+        return self.filter(~Exists(later))
+
+    def current_value(self, field, owner=None, **kwargs):
+        """A ``Subquery`` of ``field`` of the highest version in this queryset whose owner
+        is ``owner`` (default ``OuterRef("pk")``: annotating the owners themselves)."""
+        owner = OuterRef("pk") if owner is None else owner
+        return Subquery(self.filter(**{self.model.versions_of: owner}).order_by("-version")
+                        .values(field)[:1], **kwargs)
+
+
+VersionedManager = FirmScopedManager.from_queryset(VersionedQuerySet)
 
 
 class EngagementRecord(FirmOwned):
@@ -474,6 +511,7 @@ class ProjectFramework(EngagementRecord):
     """
 
     gate_stage = Stage.COMMUNICATION
+    versions_of = "engagement"
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     objectives = models.TextField(_("objectives"))
@@ -491,6 +529,7 @@ class ProjectFramework(EngagementRecord):
         on_delete=models.PROTECT, null=True, blank=True, related_name="+",
     )
 
+    objects = VersionedManager()
     history = HistoricalRecords()
 
     class Meta:

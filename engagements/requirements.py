@@ -1,9 +1,8 @@
 """The requirements of clauses 5 and 6 (registered in ``EngagementsConfig.ready``)."""
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .gates import Requirement, register
+from .gates import Requirement, engagement_ids, has_record, register
 from .models import (
     CommunicationRecord,
     ExchangeRecord,
@@ -14,39 +13,20 @@ from .models import (
 from .stages import Stage
 
 
-def _ids(engagements):
-    return [e.pk for e in engagements]
-
-
 def needs_assessment_met(engagements):
     return set(
-        NeedsAssessment.objects.filter(engagement_id__in=_ids(engagements))
+        NeedsAssessment.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(NeedsAssessment.complete_q(), decision=NeedsAssessment.Decision.PROCEED)
         .values_list("engagement_id", flat=True)
     )
 
 
-def has_record(model):
-    """``met_ids`` for "at least one such record exists on the engagement"."""
-
-    def met(engagements):
-        return set(
-            model.objects.filter(engagement_id__in=_ids(engagements))
-            .values_list("engagement_id", flat=True)
-            .distinct()
-        )
-
-    return met
-
-
 def framework_met(engagements):
     """The engagement's current (latest) framework version is confirmed by a contact."""
-    later = ProjectFramework.objects.filter(
-        engagement_id=OuterRef("engagement_id"), version__gt=OuterRef("version")
-    )
     return set(
-        ProjectFramework.objects.filter(engagement_id__in=_ids(engagements))
-        .filter(~Exists(later), Q(confirmed_by__isnull=False), Q(confirmed_on__isnull=False))
+        ProjectFramework.objects.filter(engagement_id__in=engagement_ids(engagements))
+        .newest()
+        .filter(confirmed_by__isnull=False, confirmed_on__isnull=False)
         .values_list("engagement_id", flat=True)
     )
 

@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
+from consultancy.tenancy.validators import not_in_the_future
 
 from . import gates
 from .models import (
@@ -257,7 +258,7 @@ def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
 def framework_save(*, engagement, by, **fields) -> ProjectFramework:
     """6.4. Edits the current draft version; once a version is confirmed, a change makes
     a new version (the confirmed one is kept as it was)."""
-    current = ProjectFramework.objects.filter(engagement=engagement).order_by("-version").first()
+    current = ProjectFramework.objects.current_for(engagement)
     if current is None or current.is_confirmed:
         framework = ProjectFramework(
             engagement=engagement, firm_id=engagement.firm_id, created_by=by,
@@ -287,12 +288,9 @@ def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramewo
         raise ValidationError(
             {"contact": _("The contact must be a person at this engagement's client.")}
         )
-    latest = ProjectFramework.objects.filter(engagement_id=framework.engagement_id).order_by(
-        "-version").values_list("pk", flat=True).first()
-    if latest != framework.pk:
+    if ProjectFramework.objects.current_for(framework.engagement_id).pk != framework.pk:
         raise ValidationError(_("Only the current version can be confirmed."))
-    if confirmed_on > timezone.localdate():
-        raise ValidationError({"confirmed_on": _("The date cannot be in the future.")})
+    not_in_the_future(confirmed_on, "confirmed_on")
     # The model refuses to save a version that is confirmed in the database; this
     # save is the one that confirms it.
     framework.confirmed_by = contact

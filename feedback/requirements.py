@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
-from engagements.gates import Requirement, register
+from engagements.gates import Requirement, engagement_ids, register
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
 
@@ -44,15 +44,11 @@ from .models import (
 )
 
 
-def _ids(engagements):
-    return [e.pk for e in engagements]
-
-
 def acceptance_met(engagements):
     later = ClientAcceptance.objects.filter(engagement_id=OuterRef("engagement_id"),
                                             pk__gt=OuterRef("pk"))
     return set(
-        ClientAcceptance.objects.filter(engagement_id__in=_ids(engagements))
+        ClientAcceptance.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(~Exists(later), verdict__in=ClientAcceptance.PASSING)
         .values_list("engagement_id", flat=True)
     )
@@ -62,17 +58,14 @@ def review_met(engagements):
     rows = ObjectiveReview.objects.filter(review_id=OuterRef("pk"))
     incomplete = rows.filter(Q(evidence="") | Q(verdict="") | Q(objective=""))
     return set(
-        OutcomeReview.objects.filter(engagement_id__in=_ids(engagements))
+        OutcomeReview.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(Exists(rows), ~Exists(incomplete))
         .values_list("engagement_id", flat=True)
     )
 
 
 def _contract_in_force(field):
-    return Subquery(
-        Contract.objects.filter(engagement_id=OuterRef("pk"), status=Contract.Status.SIGNED)
-        .order_by("-version").values(field)[:1]
-    )
+    return Contract.objects.filter(status=Contract.Status.SIGNED).current_value(field)
 
 
 def guidance_met(engagements):
@@ -82,7 +75,7 @@ def guidance_met(engagements):
     )
     today = timezone.localdate()
     met = set()
-    for pk, at, days in (Engagement.objects.filter(pk__in=_ids(engagements))
+    for pk, at, days in (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                          .annotate(handed_over_at=handed_over,
                                    days=_contract_in_force("guidance_period_days"))
                          .values_list("pk", "handed_over_at", "days")):
@@ -102,7 +95,7 @@ def visits_met(engagements):
            | Q(plan_version__confirmed_on__isnull=True)))
     met = set()
     for pk, contracted, done, pending in (
-        Engagement.objects.filter(pk__in=_ids(engagements))
+        Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .annotate(contracted=_contract_in_force("follow_up_visits"),
                   done=Coalesce(Subquery(said, output_field=IntegerField()), 0),
                   pending=Exists(unconfirmed_version))
@@ -116,15 +109,15 @@ def visits_met(engagements):
 def complaints_met(engagements):
     open_complaint = Complaint.objects.filter(engagement_id=OuterRef("pk")).exclude(
         status=Complaint.Status.CLOSED)
-    return set(Engagement.objects.filter(pk__in=_ids(engagements)).filter(~Exists(open_complaint))
-               .values_list("pk", flat=True))
+    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
+               .filter(~Exists(open_complaint)).values_list("pk", flat=True))
 
 
 def survey_met(engagements):
     mailed = SurveyInvitation.objects.filter(survey__engagement_id=OuterRef("pk"),
                                              mailed_at__isnull=False)
     optional = FeedbackSettings.objects.filter(firm_id=OuterRef("firm_id"), survey_required=False)
-    return set(Engagement.objects.filter(pk__in=_ids(engagements))
+    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
                .filter(Exists(mailed) | Exists(optional)).values_list("pk", flat=True))
 
 

@@ -42,12 +42,8 @@ def feedback_settings_for(firm) -> FeedbackSettings:
 def current_contracts(engagement_ids) -> dict:
     """``{engagement_id: Contract}``: each engagement's contract in force, its latest
     signed version (a draft amendment binds no one yet). One query."""
-    result = {}
-    for contract in (Contract.objects.filter(engagement_id__in=list(engagement_ids),
-                                             status=Contract.Status.SIGNED)
-                     .order_by("engagement_id", "-version")):
-        result.setdefault(contract.engagement_id, contract)
-    return result
+    return {c.engagement_id: c for c in Contract.objects.filter(
+        engagement_id__in=list(engagement_ids), status=Contract.Status.SIGNED).newest()}
 
 
 def current_contract(engagement):
@@ -152,8 +148,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•·●]|\d+[.、)）]|[（(]?\d+[)）]|[一�
 def review_objectives_suggested(engagement) -> list[str]:
     """The objectives to review, one per line of the confirmed project framework's
     objectives (6.4), which the contract's objectives clause quotes."""
-    framework = (ProjectFramework.objects.filter(engagement=engagement, confirmed_on__isnull=False)
-                 .order_by("-version").first())
+    framework = ProjectFramework.objects.filter(confirmed_on__isnull=False).current_for(engagement)
     if framework is None:
         return []
     lines = (_BULLET.sub("", line).strip() for line in framework.objectives.splitlines())

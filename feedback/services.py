@@ -21,6 +21,7 @@ from django_fsm import can_proceed
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
+from consultancy.tenancy.validators import not_in_the_future
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import ORDER, Stage
@@ -62,11 +63,6 @@ def _check_contact(engagement, contact, field="contact"):
                                         "client.")})
 
 
-def _not_future(day, field):
-    if day > timezone.localdate():
-        raise ValidationError({field: _("The date cannot be in the future.")})
-
-
 def _handed_over(engagement) -> bool:
     """The results are handed over: the engagement is in evaluation or later (and not
     declined or terminated before that)."""
@@ -101,7 +97,7 @@ def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
     _check_contact(engagement, contact)
     if by.is_client_contact and getattr(by, "client_contact", None) != contact:
         raise ValidationError({"contact": _("In the portal a contact gives their own verdict.")})
-    _not_future(accepted_on, "accepted_on")
+    not_in_the_future(accepted_on, "accepted_on")
     acceptance = ClientAcceptance(engagement=engagement, contact=contact,
                                   accepted_on=accepted_on, verdict=verdict,
                                   reasons=(reasons or "").strip())
@@ -119,7 +115,7 @@ def review_save(*, engagement, by, reviewer, reviewed_on, objectives,
     evaluation stage is passed."""
     _in_evaluation(engagement)
     _check_staff(engagement.firm_id, [reviewer])
-    _not_future(reviewed_on, "reviewed_on")
+    not_in_the_future(reviewed_on, "reviewed_on")
     rows = []
     for i, row in enumerate(objectives or []):
         objective = (row.get("objective") or "").strip()
@@ -161,7 +157,7 @@ def follow_up_guidance_save(*, engagement, by, given_on, given_by, topic, advice
     changed)."""
     _in_follow_up(engagement)
     _check_staff(engagement.firm_id, [given_by])
-    _not_future(given_on, "given_on")
+    not_in_the_future(given_on, "given_on")
     if guidance is None:
         guidance = FollowUpGuidance(engagement=engagement)
     elif guidance.engagement_id != engagement.pk:
@@ -184,7 +180,7 @@ def follow_up_visit_save(*, engagement, by, visited_on, visitors, discussed,
     if not visitors:
         raise ValidationError({"visitors": _("Name who made the visit.")})
     _check_staff(engagement.firm_id, visitors)
-    _not_future(visited_on, "visited_on")
+    not_in_the_future(visited_on, "visited_on")
     if plan_needs_adjusting not in (True, False):
         raise ValidationError({"plan_needs_adjusting": _(
             "Say whether the next stage of work needs the plan adjusted (9.2).")})
@@ -249,7 +245,7 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
         contact = own
     if engagement is not None and contact is not None:
         _check_contact(engagement, contact)
-    _not_future(received_on, "received_on")
+    not_in_the_future(received_on, "received_on")
     Firm.objects.select_for_update().get(pk=firm.pk)  # serialise the numbering per firm
     complaint = Complaint(
         firm=firm, number=next_complaint_number(firm, received_on.year), received_on=received_on,
@@ -344,7 +340,7 @@ def complaint_respond(*, complaint, by, decision, responded_on=None, note="") ->
     """The decision is communicated to the complainant."""
     decision = _required(decision, _("Record the decision communicated to the complainant."))
     responded_on = responded_on or timezone.localdate()
-    _not_future(responded_on, "responded_on")
+    not_in_the_future(responded_on, "responded_on")
     return _complaint_step(complaint, by, "respond", note=note, decision=decision,
                            responded_on=responded_on)
 
@@ -357,7 +353,7 @@ def complaint_close(*, complaint, by, complainant_acceptance, closed_on=None,
     acceptance = _required(complainant_acceptance,
                            _("Record the complainant's acceptance of the decision."))
     closed_on = closed_on or timezone.localdate()
-    _not_future(closed_on, "closed_on")
+    not_in_the_future(closed_on, "closed_on")
     return _complaint_step(complaint, by, "close", note=note,
                            complainant_acceptance=acceptance, closed_on=closed_on)
 
@@ -679,7 +675,7 @@ def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="m
     return report
 
 
-# -- the client portal (issue 7): acts a client contact does themselves -------------------
+# -- the client portal: acts a client contact does themselves ------------------------------
 
 
 def survey_answer_by_contact(*, invitation, by, answers) -> SurveyResponse:

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from contracts.models import Contract
-from delivery.models import ConsultingPlan, DocumentDelivery, ProgressReport
+from delivery.models import ConsultingPlan, DocumentDelivery, PlanMilestone, ProgressReport
 from engagements.models import Engagement, ProjectFramework, StageTransition
 from engagements.stages import Stage
 from feedback.models import ClientAcceptance, Complaint, SurveyInvitation
@@ -85,21 +85,14 @@ def awaiting_for(contact, engagements) -> dict:
     # 6.4: the latest framework version, unconfirmed, while in communication.
     in_communication = [pk for pk in ids if by_stage[pk] == Stage.COMMUNICATION]
     if in_communication:
-        latest = {}
-        for fw in ProjectFramework.objects.filter(engagement_id__in=in_communication).order_by(
-                "engagement_id", "version"):
-            latest[fw.engagement_id] = fw
-        for pk, fw in latest.items():
+        for fw in ProjectFramework.objects.filter(engagement_id__in=in_communication).newest():
             if not fw.is_confirmed:
-                result[pk].framework = fw
+                result[fw.engagement_id].framework = fw
     # 8.3.1: the current plan version, issued and not confirmed.
-    plans = {}
-    for plan in (ConsultingPlan.objects.filter(engagement_id__in=ids)
+    for plan in (ConsultingPlan.objects.filter(engagement_id__in=ids).newest()
                  .only("pk", "engagement_id", "version", "issued_pdf_id", "confirmed_on",
-                       "confirmed_by_id", "after_delivery", "approved_on", "approved_by_id")
-                 .order_by("engagement_id", "version")):
-        plans[plan.engagement_id] = plan
-    for pk, plan in plans.items():
+                       "confirmed_by_id", "after_delivery", "approved_on", "approved_by_id")):
+        pk = plan.engagement_id
         # a version opened after delivery (9.3) is confirmed until the engagement closes
         open_stages = ((Stage.EVALUATION, Stage.FOLLOW_UP) if plan.after_delivery
                        else (Stage.DELIVERY,))
@@ -171,10 +164,7 @@ def contracts_shown(engagement) -> list:
 def plans_shown(engagement) -> list:
     """8.3: the plan versions issued to the client in writing, newest first, each with its
     milestones (``milestone_list``); ``is_current`` marks the engagement's current one."""
-    latest_pk = (ConsultingPlan.objects.filter(engagement=engagement).order_by("-version")
-                 .values_list("pk", flat=True).first())
-    from delivery.models import PlanMilestone
-
+    current = ConsultingPlan.objects.current_for(engagement)
     plans = list(ConsultingPlan.objects.filter(engagement=engagement, issued_pdf__isnull=False)
                  .select_related("issued_pdf", "confirmed_by")
                  .prefetch_related(Prefetch("milestones",
@@ -183,7 +173,7 @@ def plans_shown(engagement) -> list:
                                             to_attr="milestone_list"))
                  .order_by("-version"))
     for plan in plans:
-        plan.is_current = plan.pk == latest_pk
+        plan.is_current = plan.pk == current.pk
     return plans
 
 

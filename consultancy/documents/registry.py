@@ -111,6 +111,6 @@ def access_check(kind: str) -> AccessCheck:
 def may_access(user, owner, kind: str) -> bool:
     """Whether the kind's check (or the default one) lets ``user`` see ``owner``'s document.
 
-    The staff views also require firm staff of the document's firm; the portal will call
-    this for client contacts, whose kinds' checks then have to let them in explicitly."""
+    The staff views also require firm staff of the document's firm; for a client contact
+    the kind's check has to let them in explicitly."""
     return bool(access_check(kind)(user, owner))

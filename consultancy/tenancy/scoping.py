@@ -11,6 +11,7 @@ firm's rows. The scope is entered:
 """
 
 from contextlib import contextmanager
+from functools import cache
 
 from django.db import models
 from django_scopes import ScopeError, scope, scopes_disabled
@@ -45,6 +46,15 @@ class OutOfScopeQuerySet(models.QuerySet):
     select_related = prefetch_related = _refuse
 
 
+@cache
+def _out_of_scope(queryset_class):
+    """:class:`OutOfScopeQuerySet` for a manager built on ``queryset_class``, so that the
+    queryset's own methods exist outside a scope too and refuse like the rest."""
+    if issubclass(queryset_class, OutOfScopeQuerySet) or queryset_class is models.QuerySet:
+        return OutOfScopeQuerySet
+    return type(f"OutOfScope{queryset_class.__name__}", (OutOfScopeQuerySet, queryset_class), {})
+
+
 class FirmScopedManager(models.Manager):
     """The default manager of every firm-owned model (the idea of django-scopes, whose
     ``scope()`` / ``scopes_disabled()`` state it uses): inside ``firm_scope(firm)`` it
@@ -57,7 +67,7 @@ class FirmScopedManager(models.Manager):
             return super().get_queryset()
         firm = current.get("firm")
         if firm is None:
-            return OutOfScopeQuerySet(self.model, using=self._db)
+            return _out_of_scope(self._queryset_class)(self.model, using=self._db)
         return super().get_queryset().filter(firm=firm)
 
     def with_scopes_disabled(self):

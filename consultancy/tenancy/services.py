@@ -1,7 +1,7 @@
 """Staff and their qualifications: every change a manager makes to the firm's people.
 
 Managers add staff, set roles, deactivate leavers and record qualifications with their
-scans (issue 8). Nobody who signed, visited, approved or otherwise appears in a record is
+scans. Nobody who signed, visited, approved or otherwise appears in a record is
 deleted: such a person is deactivated instead, so the records keep naming them (DESIGN.md,
 "People"; clauses 8.1.1 and 8.2.2 rely on qualifications being kept with their holder).
 """

@@ -37,14 +37,11 @@ from .common import apply_validation_error, frozen_response, get_engagement
 def _current_contract(engagement):
     """The latest signed version of the engagement's contract (its deliverables are the
     ones 8.5.2 asks to deliver)."""
-    return (Contract.objects.filter(engagement=engagement, status=Contract.Status.SIGNED)
-            .order_by("-version").first())
+    return Contract.objects.filter(status=Contract.Status.SIGNED).current_for(engagement)
 
 
 def _latest_versions(engagement):
-    later = DocumentVersion.objects.filter(document_id=OuterRef("document_id"),
-                                           version__gt=OuterRef("version"))
-    return DocumentVersion.objects.filter(document__engagement=engagement).filter(~Exists(later))
+    return DocumentVersion.objects.filter(document__engagement=engagement).newest()
 
 
 def _back(engagement):

@@ -235,8 +235,7 @@ def plan_version(request, pk, vid):
                                               "created_by", "confirmation_recorded_by"),
         pk=vid, engagement=engagement)
     milestones = _milestones(plan)
-    latest = (ConsultingPlan.objects.filter(engagement=engagement).order_by("-version")
-              .values_list("version", flat=True).first())
+    latest = ConsultingPlan.objects.current_for(engagement).version
     return render(request, "delivery/plan_version.html", {
         "engagement": engagement, "plan": plan, "milestones": milestones,
         "missing": plan.missing_content(), "is_current": plan.version == latest,

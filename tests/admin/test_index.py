@@ -1,5 +1,5 @@
-"""The admin index links a manager to the dashboard, the firm settings and the staff pages
-(issue 8: the dashboard is "linked from the admin")."""
+"""The admin index links a manager to the dashboard, the firm settings and the staff
+pages (the dashboard is "linked from the admin")."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Issue 8: the manager's dashboard in the browser, in Chinese, with its server-drawn
+"""The manager's dashboard in the browser, in Chinese, with its server-drawn
 charts; a screenshot for docs/screenshots/dashboard-zh.png."""
 
 import datetime

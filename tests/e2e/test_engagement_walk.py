@@ -1,4 +1,4 @@
-"""Issue 3: one engagement walked from needs analysis to contracting in the browser, in
+"""One engagement walked from needs analysis to contracting in the browser, in
 Chinese, with screenshots of the list, a closed gate and the page after a transition."""
 
 import pytest

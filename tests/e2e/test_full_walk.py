@@ -1,4 +1,4 @@
-"""Issue 6: one engagement through every stage in the browser, in Chinese.
+"""One engagement through every stage in the browser, in Chinese.
 
 Everything is done on the pages, as the consultant (``a.consultant``) in one browser context
 and the client contact (``a.contact.user``) in a second one, in the portal:

@@ -1,4 +1,4 @@
-"""Issue 7 on a phone, in Chinese: a client contact logs in, confirms the consulting plan
+"""The portal on a phone, in Chinese: a client contact logs in, confirms the consulting plan
 (8.3.1), downloads a delivered document (8.5.2), answers the satisfaction survey (9.5) and
 files a complaint (9.4)."""
 

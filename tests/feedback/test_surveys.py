@@ -262,7 +262,7 @@ def test_the_mail_task_returns_no_secret(a):
 
 
 def test_a_contact_with_a_portal_login_is_also_told_where_to_answer_in_the_portal(a, sent):
-    """9.5 and issue 7: the survey mail of a contact with a portal login links the portal's
+    """9.5 and the portal: the survey mail of a contact with a portal login links the portal's
     survey page too; the one-time public link stays first and works."""
     from django.urls import reverse
 

@@ -1,4 +1,4 @@
-"""Issue 7: each client act writes exactly one record, with the contact, the time and the
+"""Each client act writes exactly one record, with the contact, the time and the
 exact version; only while the thing awaits the client; refused with a message after."""
 
 import pytest

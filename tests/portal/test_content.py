@@ -1,4 +1,4 @@
-"""Issue 7: what the portal shows, and what it never shows (nothing internal)."""
+"""What the portal shows, and what it never shows (nothing internal)."""
 
 import pytest
 from django.core import mail

@@ -1,4 +1,4 @@
-"""Issue 7: every portal URL, walked with this company's ids by a contact of another
+"""Every portal URL, walked with this company's ids by a contact of another
 company of the same firm and by a contact of another firm, answers 404; staff sessions
 are sent to their own area; read-only pages refuse writing methods and change nothing."""
 

@@ -1,4 +1,4 @@
-"""Issue 7: each portal page keeps the same number of queries with 5 and with 50
+"""Each portal page keeps the same number of queries with 5 and with 50
 engagements, documents and complaints."""
 
 import datetime

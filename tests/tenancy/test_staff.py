@@ -1,4 +1,4 @@
-"""Staff and qualifications (issue 8): managers add staff, set roles, deactivate leavers,
+"""Staff and qualifications: managers add staff, set roles, deactivate leavers,
 never delete someone who appears in a record; certificates with scans (clauses 8.1.1,
 8.2.2); expiring (≤ 60 days) and expired certificates listed."""
 
