@@ -29,6 +29,7 @@ from delivery.models import (
     RiskItem,
     SiteResearch,
 )
+from delivery.pages import risk_chart_svg
 from engagements.models import (
     CommunicationRecord,
     ExchangeRecord,
@@ -281,8 +282,6 @@ def _progress(e):
 
 
 def _risks(e):
-    from delivery.views.implementation import risk_chart_svg
-
     items = list(RiskItem.objects.filter(engagement=e).order_by("-score", "pk"))
     if not items:
         return []

@@ -2,7 +2,6 @@
 its chart of risks by level) and the progress reports shared with the client."""
 
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from consultancy.tenancy.mixins import firm_staff_required
@@ -22,6 +20,7 @@ from engagements.stages import Stage
 from .. import risk, selectors, services
 from ..forms import GuidanceLogForm, ProgressReportForm, RiskItemForm
 from ..models import GuidanceLog, ProgressReport, RiskItem
+from ..pages import LEVEL_SHORT, LEVEL_TEXT, level_rows, risk_chart_svg
 from .common import apply_validation_error, frozen_response, get_engagement
 
 
@@ -34,11 +33,11 @@ def _disable(form):
         field.disabled = True
 
 
-def _record(engagement, model, rid):
-    """A new record of the engagement, or its record ``rid`` (404 if not its own)."""
-    if rid is None:
+def _record(engagement, model, record_pk):
+    """A new record of the engagement, or its record ``record_pk`` (404 if not its own)."""
+    if record_pk is None:
         return model(engagement=engagement)
-    record = get_object_or_404(model, pk=rid, engagement=engagement)
+    record = get_object_or_404(model, pk=record_pk, engagement=engagement)
     record.engagement = engagement
     return record
 
@@ -57,8 +56,8 @@ def _edit(request, engagement, record, form, *, save, success, clause, back_url,
             saved = save(form)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         else:
             messages.success(request, success(saved))
             return redirect(back_url + f"#r{saved.pk}")
@@ -83,9 +82,9 @@ def guidance_list(request, pk):
 
 
 @firm_staff_required
-def guidance_edit(request, pk, rid=None):
+def guidance_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, GuidanceLog, rid)
+    record = _record(engagement, GuidanceLog, record_pk)
     form = GuidanceLogForm(request.POST or None, instance=record, firm=request.user.firm,
                            initial=None if record.pk else {"given_by": request.user})
     return _edit(
@@ -96,59 +95,6 @@ def guidance_edit(request, pk, rid=None):
 
 
 # -- the risk register ------------------------------------------------------------------
-
-LEVEL_SHORT = {
-    risk.Level.MAJOR: lambda: pgettext("risk level", "Major"),
-    risk.Level.LARGE: lambda: pgettext("risk level", "Large"),
-    risk.Level.GENERAL: lambda: pgettext("risk level", "General"),
-    risk.Level.LOW: lambda: pgettext("risk level", "Low"),
-}
-# Text on the yellow bar/badge reads better dark.
-LEVEL_TEXT = {"major": "#fff", "large": "#fff", "general": "#212529", "low": "#fff"}
-
-
-def risk_chart_svg(counts: dict) -> str:
-    """A bar chart of ``{level: count}`` (major → low), one coloured bar per level with its
-    count above it and the level's name below: plain SVG, no script, usable inline, as an
-    ``<img>``, or in a PDF."""
-    width, height = 360, 220
-    top, bottom, left, right = 28, 40, 12, 12
-    plot_h = height - top - bottom
-    slot = (width - left - right) / len(risk.LEVEL_ORDER)
-    bar_w = slot * 0.6
-    peak = max([*counts.values(), 1])
-    total = sum(counts.values())
-    title = _("Risks by level: %(total)d in all") % {"total": total}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" class="risk-chart" '
-        f'aria-label="{escape(title, {chr(34): "&quot;"})}" '
-        'font-family="system-ui, -apple-system, \'Noto Sans CJK SC\', \'PingFang SC\', '
-        '\'Microsoft YaHei\', sans-serif" font-size="13">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-        'stroke="#adb5bd" stroke-width="1"/>',
-    ]
-    for i, level in enumerate(risk.LEVEL_ORDER):
-        n = counts.get(level, 0)
-        h = round(plot_h * n / peak, 1)
-        x = round(left + i * slot + (slot - bar_w) / 2, 1)
-        y = round(top + plot_h - h, 1)
-        cx = round(left + i * slot + slot / 2, 1)
-        label = escape(LEVEL_SHORT[level]())
-        parts.append(
-            f'<g class="bar" data-level="{level}" data-count="{n}">'
-            f"<title>{label}: {n}</title>"
-            f'<rect x="{x}" y="{y}" width="{round(bar_w, 1)}" height="{h}" rx="3" '
-            f'fill="{risk.LEVEL_COLOURS[level]}"/>'
-            f'<text x="{cx}" y="{y - 6}" text-anchor="middle" font-weight="600" '
-            f'fill="#212529" class="count">{n}</text>'
-            f'<text x="{cx}" y="{top + plot_h + 22}" text-anchor="middle" '
-            f'fill="#495057">{label}</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
 
 def _thresholds(firm):
     """The firm's thresholds as table rows, major → low: each level with its LEC and LS
@@ -167,12 +113,6 @@ def _thresholds(firm):
     ]
 
 
-def _levels(counts):
-    return [{"level": level, "label": LEVEL_SHORT[level](), "count": counts[level],
-             "colour": risk.LEVEL_COLOURS[level], "text": LEVEL_TEXT[level]}
-            for level in risk.LEVEL_ORDER]
-
-
 @firm_staff_required
 def risk_register(request, pk):
     engagement = get_engagement(request, pk)
@@ -182,7 +122,7 @@ def risk_register(request, pk):
         item.text_colour = LEVEL_TEXT[item.level]
     counts = selectors.risk_counts(engagement)
     return render(request, "delivery/risk_register.html", {
-        "engagement": engagement, "risks": risks, "levels": _levels(counts),
+        "engagement": engagement, "risks": risks, "levels": level_rows(counts),
         "chart": mark_safe(risk_chart_svg(counts)),  # built from escaped parts
         "thresholds": _thresholds(request.user.firm),
         "closed": _closed(engagement),
@@ -200,9 +140,9 @@ def risk_chart(request, pk):
 
 
 @firm_staff_required
-def risk_edit(request, pk, rid=None):
+def risk_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, RiskItem, rid)
+    record = _record(engagement, RiskItem, record_pk)
     form = RiskItemForm(request.POST or None, instance=record, firm=request.user.firm)
 
     def save(form):
@@ -239,9 +179,9 @@ def progress_list(request, pk):
 
 
 @firm_staff_required
-def progress_edit(request, pk, rid=None):
+def progress_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, ProgressReport, rid)
+    record = _record(engagement, ProgressReport, record_pk)
     form = ProgressReportForm(request.POST or None, instance=record, firm=request.user.firm)
     return _edit(
         request, engagement, record, form,
@@ -254,16 +194,16 @@ def progress_edit(request, pk, rid=None):
 
 @firm_staff_required
 @require_POST
-def progress_share(request, pk, rid):
+def progress_share(request, pk, record_pk):
     engagement = get_engagement(request, pk)
-    report = get_object_or_404(ProgressReport, pk=rid, engagement=engagement)
+    report = get_object_or_404(ProgressReport, pk=record_pk, engagement=engagement)
     report.engagement = engagement
     if report.is_frozen:
         return frozen_response(request, engagement, report)
     try:
         services.progress_report_share(report=report, by=request.user)
-    except FrozenRecord:
-        return frozen_response(request, engagement, report)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, report, exc)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

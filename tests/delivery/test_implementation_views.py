@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 
 from delivery import risk, services
 from delivery.models import GuidanceLog, ProgressReport, RiskItem, RiskSettings
-from delivery.views.implementation import risk_chart_svg
+from delivery.pages import risk_chart_svg
 from engagements import services as engagement_services
 from engagements.services import record_save
 from engagements.stages import Stage
