@@ -53,6 +53,24 @@ def test_every_refusal_derives_from_the_base_with_a_code_a_message_and_a_kind(cl
     assert str(exc) and str(exc) == str(exc.message)
 
 
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_exception_of_the_project_is_outside_the_base():
+    import consultancy.urls  # noqa: F401  (loads every app's views, services and models)
+
+    apps = ("consultancy", "engagements", "contracts", "delivery", "feedback", "portal",
+            "dashboard")
+    # a model's own DoesNotExist and MultipleObjectsReturned are Django's, not ours
+    ours = {cls for cls in _subclasses(Exception) if cls.__module__.split(".")[0] in apps
+            and "." not in cls.__qualname__}
+    assert set(REFUSALS) <= ours
+    assert {cls for cls in ours if not issubclass(cls, Refusal)} == set()
+
+
 def test_refusals_stay_what_callers_catch_them_as():
     assert issubclass(CrossFirmReference, ValueError)
     assert issubclass(UnknownDocumentKind, LookupError)
