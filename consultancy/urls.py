@@ -1,3 +1,14 @@
+"""The site's URLs.
+
+URL arguments follow one convention in every app: the page's main object (an engagement,
+a client, a complaint, a staff member, …) is ``pk``; an object nested under it is
+``<model>_pk`` in the standard's terms: ``contract_pk``, ``plan_pk``, ``document_pk``,
+``version_pk``, ``delivery_pk``, ``framework_pk``, ``member_pk``, ``attachment_pk``,
+``qualification_pk``, and ``record_pk`` for a record of the kind the URL names (a site
+visit, a guidance log, a risk item, …). ``reverse(..., kwargs=...)`` and ``{% url %}``
+with keyword arguments use these names.
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from consultancy.documents.services import pdf_request, sha256_of
+from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
 from engagements.models import FrozenRecord, ProjectFramework
@@ -27,8 +28,11 @@ from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
 
 
-class ContractRefused(Exception):
+class ContractRefused(Refusal):
     """The contract step cannot be taken; the message says why."""
+
+    code = "contract.refused"
+    kind = GONE
 
 
 # -- the firm's template ------------------------------------------------------------

@@ -4,13 +4,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultancy.documents.serving import private_file_response
+from consultancy.refusals import add_refusal_to_form, answer_refusal, refusal_response
 from consultancy.tenancy.mixins import firm_staff_required, manager_required
 from engagements.models import FrozenRecord
-from engagements.views import frozen_response, get_engagement
+from engagements.pages import frozen_response, get_engagement
 
 from . import services
 from .clauses import CLAUSES, PLACEHOLDERS, clause_field
@@ -25,10 +27,10 @@ from .forms import (
 from .models import Contract, Deliverable, PaymentInstallment
 
 
-def _contract(engagement, cid):
+def _contract(engagement, contract_pk):
     return get_object_or_404(
         Contract.objects.select_related("issued_pdf", "firm_signatory", "amends"),
-        pk=cid, engagement=engagement)
+        pk=contract_pk, engagement=engagement)
 
 
 def _back(engagement):
@@ -68,17 +70,17 @@ def contract_draft(request, pk):
     try:
         services.contract_draft(engagement=engagement, by=request.user)
     except services.ContractRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The contract is drafted from your firm's template and the "
-                                    "confirmed project framework. Review every clause."))
+        return answer_refusal(request, exc,
+                              redirect_to=reverse("contracts:contract", args=[engagement.pk]))
+    messages.success(request, _("The contract is drafted from your firm's template and the "
+                                "confirmed project framework. Review every clause."))
     return _back(engagement)
 
 
 @firm_staff_required
-def contract_edit(request, pk, cid):
+def contract_edit(request, pk, contract_pk):
     engagement = get_engagement(request, pk)
-    contract = _contract(engagement, cid)
+    contract = _contract(engagement, contract_pk)
     if not contract.is_editable:
         if request.method == "POST":
             return frozen_response(request, engagement, contract)
@@ -101,8 +103,8 @@ def contract_edit(request, pk, cid):
                 **fields)
         except ValidationError as exc:
             form.add_error(None, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, contract)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, contract, exc)
         else:
             messages.success(request, _("Contract draft saved."))
             return _back(engagement)
@@ -113,51 +115,51 @@ def contract_edit(request, pk, cid):
     })
 
 
-def _step(request, pk, cid, action, success):
+def _step(request, pk, contract_pk, action, success):
     engagement = get_engagement(request, pk)
-    contract = _contract(engagement, cid)
+    contract = _contract(engagement, contract_pk)
     try:
         action(contract=contract, by=request.user)
     except (services.ContractRefused, FrozenRecord) as exc:
         messages.error(request, str(exc))
-        return render(request, "contracts/refused.html",
-                      {"engagement": engagement, "error": exc}, status=409)
+        return refusal_response(request, exc, template="contracts/refused.html",
+                                context={"engagement": engagement, "error": exc})
     messages.success(request, success)
     return _back(engagement)
 
 
 @firm_staff_required
 @require_POST
-def contract_issue(request, pk, cid):
-    return _step(request, pk, cid, services.contract_issue,
+def contract_issue(request, pk, contract_pk):
+    return _step(request, pk, contract_pk, services.contract_issue,
                  _("The contract is issued for signature; its PDF is being made."))
 
 
 @firm_staff_required
 @require_POST
-def contract_withdraw(request, pk, cid):
-    return _step(request, pk, cid, services.contract_withdraw,
+def contract_withdraw(request, pk, contract_pk):
+    return _step(request, pk, contract_pk, services.contract_withdraw,
                  _("The contract is back in draft."))
 
 
 @firm_staff_required
 @require_POST
-def contract_amend(request, pk, cid):
-    return _step(request, pk, cid, services.contract_amend,
+def contract_amend(request, pk, contract_pk):
+    return _step(request, pk, contract_pk, services.contract_amend,
                  _("An amendment is drafted as a new version; the signed contract stays as it "
                    "was."))
 
 
 @firm_staff_required
 @require_POST
-def contract_delete(request, pk, cid):
-    return _step(request, pk, cid, services.contract_delete_draft, _("The draft is deleted."))
+def contract_delete(request, pk, contract_pk):
+    return _step(request, pk, contract_pk, services.contract_delete_draft, _("The draft is deleted."))
 
 
 @firm_staff_required
-def contract_sign(request, pk, cid):
+def contract_sign(request, pk, contract_pk):
     engagement = get_engagement(request, pk)
-    contract = _contract(engagement, cid)
+    contract = _contract(engagement, contract_pk)
     if contract.status != Contract.Status.ISSUED:
         if request.method == "POST":
             return render(request, "contracts/refused.html", {
@@ -173,7 +175,7 @@ def contract_sign(request, pk, cid):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         except services.ContractRefused as exc:
-            form.add_error(None, str(exc))
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("The signature is recorded and the contract is frozen. "
                                         "With clause 7 met, the engagement can move to the "
@@ -184,9 +186,9 @@ def contract_sign(request, pk, cid):
 
 
 @firm_staff_required
-def signed_copy(request, pk, cid):
+def signed_copy(request, pk, contract_pk):
     engagement = get_engagement(request, pk)
-    contract = _contract(engagement, cid)
+    contract = _contract(engagement, contract_pk)
     if not contract.signed_copy:
         raise Http404
     return private_file_response(contract.signed_copy)

@@ -16,8 +16,8 @@ from delivery import services as delivery_services
 from delivery.services import risk_settings_for
 from engagements import selectors as engagement_selectors
 from engagements.forms import EngagementFilterForm
+from engagements.pages import get_engagement
 from engagements.stages import ACTIVE
-from engagements.views import get_engagement
 from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
 
 from . import gates
@@ -176,8 +177,12 @@ class StageTransition(FirmOwned):
         return f"{self.engagement_id}: {self.from_stage} → {self.to_stage}"
 
 
-class FrozenRecord(Exception):
+class FrozenRecord(Refusal):
     """A record that met a passed stage's gate cannot be changed or deleted."""
+
+    code = "frozen"
+    kind = CONFLICT
+    default_message = _("This record is frozen: it can be read but no longer changed.")
 
 
 class VersionedQuerySet(models.QuerySet):

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
+from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
@@ -26,12 +28,17 @@ from .models import (
 from .stages import FORWARD, Stage
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refusal):
     """The transition cannot run: the message says why, in the user's language."""
+
+    code = "transition_refused"
+    kind = CONFLICT
 
 
 class GateClosed(TransitionRefused):
     """The stage's requirements are not all met; ``missing`` lists them (with codes)."""
+
+    code = "gate_closed"
 
     def __init__(self, missing):
         self.missing = missing
@@ -41,6 +48,9 @@ class GateClosed(TransitionRefused):
 
 class StageConflict(TransitionRefused):
     """Someone else moved the engagement first (two users at the same moment)."""
+
+    code = "stale_stage"
+    default_message = gettext_lazy("Someone else has just moved this engagement. Reload the page to see it.")
 
 
 def _check_staff(firm_id, users):

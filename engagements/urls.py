@@ -15,7 +15,7 @@ urlpatterns = [
     path("<int:pk>/needs/", views.needs_assessment, name="needs_assessment"),
     # clause 6.4
     path("<int:pk>/framework/", views.framework, name="framework"),
-    path("<int:pk>/framework/<int:record_pk>/confirm/", views.framework_confirm,
+    path("<int:pk>/framework/<int:framework_pk>/confirm/", views.framework_confirm,
          name="framework_confirm"),
 ]
 

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_fsm import ConcurrentTransition
 
+from consultancy.refusals import refusal_response
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
 from consultancy.tenancy.models import User
 
@@ -34,35 +36,8 @@ from .models import (
     SiteVisit,
     StageTransition,
 )
-from .stages import DECLINABLE, ENDED, FORWARD, ORDER, PROCESS, TERMINABLE, TRANSITION_LABELS, Stage
-
-
-def get_engagement(request, pk, *, queryset=None):
-    """The engagement if this user may see it; anything else is a 404."""
-    qs = queryset if queryset is not None else selectors.engagements_visible_to(request.user)
-    return get_object_or_404(qs.select_related("client", "lead_consultant"), pk=pk)
-
-
-def process_steps(engagement):
-    """Figure 1, with each step marked done / current / to come / ended."""
-    current = ORDER.get(engagement.stage)
-    ended_at = None
-    if engagement.stage in (Stage.DECLINED, Stage.TERMINATED):
-        ended_at = getattr(engagement, "ended_from", None)
-    steps = []
-    for stage, clause in PROCESS:
-        if engagement.stage == Stage.CLOSED or (current is not None and ORDER[stage] < current):
-            state = "done"
-        elif engagement.stage == stage:
-            state = "current"
-        elif ended_at == stage:
-            state = "ended"
-        else:
-            state = "todo"
-        steps.append({"stage": stage, "label": Stage(stage).label, "clause": clause,
-                      "state": state})
-    return steps
-
+from .pages import frozen_response, get_engagement, process_steps
+from .stages import DECLINABLE, ENDED, FORWARD, TERMINABLE, TRANSITION_LABELS, Stage
 
 # -- list, home -------------------------------------------------------------------
 
@@ -118,6 +93,11 @@ def engagement_update(request, pk):
                                        consultants=list(data.pop("consultants")), **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
+        except ConcurrentTransition:
+            # The stage moved while the form was open: nothing is saved (4.3).
+            return refusal_response(request, services.StageConflict(),
+                                    context={"engagement": engagement,
+                                             "back": engagement.get_absolute_url()})
         else:
             messages.success(request, _("Engagement saved."))
             return redirect(engagement)
@@ -177,21 +157,15 @@ def engagement_transition(request, pk, transition):
             note=form.cleaned_data["note"], expected_stage=form.cleaned_data["expected_stage"],
             **kwargs)
     except services.TransitionRefused as exc:
-        return render(request, "engagements/transition_refused.html",
-                      {"engagement": engagement, "error": exc,
-                       "missing": getattr(exc, "missing", [])}, status=409)
+        return refusal_response(request, exc, template="engagements/transition_refused.html",
+                                context={"engagement": engagement, "error": exc,
+                                         "missing": getattr(exc, "missing", [])})
     messages.success(request, _("The engagement moved to “%(stage)s”.")
                      % {"stage": engagement.get_stage_display()})
     return redirect(engagement)
 
 
 # -- clause 5 ---------------------------------------------------------------------
-
-
-def frozen_response(request, engagement, record=None):
-    """409: the record (or its stage) is frozen; it can be read but not changed."""
-    return render(request, "engagements/record_frozen.html",
-                  {"engagement": engagement, "record": record}, status=409)
 
 
 @firm_staff_required
@@ -210,6 +184,8 @@ def needs_assessment(request, pk):
             saved = services.needs_assessment_save(engagement=engagement, by=request.user, **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, assessment, exc)
         else:
             if saved.is_complete:
                 messages.success(request, _("Needs assessment saved. It is complete (clause 5)."))
@@ -255,8 +231,8 @@ def record_edit(request, pk, kind, record_pk=None):
             services.record_save(record=record, by=request.user, m2m=m2m)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         else:
             messages.success(request, _("%(record)s saved (clause %(clause)s).")
                              % {"record": model._meta.verbose_name, "clause": clause})
@@ -278,8 +254,8 @@ def record_delete(request, pk, kind, record_pk):
     record = get_object_or_404(model, pk=record_pk, engagement=engagement)
     try:
         services.record_delete(record=record, by=request.user)
-    except FrozenRecord:
-        return frozen_response(request, engagement, record)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, record, exc)
     messages.success(request, _("Record deleted."))
     return redirect(engagement)
 
@@ -311,8 +287,8 @@ def framework(request, pk):
                                             **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, current)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, current, exc)
         else:
             messages.success(request, _("Project framework version %(v)s saved. It now needs the "
                                         "client's confirmation (6.4).") % {"v": saved.version})
@@ -330,17 +306,17 @@ def framework(request, pk):
 
 @firm_staff_required
 @require_POST
-def framework_confirm(request, pk, record_pk):
+def framework_confirm(request, pk, framework_pk):
     engagement = get_engagement(request, pk)
-    version = get_object_or_404(ProjectFramework, pk=record_pk, engagement=engagement)
+    version = get_object_or_404(ProjectFramework, pk=framework_pk, engagement=engagement)
     form = FrameworkConfirmForm(request.POST, engagement=engagement)
     if form.is_valid():
         try:
             services.framework_confirm(framework=version, by=request.user,
                                        contact=form.cleaned_data["contact"],
                                        confirmed_on=form.cleaned_data["confirmed_on"])
-        except FrozenRecord:
-            return frozen_response(request, engagement, version)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, version, exc)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -1,29 +1,45 @@
 """What the services and the survey link refuse, with the reason in the user's language."""
 
+from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from consultancy.refusals import CONFLICT, GONE, INVALID, Refusal
 
-class ComplaintStepRefused(TransitionNotAllowed):
+
+class ComplaintStepRefused(Refusal, TransitionNotAllowed):
     """A complaint step that is not the next one (a skipped or repeated step), or that
-    lacks what the step records."""
+    lacks what the step records (9.4)."""
+
+    code = "complaint.step_refused"
+    kind = INVALID
 
 
-class SurveyLinkError(Exception):
+class SurveyLinkError(Refusal):
     """A survey link that cannot be answered. The subclasses say why; a view answers
     each with a page that says so and stores nothing."""
+
+    code = "survey_link"
+    kind = GONE
+    default_message = _("This survey link can no longer be answered.")
 
 
 class SurveyLinkInvalid(SurveyLinkError):
     """No link has this token (mistyped, forged, or replaced by a reminder's link)."""
 
+    code = "survey_link.invalid"
+    default_message = _("This survey link is not valid.")
+
 
 class SurveyLinkExpired(SurveyLinkError):
-    pass
+    code = "survey_link.expired"
 
 
 class SurveyLinkUsed(SurveyLinkError):
-    pass
+    code = "survey_link.used"
 
 
-class FollowUpRefused(Exception):
-    """A follow-up step that the engagement's stage does not allow."""
+class FollowUpRefused(Refusal):
+    """A follow-up step that the engagement's stage does not allow (9.1 to 9.3)."""
+
+    code = "follow_up.refused"
+    kind = CONFLICT

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consultancy.refusals import Refusal, refusal_response
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
 from engagements.models import FrozenRecord
+from engagements.pages import frozen_response, get_engagement, posted_pk
 from engagements.stages import Stage
-from engagements.views import frozen_response, get_engagement
 
 from . import selectors, services
-from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkError, SurveyLinkInvalid
+from .errors import SurveyLinkError, SurveyLinkInvalid
 from .forms import (
     AcceptanceForm,
     ComplaintFilterForm,
@@ -84,7 +85,7 @@ def evaluation(request, pk):
         data = acceptance_form.cleaned_data
         try:
             services.acceptance_record(engagement=engagement, by=request.user, **data)
-        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+        except (ValidationError, Refusal) as exc:
             _refused(request, acceptance_form, exc)
         else:
             messages.success(request, _("The client's verdict is recorded."))
@@ -94,7 +95,7 @@ def evaluation(request, pk):
         try:
             services.review_save(engagement=engagement, by=request.user,
                                  objectives=[row for row in formset.cleaned_data if row], **data)
-        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+        except (ValidationError, Refusal) as exc:
             _refused(request, review_form, exc)
         else:
             messages.success(request, _("The review of the outcome is saved."))
@@ -133,7 +134,7 @@ def follow_up(request, pk):
                 else services.follow_up_visit_save)
         try:
             saved = save(engagement=engagement, by=request.user, **data)
-        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+        except (ValidationError, Refusal) as exc:
             _refused(request, form, exc)
         else:
             messages.success(request, _("Further technical guidance recorded (clause 9.1).")
@@ -180,7 +181,7 @@ def _run_step(request, complaint):
     step, kwargs = step_form.step_kwargs()
     try:
         STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
-    except (ComplaintStepRefused, ValidationError) as exc:
+    except (ValidationError, Refusal) as exc:
         _refused(request, None, exc)
     else:
         messages.success(request, _("Complaint %(number)s: %(status)s.") % {
@@ -216,7 +217,7 @@ def complaints(request, pk):
                              {"number": complaint.number})
             return redirect(back + f"#c{complaint.pk}")
     elif which == "step":
-        complaint = get_object_or_404(visible, pk=request.POST.get("complaint") or 0)
+        complaint = get_object_or_404(visible, pk=posted_pk(request, "complaint"))
         _run_step(request, complaint)
         return redirect(back + f"#c{complaint.pk}")
     today = timezone.localdate()
@@ -236,7 +237,7 @@ def survey(request, pk):
         try:
             services.survey_send(engagement=engagement, by=request.user,
                                  base_url=request.build_absolute_uri("/"))
-        except (ValidationError, FrozenRecord, FollowUpRefused) as exc:
+        except (ValidationError, Refusal) as exc:
             _refused(request, None, exc)
         else:
             messages.success(request, _("The satisfaction survey is sent."))
@@ -248,15 +249,20 @@ def survey(request, pk):
         "engagement": engagement, "surveys": surveys, "invitations": invitations})
 
 
+def _link_closed(request, exc):
+    """The page of a link that cannot be answered: 404 for an unknown one, 410 for a used
+    or expired one."""
+    return refusal_response(request, exc, template="feedback/survey_closed.html",
+                            status=404 if isinstance(exc, SurveyLinkInvalid) else 410)
+
+
 def survey_answer(request, token):
     """Public: the one-time link of a client contact. A used or expired link answers 410,
     an unknown one 404; nothing is stored then."""
     try:
         link = selectors.survey_link(token)
     except SurveyLinkError as exc:
-        status = 404 if isinstance(exc, SurveyLinkInvalid) else 410
-        return render(request, "feedback/survey_closed.html", {"message": str(exc)},
-                      status=status)
+        return _link_closed(request, exc)
     errors = {}
     given = {}
     if request.method == "POST":
@@ -264,9 +270,7 @@ def survey_answer(request, token):
         try:
             services.survey_answer(token=token, answers=given)
         except SurveyLinkError as exc:
-            status = 404 if isinstance(exc, SurveyLinkInvalid) else 410
-            return render(request, "feedback/survey_closed.html", {"message": str(exc)},
-                          status=status)
+            return _link_closed(request, exc)
         except ValidationError as exc:
             errors = survey_answer_errors(exc)
         else:
@@ -385,9 +389,9 @@ def _follow_up_record_edit(request, pk, record_pk, *, model, form_class, templat
     if request.method == "POST" and form.is_valid():
         try:
             save(engagement=engagement, by=request.user, **{arg: record}, **form.cleaned_data)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
-        except (ValidationError, FollowUpRefused) as exc:
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
+        except (ValidationError, Refusal) as exc:
             _refused(request, form, exc)
         else:
             messages.success(request, done)

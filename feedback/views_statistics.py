@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from consultancy.documents.spreadsheets import csv_row
 from consultancy.tenancy.mixins import apply_validation_error, manager_required
+from engagements.pages import posted_pk
 
 from . import services, statistics
 from .forms_statistics import StatisticsPeriodForm, SurveyQuestionForm
@@ -125,7 +126,7 @@ def question_set(request):
     editing = None
     which = request.POST.get("form") if request.method == "POST" else None
     if which == "move":
-        question = get_object_or_404(SurveyQuestion, pk=request.POST.get("question") or 0,
+        question = get_object_or_404(SurveyQuestion, pk=posted_pk(request, "question"),
                                      firm=firm)
         services.survey_question_move(question=question, by=request.user,
                                       step=-1 if request.POST.get("direction") == "up" else 1)

@@ -25,18 +25,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consultancy.documents.serving import private_file_response
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.refusals import Refusal
 from contracts.models import Contract
 from delivery import risk
 from delivery import selectors as delivery_selectors
 from delivery import services as delivery_services
 from delivery.models import ConsultingPlan, DocumentDelivery, RiskItem
 from engagements import services as engagement_services
-from engagements.models import FrozenRecord, ProjectFramework
+from engagements.models import ProjectFramework
+from engagements.pages import process_steps
 from engagements.stages import ENDED, Stage
-from engagements.views import process_steps
 from feedback import services as feedback_services
-from feedback.errors import FollowUpRefused, SurveyLinkError
+from feedback.errors import SurveyLinkError
 from feedback.forms import survey_answer_errors, survey_answers_posted, survey_rows
 from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
 from feedback.selectors import latest_acceptance
@@ -161,12 +161,12 @@ def engagement_detail(request, contact, pk):
 
 @require_safe
 @portal_view
-def contract_pdf(request, contact, pk, cid):
+def contract_pdf(request, contact, pk, contract_pk):
     """Clause 7: the contract (or an amendment) as issued, the PDF whose SHA-256 is shown."""
     engagement = selectors.engagement_for(contact, pk)
     contract = get_object_or_404(Contract.objects.exclude(status=Contract.Status.DRAFT)
                                  .select_related("issued_pdf"),
-                                 pk=cid, engagement=engagement, firm_id=contact.firm_id)
+                                 pk=contract_pk, engagement=engagement, firm_id=contact.firm_id)
     document = contract.issued_pdf
     if document is None or not document.is_ready:
         raise Http404
@@ -175,9 +175,9 @@ def contract_pdf(request, contact, pk, cid):
 
 @require_safe
 @portal_view
-def contract_signed_copy(request, contact, pk, cid):
+def contract_signed_copy(request, contact, pk, contract_pk):
     engagement = selectors.engagement_for(contact, pk)
-    contract = get_object_or_404(Contract, pk=cid, engagement=engagement,
+    contract = get_object_or_404(Contract, pk=contract_pk, engagement=engagement,
                                  firm_id=contact.firm_id,
                                  status__in=[Contract.Status.SIGNED, Contract.Status.TERMINATED])
     return private_file_response(contract.signed_copy)
@@ -185,10 +185,10 @@ def contract_signed_copy(request, contact, pk, cid):
 
 @require_safe
 @portal_view
-def plan_pdf(request, contact, pk, plan_id):
+def plan_pdf(request, contact, pk, plan_pk):
     """8.3.1: a plan version as issued in writing."""
     engagement = selectors.engagement_for(contact, pk)
-    plan = get_object_or_404(ConsultingPlan.objects.select_related("issued_pdf"), pk=plan_id,
+    plan = get_object_or_404(ConsultingPlan.objects.select_related("issued_pdf"), pk=plan_pk,
                              engagement=engagement, firm_id=contact.firm_id,
                              issued_pdf__isnull=False)
     if not plan.issued_pdf.is_ready:
@@ -199,10 +199,10 @@ def plan_pdf(request, contact, pk, plan_id):
 
 @require_safe
 @portal_view
-def delivery_file(request, contact, pk, did):
+def delivery_file(request, contact, pk, delivery_pk):
     """8.5.2: a delivered document version (only delivered versions are ever served)."""
     engagement = selectors.engagement_for(contact, pk)
-    delivery = get_object_or_404(DocumentDelivery.objects.select_related("version"), pk=did,
+    delivery = get_object_or_404(DocumentDelivery.objects.select_related("version"), pk=delivery_pk,
                                  engagement=engagement, firm_id=contact.firm_id)
     return private_file_response(delivery.version.file)
 
@@ -212,10 +212,10 @@ def delivery_file(request, contact, pk, did):
 
 @require_POST
 @portal_view
-def framework_confirm(request, contact, pk, fid):
+def framework_confirm(request, contact, pk, framework_pk):
     """6.4: the contact confirms exactly this framework version."""
     engagement = selectors.engagement_for(contact, pk)
-    framework = get_object_or_404(ProjectFramework, pk=fid, engagement=engagement,
+    framework = get_object_or_404(ProjectFramework, pk=framework_pk, engagement=engagement,
                                   firm_id=contact.firm_id)
     if engagement.stage != Stage.COMMUNICATION:
         return _refused(request, engagement, _("The framework no longer awaits your "
@@ -224,7 +224,7 @@ def framework_confirm(request, contact, pk, fid):
         engagement_services.framework_confirm(framework=framework, contact=contact,
                                               confirmed_on=timezone.localdate(),
                                               by=request.user)
-    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+    except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This framework version no longer awaits your "
                                                "confirmation: %(why)s") %
                         {"why": _message_of(exc)})
@@ -235,15 +235,15 @@ def framework_confirm(request, contact, pk, fid):
 
 @require_POST
 @portal_view
-def plan_confirm(request, contact, pk, plan_id):
+def plan_confirm(request, contact, pk, plan_pk):
     """8.3.1: the contact confirms exactly this plan version (not a later one)."""
     engagement = selectors.engagement_for(contact, pk)
-    plan = get_object_or_404(ConsultingPlan, pk=plan_id, engagement=engagement,
+    plan = get_object_or_404(ConsultingPlan, pk=plan_pk, engagement=engagement,
                              firm_id=contact.firm_id, issued_pdf__isnull=False)
     try:
         delivery_services.plan_confirm(plan=plan, contact=contact,
                                        confirmed_on=timezone.localdate(), by=request.user)
-    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+    except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Version %(v)s of the plan no longer awaits "
                                                "your confirmation: %(why)s") %
                         {"v": plan.version, "why": _message_of(exc)})
@@ -254,16 +254,16 @@ def plan_confirm(request, contact, pk, plan_id):
 
 @require_POST
 @portal_view
-def delivery_acknowledge(request, contact, pk, did):
+def delivery_acknowledge(request, contact, pk, delivery_pk):
     """8.5.2: the contact acknowledges receipt of a delivered document."""
     engagement = selectors.engagement_for(contact, pk)
-    delivery = get_object_or_404(DocumentDelivery, pk=did, engagement=engagement,
+    delivery = get_object_or_404(DocumentDelivery, pk=delivery_pk, engagement=engagement,
                                  firm_id=contact.firm_id)
     try:
         delivery_services.delivery_acknowledge(delivery=delivery, contact=contact,
                                                acknowledged_on=timezone.localdate(),
                                                by=request.user)
-    except (ValidationError, FrozenRecord, CrossFirmReference) as exc:
+    except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This document no longer awaits your "
                                                "acknowledgement: %(why)s") %
                         {"why": _message_of(exc)})
@@ -288,7 +288,7 @@ def acceptance(request, contact, pk):
             engagement=engagement, by=request.user, contact=contact,
             accepted_on=timezone.localdate(), verdict=form.cleaned_data["verdict"],
             reasons=form.cleaned_data["reasons"])
-    except (ValidationError, FrozenRecord, FollowUpRefused, CrossFirmReference) as exc:
+    except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Your verdict was not recorded: %(why)s") %
                         {"why": _message_of(exc)})
     messages.success(request, _("Your verdict on the results is recorded."))
@@ -300,10 +300,10 @@ def acceptance(request, contact, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @portal_view
-def survey(request, contact, iid):
+def survey(request, contact, pk):
     """9.5: the contact's own open survey invitation, answered while logged in."""
     invitation = get_object_or_404(
-        SurveyInvitation.objects.select_related("survey__engagement"), pk=iid,
+        SurveyInvitation.objects.select_related("survey__engagement"), pk=pk,
         firm_id=contact.firm_id, contact=contact)
     engagement = selectors.engagement_for(contact, invitation.survey.engagement_id)
     if invitation.is_used or invitation.is_expired:
@@ -367,7 +367,7 @@ def complaint_new(request, contact):
                 complainant_contact=data["phone_or_email"], contact=contact,
                 engagement=data["engagement"], description=data["description"],
                 remedy_sought=data["remedy_sought"], safety_related=data["safety_related"])
-        except (ValidationError, CrossFirmReference) as exc:
+        except (ValidationError, Refusal) as exc:
             form.add_error(None, _message_of(exc))
         else:
             messages.success(request, _("Your complaint %(number)s is filed. The firm "
@@ -381,8 +381,8 @@ def complaint_new(request, contact):
 
 @require_safe
 @portal_view
-def complaint_detail(request, contact, cid):
-    complaint = get_object_or_404(selectors.complaints_of(contact), pk=cid)
+def complaint_detail(request, contact, pk):
+    complaint = get_object_or_404(selectors.complaints_of(contact), pk=pk)
     steps = list(complaint.steps.order_by("at", "pk"))
     return render(request, "portal/complaint.html", {"contact": contact,
                                                      "complaint": complaint, "steps": steps})

@@ -9,6 +9,6 @@ urlpatterns = [
     path("new/", views.client_create, name="create"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.client_update, name="update"),
-    path("<int:client_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
 ]

@@ -79,8 +79,8 @@ def client_update(request, pk):
 
 
 @firm_staff_required
-def contact_create(request, client_pk):
-    client = get_object_or_404(Client, pk=client_pk, firm=request.user.firm)
+def contact_create(request, pk):
+    client = get_object_or_404(Client, pk=pk, firm=request.user.firm)
     form = ClientContactForm(request.POST or None, firm=request.user.firm)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -26,6 +26,8 @@ anyone who is not staff of the document's firm, whatever the check says.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from consultancy.refusals import GONE, Refusal
+
 __all__ = [
     "PdfSpec",
     "UnknownDocumentKind",
@@ -54,8 +56,11 @@ Builder = Callable[[object], PdfSpec]
 AccessCheck = Callable[[object, object], bool]
 
 
-class UnknownDocumentKind(LookupError):
-    pass
+class UnknownDocumentKind(Refusal, LookupError):
+    """No PDF builder is registered for the kind asked for."""
+
+    code = "document.unknown_kind"
+    kind = GONE
 
 
 _builders: dict[str, Builder] = {}

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "consultancy.refusals.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "consultancy.urls"

@@ -17,6 +17,8 @@ from django.db import models
 from django_scopes import ScopeError, scope, scopes_disabled
 from django_scopes.state import get_scope
 
+from consultancy.refusals import INVALID, Refusal
+
 __all__ = ["FirmOwned", "FirmScopedManager", "firm_scope", "scope", "scopes_disabled"]
 
 
@@ -109,8 +111,11 @@ class FirmOwned(models.Model):
         super().save(*args, **kwargs)
 
 
-class CrossFirmReference(ValueError):
+class CrossFirmReference(Refusal, ValueError):
     """A record would point at another firm's record (DESIGN.md, "Tenancy")."""
+
+    code = "cross_firm"
+    kind = INVALID
 
 
 def require_same_firm(firm_id, *objs) -> None:

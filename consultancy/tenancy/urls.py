@@ -14,6 +14,6 @@ urlpatterns = [
     path("<int:pk>/reactivate/", views.staff_reactivate, name="reactivate"),
     path("<int:pk>/delete/", views.staff_delete, name="delete"),
     path("<int:pk>/qualifications/new/", views.qualification_edit, name="qualification_create"),
-    path("<int:pk>/qualifications/<int:qpk>/", views.qualification_edit,
+    path("<int:pk>/qualifications/<int:qualification_pk>/", views.qualification_edit,
          name="qualification_update"),
 ]

@@ -140,11 +140,11 @@ def staff_delete(request, pk):
 
 
 @manager_required
-def qualification_edit(request, pk, qpk=None):
+def qualification_edit(request, pk, qualification_pk=None):
     member = _member(request, pk)
     qualification = None
-    if qpk is not None:
-        qualification = get_object_or_404(Qualification, pk=qpk, holder=member,
+    if qualification_pk is not None:
+        qualification = get_object_or_404(Qualification, pk=qualification_pk, holder=member,
                                           firm=request.user.firm)
     form = QualificationForm(request.POST or None, request.FILES or None, instance=qualification)
     if request.method == "POST" and form.is_valid():

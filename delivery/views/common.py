@@ -3,4 +3,4 @@ record, and putting a service's ValidationError on a form (all shared with the
 engagement pages)."""
 
 from consultancy.tenancy.mixins import apply_validation_error  # noqa: F401
-from engagements.views import frozen_response, get_engagement  # noqa: F401
+from engagements.pages import frozen_response, get_engagement  # noqa: F401

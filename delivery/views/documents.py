@@ -126,8 +126,8 @@ def document_create(request, pk):
                 note=data["note"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, None, exc)
         else:
             messages.success(request, _("“%(title)s” is in the library as version 1.")
                              % {"title": document.title})
@@ -137,10 +137,10 @@ def document_create(request, pk):
 
 
 @firm_staff_required
-def document_detail(request, pk, did):
+def document_detail(request, pk, document_pk):
     engagement = get_engagement(request, pk)
     document = get_object_or_404(ProjectDocument.objects.select_related("deliverable"),
-                                 pk=did, engagement=engagement)
+                                 pk=document_pk, engagement=engagement)
     passed = engagement.has_passed(Stage.DELIVERY)
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -153,8 +153,8 @@ def document_detail(request, pk, did):
                     note=form.cleaned_data["note"])
             except ValidationError as exc:
                 apply_validation_error(form, exc)
-            except FrozenRecord:
-                return frozen_response(request, engagement, document)
+            except FrozenRecord as exc:
+                return frozen_response(request, engagement, document, exc)
             else:
                 messages.success(request, _("Version %(v)s of “%(title)s” is stored.")
                                  % {"v": version.version, "title": document.title})
@@ -176,10 +176,10 @@ def document_detail(request, pk, did):
 
 @firm_staff_required
 @require_safe
-def version_file(request, pk, did, vid):
+def version_file(request, pk, document_pk, version_pk):
     engagement = get_engagement(request, pk)
-    version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=vid,
-                                document_id=did, document__engagement=engagement)
+    version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=version_pk,
+                                document_id=document_pk, document__engagement=engagement)
     ext = os.path.splitext(version.file.name)[1]
     name = safe_filename(f"{version.document.title}-V{version.version}{ext}")
     return private_file_response(version.file, filename=name)
@@ -205,8 +205,8 @@ def deliver(request, pk):
                                        by=request.user)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, None, exc)
         else:
             messages.success(request, _(
                 "%(n)s document(s) delivered. The hand-over list PDF is being made: have the "
@@ -222,12 +222,12 @@ def deliver(request, pk):
 
 @firm_staff_required
 @require_POST
-def acknowledge(request, pk, delivery_id):
+def acknowledge(request, pk, delivery_pk):
     """A paper acknowledgement, recorded by the consultant (the portal will let the
     client acknowledge in person)."""
     engagement = get_engagement(request, pk)
     delivery = get_object_or_404(DocumentDelivery.objects.select_related("version"),
-                                 pk=delivery_id, engagement=engagement)
+                                 pk=delivery_pk, engagement=engagement)
     form = AcknowledgeForm(request.POST, engagement=engagement)
     if form.is_valid():
         try:

@@ -32,11 +32,11 @@ def _disable(form):
         field.disabled = True
 
 
-def _record(engagement, model, rid):
-    """A new record of the engagement, or its record ``rid`` (404 if not its own)."""
-    if rid is None:
+def _record(engagement, model, record_pk):
+    """A new record of the engagement, or its record ``record_pk`` (404 if not its own)."""
+    if record_pk is None:
         return model(engagement=engagement)
-    record = get_object_or_404(model, pk=rid, engagement=engagement)
+    record = get_object_or_404(model, pk=record_pk, engagement=engagement)
     record.engagement = engagement
     return record
 
@@ -55,8 +55,8 @@ def _edit(request, engagement, record, form, *, save, success, clause, back_url,
             saved = save(form)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         else:
             messages.success(request, success(saved))
             return redirect(back_url + f"#r{saved.pk}")
@@ -81,9 +81,9 @@ def guidance_list(request, pk):
 
 
 @firm_staff_required
-def guidance_edit(request, pk, rid=None):
+def guidance_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, GuidanceLog, rid)
+    record = _record(engagement, GuidanceLog, record_pk)
     form = GuidanceLogForm(request.POST or None, instance=record, firm=request.user.firm,
                            initial=None if record.pk else {"given_by": request.user})
     return _edit(
@@ -139,9 +139,9 @@ def risk_chart(request, pk):
 
 
 @firm_staff_required
-def risk_edit(request, pk, rid=None):
+def risk_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, RiskItem, rid)
+    record = _record(engagement, RiskItem, record_pk)
     form = RiskItemForm(request.POST or None, instance=record, firm=request.user.firm)
 
     def save(form):
@@ -178,9 +178,9 @@ def progress_list(request, pk):
 
 
 @firm_staff_required
-def progress_edit(request, pk, rid=None):
+def progress_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    record = _record(engagement, ProgressReport, rid)
+    record = _record(engagement, ProgressReport, record_pk)
     form = ProgressReportForm(request.POST or None, instance=record, firm=request.user.firm)
     return _edit(
         request, engagement, record, form,
@@ -193,16 +193,16 @@ def progress_edit(request, pk, rid=None):
 
 @firm_staff_required
 @require_POST
-def progress_share(request, pk, rid):
+def progress_share(request, pk, record_pk):
     engagement = get_engagement(request, pk)
-    report = get_object_or_404(ProgressReport, pk=rid, engagement=engagement)
+    report = get_object_or_404(ProgressReport, pk=record_pk, engagement=engagement)
     report.engagement = engagement
     if report.is_frozen:
         return frozen_response(request, engagement, report)
     try:
         services.progress_report_share(report=report, by=request.user)
-    except FrozenRecord:
-        return frozen_response(request, engagement, report)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, report, exc)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

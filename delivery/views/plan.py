@@ -124,8 +124,8 @@ def plan_page(request, pk):
                                            milestones=rows, **fields)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
-            except FrozenRecord:
-                return frozen_response(request, engagement, current)
+            except FrozenRecord as exc:
+                return frozen_response(request, engagement, current, exc)
             else:
                 if current is not None and saved.pk != current.pk:
                     messages.success(request, _(
@@ -146,15 +146,15 @@ def plan_page(request, pk):
     return _plan_page(request, engagement, form=form, formset=formset)
 
 
-def _plan_of(engagement, vid):
-    return get_object_or_404(ConsultingPlan, pk=vid, engagement=engagement)
+def _plan_of(engagement, plan_pk):
+    return get_object_or_404(ConsultingPlan, pk=plan_pk, engagement=engagement)
 
 
 @firm_staff_required
 @require_POST
-def plan_approve(request, pk, vid):
+def plan_approve(request, pk, plan_pk):
     engagement = get_engagement(request, pk)
-    plan = _plan_of(engagement, vid)
+    plan = _plan_of(engagement, plan_pk)
     if engagement.has_passed(Stage.DELIVERY):
         return frozen_response(request, engagement, plan)
     form = PlanApproveForm(request.POST, firm=request.user.firm)
@@ -166,8 +166,8 @@ def plan_approve(request, pk, vid):
                                   notes=form.cleaned_data["notes"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, plan)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, plan, exc)
         else:
             messages.success(request, _("Version %(v)s is approved by the project team. Issue it "
                                         "in writing next (8.3.1).") % {"v": plan.version})
@@ -180,17 +180,17 @@ def plan_approve(request, pk, vid):
 
 @firm_staff_required
 @require_POST
-def plan_issue(request, pk, vid):
+def plan_issue(request, pk, plan_pk):
     engagement = get_engagement(request, pk)
-    plan = _plan_of(engagement, vid)
+    plan = _plan_of(engagement, plan_pk)
     if engagement.has_passed(Stage.DELIVERY):
         return frozen_response(request, engagement, plan)
     try:
         services.plan_issue(plan=plan, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except FrozenRecord:
-        return frozen_response(request, engagement, plan)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, plan, exc)
     else:
         messages.success(request, _("Version %(v)s is issued: its PDF is being made. Give it to "
                                     "the client in writing, then record their confirmation.")
@@ -200,9 +200,9 @@ def plan_issue(request, pk, vid):
 
 @firm_staff_required
 @require_POST
-def plan_confirm(request, pk, vid):
+def plan_confirm(request, pk, plan_pk):
     engagement = get_engagement(request, pk)
-    plan = _plan_of(engagement, vid)
+    plan = _plan_of(engagement, plan_pk)
     if engagement.has_passed(Stage.DELIVERY):
         return frozen_response(request, engagement, plan)
     form = PlanConfirmForm(request.POST, engagement=engagement)
@@ -212,8 +212,8 @@ def plan_confirm(request, pk, vid):
                                   confirmed_on=form.cleaned_data["confirmed_on"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, plan)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, plan, exc)
         else:
             messages.success(request, _("The client's confirmation of version %(v)s is recorded "
                                         "(8.3.1).") % {"v": plan.version})
@@ -227,13 +227,13 @@ def plan_confirm(request, pk, vid):
 
 @firm_staff_required
 @require_safe
-def plan_version(request, pk, vid):
+def plan_version(request, pk, plan_pk):
     """Any version, read-only (earlier versions stay readable as they were)."""
     engagement = get_engagement(request, pk)
     plan = get_object_or_404(
         ConsultingPlan.objects.select_related("approved_by", "confirmed_by", "issued_pdf",
                                               "created_by", "confirmation_recorded_by"),
-        pk=vid, engagement=engagement)
+        pk=plan_pk, engagement=engagement)
     milestones = _milestones(plan)
     latest = ConsultingPlan.objects.current_for(engagement).version
     return render(request, "delivery/plan_version.html", {

@@ -68,14 +68,14 @@ def research_list(request, pk):
 
 
 @firm_staff_required
-def site_research_edit(request, pk, rid=None):
+def site_research_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    if rid is None:
+    if record_pk is None:
         if _closed(engagement):
             return frozen_response(request, engagement)
         record = SiteResearch(engagement=engagement)
     else:
-        record = get_object_or_404(SiteResearch, pk=rid, engagement=engagement)
+        record = get_object_or_404(SiteResearch, pk=record_pk, engagement=engagement)
         record.engagement = engagement
     creating = record.pk is None
     frozen = not creating and record.is_frozen
@@ -99,8 +99,8 @@ def site_research_edit(request, pk, rid=None):
             if creating:
                 record.pk = None  # rolled back: the form stays a new record
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         else:
             messages.success(request, _("Site research record saved (clause 8.1.1)."))
             return redirect(_list_url(engagement, f"#site-{record.pk}"))
@@ -115,9 +115,9 @@ def site_research_edit(request, pk, rid=None):
 
 @firm_staff_required
 @require_POST
-def attachment_add(request, pk, rid):
+def attachment_add(request, pk, record_pk):
     engagement = get_engagement(request, pk)
-    record = get_object_or_404(SiteResearch, pk=rid, engagement=engagement)
+    record = get_object_or_404(SiteResearch, pk=record_pk, engagement=engagement)
     record.engagement = engagement
     if record.is_frozen:
         return frozen_response(request, engagement, record)
@@ -127,8 +127,8 @@ def attachment_add(request, pk, rid):
             services.research_attachment_add(research=record, file=form.cleaned_data["file"],
                                              caption=form.cleaned_data["caption"],
                                              by=request.user)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -140,21 +140,21 @@ def attachment_add(request, pk, rid):
 
 
 @firm_staff_required
-def attachment_file(request, pk, aid):
+def attachment_file(request, pk, attachment_pk):
     engagement = get_engagement(request, pk)
-    attachment = get_object_or_404(ResearchAttachment, pk=aid, research__engagement=engagement)
+    attachment = get_object_or_404(ResearchAttachment, pk=attachment_pk, research__engagement=engagement)
     return private_file_response(attachment.file, as_attachment=False)
 
 
 @firm_staff_required
-def resource_research_edit(request, pk, rid=None):
+def resource_research_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
-    if rid is None:
+    if record_pk is None:
         if _closed(engagement):
             return frozen_response(request, engagement)
         record = ResourceResearch(engagement=engagement)
     else:
-        record = get_object_or_404(ResourceResearch, pk=rid, engagement=engagement)
+        record = get_object_or_404(ResourceResearch, pk=record_pk, engagement=engagement)
         record.engagement = engagement
     frozen = record.pk is not None and record.is_frozen
     if frozen and request.method == "POST":
@@ -166,8 +166,8 @@ def resource_research_edit(request, pk, rid=None):
             record_save(record=record, by=request.user)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except FrozenRecord:
-            return frozen_response(request, engagement, record)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, record, exc)
         else:
             messages.success(request, _("Resource research record saved (clause 8.1.2)."))
             return redirect(_list_url(engagement, "#resources"))

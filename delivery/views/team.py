@@ -39,8 +39,8 @@ def team_page(request, pk):
                 engagement=engagement, by=request.user, side=data["side"],
                 user=data["user"], contact=data["contact"], role=data["role"],
                 responsibilities=data["responsibilities"])
-        except FrozenRecord:
-            return frozen_response(request, engagement)
+        except FrozenRecord as exc:
+            return frozen_response(request, engagement, None, exc)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -71,14 +71,14 @@ def team_page(request, pk):
 
 @firm_staff_required
 @require_POST
-def member_remove(request, pk, mid):
+def member_remove(request, pk, member_pk):
     engagement = get_engagement(request, pk)
-    member = get_object_or_404(TeamMember.objects.select_related("user", "contact"), pk=mid,
+    member = get_object_or_404(TeamMember.objects.select_related("user", "contact"), pk=member_pk,
                                engagement=engagement)
     member.engagement = engagement
     try:
         services.team_member_remove(member=member, by=request.user)
-    except FrozenRecord:
-        return frozen_response(request, engagement, member)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, member, exc)
     messages.success(request, _("%(person)s left the working group.") % {"person": member.person})
     return redirect("delivery:team", engagement.pk)
