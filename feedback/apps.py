@@ -10,11 +10,13 @@ class FeedbackConfig(AppConfig):
     def ready(self):
         from engagements import panels
 
+        from . import tasks
         from .panel import feedback_panel
         from .requirements import register_all
 
         register_all()
         panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))
+        tasks.connect()
 
         from consultancy.documents import registry
 

@@ -8,6 +8,9 @@ class PortalConfig(AppConfig):
     verbose_name = _("Client portal")
 
     def ready(self):
+        from feedback.links import register_survey_link
+
         from . import signals
 
         signals.connect()
+        register_survey_link(signals.survey_page)
