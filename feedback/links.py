@@ -32,6 +32,11 @@ def unregister_survey_link(provider: SurveyLinkProvider) -> None:
         _providers.remove(provider)
 
 
+def survey_link_providers() -> list[SurveyLinkProvider]:
+    """The registered providers, in the order they were registered."""
+    return list(_providers)
+
+
 def signed_in_survey_url(invitation) -> str:
     """The first registered provider's path for ``invitation``; "" when none gives one
     (then the mail carries the public link only)."""

@@ -4,6 +4,10 @@ language and handed to every registered channel (e-mail; more channels register 
 :func:`register_channel`).
 
     notify("stage_changed", recipients=users, context={...}, firm=firm)
+
+The kinds: ``portal_invitation`` (consultancy.clients), ``stage_changed`` (engagements),
+``acceptance_verdict``, ``complaint_received``, ``survey_invitation``, ``survey_reminder``
+and ``daily_reminder`` (feedback), ``plan_issued`` and ``documents_delivered`` (portal).
 """
 
 from .channels import Channel, EmailChannel, channels, register_channel, unregister_channel

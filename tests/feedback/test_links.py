@@ -26,7 +26,7 @@ def without_the_portal():
 
 
 def test_the_portal_registers_its_survey_page():
-    assert survey_page in links._providers
+    assert survey_page in links.survey_link_providers()
 
 
 def test_without_a_provider_the_mail_carries_the_public_link_only(a, without_the_portal):
