@@ -11,6 +11,7 @@ class FeedbackConfig(AppConfig):
         from consultancy.tenancy import areas
         from engagements import panels
 
+        from . import tasks
         from .panel import feedback_panel
         from .requirements import register_all
 
@@ -18,6 +19,7 @@ class FeedbackConfig(AppConfig):
         # The public survey link (9.5) works whether or not its reader is logged in.
         areas.open_to_client_contacts("/survey/")
         panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))
+        tasks.connect()
 
         from consultancy.documents import registry
 

@@ -13,14 +13,14 @@ What is reminded, and to whom:
   already follows it: its holder and the firm's managers.
 
 Each reminder is a :class:`~feedback.models.Reminder` row, unique per user, kind and key
-(``visit:12:2`` is the second visit of engagement 12), and an e-mail sent once for it.
+(``visit:12:2`` is the second visit of engagement 12), and a notice (``daily_reminder``)
+sent once for it.
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
@@ -28,11 +28,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consultancy.notifications import notify, recipients_for
 from consultancy.tenancy.models import Qualification, User
 from engagements.models import Engagement
 from engagements.stages import Stage
 
 from .models import Reminder, SurveyInvitation
+from .notices import survey_invitation_mail
 from .selectors import feedback_settings_for, follow_up_summaries, overdue_complaints
 from .services import STEP_LABELS
 
@@ -101,8 +103,6 @@ def _complaints(firm_id, today, managers):
 
 
 def _surveys(firm_id, settings_row):
-    from .tasks import mail_survey_invitation
-
     now = timezone.now()
     cutoff = now - datetime.timedelta(days=settings_row.survey_reminder_after_days)
     unanswered = (SurveyInvitation.objects.filter(
@@ -111,7 +111,7 @@ def _surveys(firm_id, settings_row):
         .select_related("survey__engagement__lead_consultant", "contact"))
     for invitation in unanswered:
         # The contact's reminder: once (the task skips an invitation already reminded).
-        mail_survey_invitation(firm_id, invitation.pk, "", True)
+        survey_invitation_mail(invitation.pk, "", True)
         e = invitation.survey.engagement
         yield Due(e.lead_consultant, Reminder.Kind.SURVEY_UNANSWERED, f"survey:{invitation.pk}",
                   lambda e=e, inv=invitation: _(
@@ -152,7 +152,7 @@ def run_daily_reminders(firm_id, today) -> int:
     """Create the day's missing reminders, then mail every reminder not mailed yet.
     Returns the number of reminders created."""
     settings_row = feedback_settings_for(firm_id)
-    managers = list(User.objects.filter(firm_id=firm_id, role=User.Role.MANAGER, is_active=True))
+    managers = recipients_for(firm_id, roles=[User.Role.MANAGER])
     created = 0
     sources = [
         _follow_up(firm_id, today, settings_row.visit_reminder_days),
@@ -188,12 +188,9 @@ def _mail_pending(firm_id) -> int:
                         .filter(pk=pk, emailed_at__isnull=True).first())
             if reminder is None:
                 continue
-            with translation.override(_language(reminder.user)):
-                subject = _("Reminder: %(text)s") % {"text": reminder.text[:120]}
-            body = reminder.text
-            if reminder.url:
-                body += "\n\n" + _site_url() + reminder.url
-            send_mail(subject, body, None, [reminder.user.email])
+            link = _site_url() + reminder.url if reminder.url else ""
+            notify("daily_reminder", recipients=[reminder.user],
+                   context={"reminder": reminder, "link": link}, firm=firm_id)
             reminder.emailed_at = timezone.now()
             reminder.save(update_fields=["emailed_at"])
             sent += 1

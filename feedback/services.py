@@ -1,8 +1,9 @@
 """Evaluation and clause 9: every state change, one transaction each.
 
 Records keep their history (django-simple-history), complaint steps their
-:class:`~feedback.models.ComplaintStep` rows; e-mail goes to Celery with
-``transaction.on_commit``. Cross-firm references are refused here (and again by
+:class:`~feedback.models.ComplaintStep` rows. The services announce what they wrote
+(``feedback.signals``); ``feedback.tasks`` sends the e-mail through Celery once the
+transaction commits. Cross-firm references are refused here (and again by
 ``FirmOwned.save`` for foreign keys).
 """
 
@@ -12,7 +13,6 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import ORDER, Stage
 
+from . import signals
 from .defaults import DEFAULT_QUESTION_SET_NAME, DEFAULT_QUESTIONS
 from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkInvalid
 from .models import (
@@ -102,8 +103,7 @@ def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
                                   accepted_on=accepted_on, verdict=verdict,
                                   reasons=(reasons or "").strip())
     acceptance = record_save(record=acceptance, by=by)
-    transaction.on_commit(lambda: _task("notify_acceptance").delay(acceptance.firm_id,
-                                                                  acceptance.pk))
+    signals.acceptance_recorded.send(sender=ClientAcceptance, acceptance=acceptance)
     return acceptance
 
 
@@ -259,7 +259,7 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
     complaint.save()
     ComplaintStep.objects.create(firm=firm, complaint=complaint, step="receive", from_status="",
                                  to_status=complaint.status, by=by, at=complaint.status_changed_at)
-    transaction.on_commit(lambda: _task("notify_complaint").delay(firm.pk, complaint.pk))
+    signals.complaint_received.send(sender=Complaint, complaint=complaint)
     return complaint
 
 
@@ -428,13 +428,6 @@ def survey_question_save(*, firm, by, question=None, **fields) -> SurveyQuestion
     return question
 
 
-def survey_answer_url(token: str) -> str:
-    try:
-        return reverse("feedback:survey_answer", args=[token])
-    except NoReverseMatch:
-        return f"/survey/{token}/"
-
-
 def _eligible_contacts(engagement, contacts):
     if contacts is None:
         return list(ClientContact.objects.filter(client=engagement.client, is_active=True)
@@ -482,10 +475,8 @@ def survey_send(*, engagement, by, contacts=None, base_url="") -> Survey:
                                         email=c.email, expires_at=now + validity)
         for c in contacts
     ]
-    firm_id = engagement.firm_id
-    for invitation in invitations:
-        transaction.on_commit(
-            lambda pk=invitation.pk: _task("mail_survey_invitation").delay(firm_id, pk, base_url))
+    signals.survey_sent.send(sender=Survey, survey=survey, invitations=invitations,
+                             base_url=base_url)
     return survey
 
 
@@ -584,13 +575,7 @@ def reminder_mark_read(*, reminder, by) -> Reminder:
     return reminder
 
 
-# -- Celery --------------------------------------------------------------------------
-
-
-def _task(name):
-    from . import tasks
-
-    return getattr(tasks, name)
+# -- links ---------------------------------------------------------------------------
 
 
 def site_url(base_url="") -> str:

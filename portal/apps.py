@@ -9,9 +9,11 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from consultancy.tenancy import areas
+        from feedback.links import register_survey_link
 
         from . import signals
 
         areas.register_client_area(home="portal:home")
 
         signals.connect()
+        register_survey_link(signals.survey_page)

@@ -1,30 +1,39 @@
-"""Notice of what awaits a client contact, without the clause apps knowing the portal:
-the portal receives what delivery's services announce (delivery.signals) and mails the
-contacts once the change is committed."""
+"""What the portal hangs on the clause apps, without their knowing it: the portal
+receives what delivery's services announce (delivery.signals) and mails the contacts
+once the change is committed, and it tells feedback where a contact with a login
+answers a survey (feedback.links)."""
 
 from functools import partial
 
 from django.db import transaction
+from django.urls import reverse
+
+from delivery.signals import documents_delivered, plan_issued
+
+from .tasks import notify_documents_delivered, notify_plan_issued
 
 
 def on_plan_issued(sender, plan, **kwargs):
     """8.3.1: a plan version awaits the client's confirmation."""
-    from .tasks import notify_plan_issued
-
     transaction.on_commit(partial(notify_plan_issued.delay, plan.firm_id, plan.pk),
                           robust=True)
 
 
 def on_documents_delivered(sender, engagement, deliveries, **kwargs):
     """8.5.2: one e-mail per hand-over, however many documents it holds."""
-    from .tasks import notify_documents_delivered
-
     transaction.on_commit(partial(notify_documents_delivered.delay, engagement.firm_id,
                                   engagement.pk, [d.pk for d in deliveries]), robust=True)
 
 
-def connect():
-    from delivery.signals import documents_delivered, plan_issued
+def survey_page(invitation) -> str:
+    """9.5: the survey's page in the portal, for a contact with an active login; ""
+    otherwise."""
+    user = invitation.contact.user
+    if user is None or not user.is_active:
+        return ""
+    return reverse("portal:survey", args=[invitation.pk])
 
+
+def connect():
     plan_issued.connect(on_plan_issued, dispatch_uid="portal_plan_issued")
     documents_delivered.connect(on_documents_delivered, dispatch_uid="portal_documents_delivered")

@@ -3,13 +3,13 @@
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from consultancy.notifications import Recipient, notify
 from consultancy.tenancy.models import User
 from consultancy.tenancy.scoping import require_same_firm
 
@@ -80,10 +80,12 @@ def _portal_user_create(*, firm, email, name, password=None) -> User:
 
 
 def send_portal_invitation(*, contact, request) -> None:
-    """E-mail the contact a link to choose their portal password.
+    """E-mail the contact a link to choose their portal password (the notice
+    ``portal_invitation``), in the language of the page that created the login unless
+    the user has chosen one.
 
     The link is Django's password-reset link (``password_reset_confirm``); Django's own
-    reset form skips users without a usable password, so the mail is built here.
+    reset form skips users without a usable password, so the notice is sent here.
     """
     user = contact.user
     context = {
@@ -93,8 +95,5 @@ def send_portal_invitation(*, contact, request) -> None:
         "protocol": "https" if request.is_secure() else "http",
         "domain": request.get_host(),
     }
-    subject = "".join(
-        render_to_string("registration/portal_invitation_subject.txt", context).splitlines()
-    )
-    body = render_to_string("registration/portal_invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    recipient = Recipient.for_user(user, language=user.language or translation.get_language())
+    notify("portal_invitation", recipients=[recipient], context=context, firm=user.firm)
