@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "feedback",
     "dashboard",
     "portal",
+    "consultancy.demo",
 ]
 
 MIDDLEWARE = [
