@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "feedback",
     "dashboard",
     "portal",
+    "consultancy.demo",
 ]
 
 MIDDLEWARE = [

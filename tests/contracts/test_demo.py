@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from consultancy.demo.contracts import DELIVERY
 from consultancy.documents.models import GeneratedDocument
 from consultancy.tenancy.models import Firm
 from contracts.clauses import CLAUSE_KEYS, clause_field
-from contracts.demo import DELIVERY
 from contracts.models import Contract, Deliverable, PaymentInstallment
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage

@@ -7,10 +7,11 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from consultancy.demo import delivery as demo
+from consultancy.demo import feedback as feedback_demo
 from consultancy.documents.models import GeneratedDocument
 from consultancy.tenancy.models import Firm
 from contracts.models import Contract
-from delivery import demo
 from delivery.models import (
     ConsultingPlan,
     DocumentDelivery,
@@ -27,7 +28,6 @@ from delivery.models import (
 from engagements.gates import gate_is_open
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
-from feedback import demo as feedback_demo
 from feedback.models import (
     ClientAcceptance,
     Complaint,

@@ -7,10 +7,11 @@ import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from consultancy.clients import demo as clients_demo
-from consultancy.tenancy import demo as tenancy_demo
-from consultancy.tenancy.management.commands.demo import DemoContext
-from feedback import demo_history, statistics
+from consultancy.demo import clients as clients_demo
+from consultancy.demo import firms as tenancy_demo
+from consultancy.demo import history as demo_history
+from consultancy.demo.common import DemoContext
+from feedback import statistics
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

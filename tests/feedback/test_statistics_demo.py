@@ -14,13 +14,14 @@ from django.test import TestCase
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from consultancy.clients import demo as clients_demo
+from consultancy.demo import clients as clients_demo
+from consultancy.demo import firms as tenancy_demo
+from consultancy.demo import history as demo_history
+from consultancy.demo.common import DemoContext
 from consultancy.documents.models import GeneratedDocument
-from consultancy.tenancy import demo as tenancy_demo
-from consultancy.tenancy.management.commands.demo import DemoContext
 from consultancy.tenancy.scoping import firm_scope
 from engagements.models import Engagement
-from feedback import demo_history, services, statistics
+from feedback import services, statistics
 from feedback.models import Reminder, SurveyAnswer, SurveyInvitation, SurveyResponse
 from feedback.reminders import run_daily_reminders
 

@@ -1,37 +1,14 @@
-"""Demo firms and their staff (see ``manage.py demo``)."""
+"""The demo firms and their staff (data/firms.yaml), and the platform operator."""
 
 import datetime
 
 from django.utils import timezone
 
-from .models import Firm, Qualification, User
+from consultancy.tenancy.models import Firm, Qualification, User
 
-FIRMS = [
-    {
-        "key": "antai",
-        "name": "安泰安全技术咨询有限公司",
-        "short_name": "安泰咨询",
-        "address": "江苏省苏州市工业园区星湖街 328 号",
-        "phone": "0512-6288 1000",
-        "staff": [
-            ("manager", "周建国", "manager"),
-            ("consultant", "李明", "li.ming"),
-            ("consultant", "王芳", "wang.fang"),
-        ],
-    },
-    {
-        "key": "huaan",
-        "name": "华安企业安全咨询有限公司",
-        "short_name": "华安咨询",
-        "address": "浙江省宁波市鄞州区天童南路 588 号",
-        "phone": "0574-8776 2000",
-        "staff": [
-            ("manager", "陈志强", "manager"),
-            ("consultant", "张伟", "zhang.wei"),
-            ("consultant", "刘洋", "liu.yang"),
-        ],
-    },
-]
+from .common import data
+
+FIRMS = data("firms")["firms"]
 
 
 def _user(*, email, password, **fields):
@@ -43,12 +20,13 @@ def _user(*, email, password, **fields):
 
 
 def load(ctx):
+    content = data("firms")
     today = timezone.localdate()
     ctx.data["firms"] = {}
     _user(
-        email="admin@platform.example",
+        email=content["operator"]["email"],
         password=ctx.password,
-        full_name="平台管理员",
+        full_name=content["operator"]["full_name"],
         role=User.Role.OPERATOR,
         is_superuser=True,
         is_staff=True,
@@ -63,9 +41,10 @@ def load(ctx):
             },
         )
         people = {}
-        for role, name, local in spec["staff"]:
-            email = f"{local}@{spec['key']}.example"
-            people[local] = _user(
+        for member in spec["staff"]:
+            role, name = member["role"], member["name"]
+            email = f"{member['local']}@{spec['key']}.example"
+            people[member["local"]] = _user(
                 email=email, password=ctx.password, full_name=name, firm=firm, role=role
             )
             ctx.login(firm.short_name, role, name, email)
@@ -103,7 +82,7 @@ def load(ctx):
             number=f"{spec['key'].upper()}-SP-0003",
             defaults={
                 "holder": expired_rse,
-                "name": "安全评价师（二级）",
+                "name": content["other_qualification"],
                 "valid_from": today - datetime.timedelta(days=400),
                 "valid_until": today + datetime.timedelta(days=45),
             },

@@ -1,5 +1,6 @@
-"""Two years of satisfaction survey history for the demo firms (9.5), so that the
-statistics archive (``feedback:statistics``) and its charts show something real.
+"""Two years of satisfaction survey history for the demo firms (9.5; data/history.yaml),
+so that the statistics archive (``feedback:statistics``) and its charts show something
+real.
 
 For each demo firm: a few more clients in other industries, about 32 **imported**
 historical engagements (numbers ``<year>-Hnn``) spread over the last 24 months across the
@@ -13,9 +14,8 @@ This is imported history, not a walk through the process: the rows are created d
 it loads in well under a second or two. Idempotent: an engagement whose number the firm
 already has is left alone, with its survey.
 
-The lead wires it into ``manage.py demo`` (after the firms, clients and the feedback
-demo); ``load(ctx)`` needs ``ctx.data["firms"][key]`` with ``firm``, ``people`` and
-``clients`` as the earlier loaders leave them.
+``load(ctx)`` needs ``ctx.data["firms"][key]`` with ``firm``, ``people`` and ``clients``
+as :mod:`.firms` and :mod:`.clients` leave them.
 """
 
 import datetime
@@ -29,66 +29,30 @@ from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.validators import uscc_check_character
 from engagements.models import Engagement
 from engagements.stages import Stage
+from feedback.models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
+from feedback.services import question_set_for
 
-from .models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
-from .services import question_set_for
+from .common import data
 
 PER_FIRM = 32
 MONTHS = 24
 
-# Extra clients of each firm, so that the industries differ: (name, first 17 of the
-# USCC, industry, contact name, position, e-mail local part).
-HISTORY_CLIENTS = {
-    "antai": [
-        ("昆山精工机械制造有限公司", "91320583MA1HX0A1B", Client.Industry.MANUFACTURING,
-         "顾建华", "安全科科长", "gu.jianhua"),
-        ("张家港沙洲特钢有限公司", "91320582MA1HX0C2D", Client.Industry.METALLURGY,
-         "陆卫东", "安环部部长", "lu.weidong"),
-        ("常熟锦绣纺织有限公司", "91320581MA1HX0E3F", Client.Industry.LIGHT_INDUSTRY,
-         "沈美玲", "行政安全主管", "shen.meiling"),
-    ],
-    "huaan": [
-        ("余姚舜通模具制造有限公司", "91330281MA2HX0A1B", Client.Industry.MANUFACTURING,
-         "胡国平", "设备安全部经理", "hu.guoping"),
-        ("宁波北仑电力运维有限公司", "91330206MA2HX0C2D", Client.Industry.POWER,
-         "邵文斌", "安全专工", "shao.wenbin"),
-        ("慈溪东海商贸有限公司", "91330282MA2HX0E3F", Client.Industry.TRADE,
-         "林晓燕", "门店运营主管", "lin.xiaoyan"),
-    ],
-}
-
-SERVICE_TITLES = {
-    Engagement.ServiceType.STANDARDIZATION: "安全生产标准化咨询",
-    Engagement.ServiceType.LEDGERS: "安全管理台账规范",
-    Engagement.ServiceType.ADVISER: "安全顾问服务",
-    Engagement.ServiceType.RISK_GRADING: "风险分级管控体系建设",
-    Engagement.ServiceType.OTHER: "应急预案编制",
-}
-
-COMMENTS_GOOD = [
-    "咨询老师专业水平高，现场指导非常细致，员工反映收获很大。",
-    "台账模板很实用，迎检时得到了应急管理局的认可。",
-    "项目按计划完成，沟通及时，希望明年继续合作。",
-    "风险分级管控清单做得很扎实，车间主任都能看懂会用。",
-    "培训课件通俗易懂，建议以后增加案例视频。",
-]
-COMMENTS_BAD = [
-    "现场辅导次数偏少，部分制度落地还需要更多指导。",
-    "交付资料有几处与我厂实际工艺不符，修改花了较长时间。",
-    "项目中途更换了咨询人员，前后衔接不够顺畅。",
-    "希望回访更及时一些，整改建议能更具体。",
-]
+CONTENT = data("history")
+SERVICE_TITLES = CONTENT["service_titles"]  # by service type, in the order drawn from
 
 
 def _history_clients(firm, key, clients):
     made = list(clients)
-    for name, first17, industry, contact_name, position, local in HISTORY_CLIENTS.get(key, []):
+    for spec in CONTENT["clients"].get(key, []):
+        first17, person = spec["uscc17"], spec["contact"]
         client, _ = Client.objects.get_or_create(
             firm=firm, uscc=first17 + uscc_check_character(first17),
-            defaults={"name": name, "industry": industry, "size": Client.Size.MEDIUM})
+            defaults={"name": spec["name"], "industry": spec["industry"],
+                      "size": Client.Size.MEDIUM})
         ClientContact.objects.get_or_create(
-            firm=firm, client=client, name=contact_name,
-            defaults={"position": position, "email": f"{local}@client.{key}.example"})
+            firm=firm, client=client, name=person["name"],
+            defaults={"position": person["position"],
+                      "email": f"{person['local']}@client.{key}.example"})
         made.append(client)
     return made
 
@@ -102,16 +66,16 @@ def _scores(rng, bias):
 
 
 @transaction.atomic
-def load_firm(key, data, today=None, rng=None) -> int:
+def load_firm(key, firm_data, today=None, rng=None) -> int:
     """The history of one firm; returns the number of engagements created."""
     today = today or timezone.localdate()
     rng = rng or random.Random(f"satisfaction-{key}")
-    firm = data["firm"]
-    people = data["people"]
+    firm = firm_data["firm"]
+    people = firm_data["people"]
     staff = [u for u in people.values() if u.is_firm_staff]
     # each lead consultant has a level of their own, so that the charts tell them apart
     bias = {u.pk: b for u, b in zip(staff, (0.35, 0.0, -0.45, 0.2), strict=False)}
-    clients = _history_clients(firm, key, data.get("clients", []))
+    clients = _history_clients(firm, key, firm_data.get("clients", []))
     contacts = {}
     for contact in ClientContact.objects.filter(firm=firm, client__in=clients,
                                                 is_active=True).exclude(email="").order_by("pk"):
@@ -143,9 +107,11 @@ def load_firm(key, data, today=None, rng=None) -> int:
                                             tzinfo=tz)
         engagement = Engagement(
             firm=firm, client=client, number=number, lead_consultant=lead,
-            title=f"{client.name.split('有限公司')[0]}{SERVICE_TITLES[service]}项目",
+            title=CONTENT["engagement_title"].format(
+                client=client.name.split(CONTENT["company_suffix"])[0],
+                service=SERVICE_TITLES[service]),
             service_type=service, origin=Engagement.Origin.REQUEST,
-            description="历史项目（导入的满意度调查记录）。")
+            description=CONTENT["description"])
         engagement.save()
         started = sent_at - datetime.timedelta(days=90 + rng.randrange(60))
         Engagement.objects.filter(pk=engagement.pk).update(
@@ -187,7 +153,7 @@ def load_firm(key, data, today=None, rng=None) -> int:
                     answers.append(SurveyAnswer(firm=firm, response=response, question=q,
                                                 score=score))
                 elif q.kind == SurveyQuestion.Kind.TEXT and rng.random() < 0.4:
-                    pool = COMMENTS_GOOD if mean >= 3.8 else COMMENTS_BAD
+                    pool = CONTENT["comments_good"] if mean >= 3.8 else CONTENT["comments_bad"]
                     answers.append(SurveyAnswer(firm=firm, response=response, question=q,
                                                 text=pool[rng.randrange(len(pool))]))
         created += 1
@@ -197,5 +163,5 @@ def load_firm(key, data, today=None, rng=None) -> int:
 
 def load(ctx):
     with scopes_disabled():
-        for key, data in ctx.data["firms"].items():
-            load_firm(key, data)
+        for key, firm_data in ctx.data["firms"].items():
+            load_firm(key, firm_data)
