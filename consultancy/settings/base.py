@@ -244,6 +244,7 @@ AXES_VERBOSE = False
 # Password-reset requests (V2.5): at most this many an hour per e-mail address and per
 # client address; beyond, the form says so and sends nothing.
 PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
+RATE_LIMIT_CACHE_PREFIX = "ratelimit"  # the counters' cache keys (the test suite varies it)
 
 # Sessions (V3.3): logged out after SESSION_IDLE_TIMEOUT_MINUTES without a request and
 # SESSION_MAX_AGE_HOURS after logging in; the cookie dies with the absolute lifetime.

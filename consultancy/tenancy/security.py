@@ -125,7 +125,7 @@ def is_locked(user) -> bool:
 def over_rate_limit(scope: str, key: str, limit: int, window_seconds: int = 3600) -> bool:
     """Count one request for ``key`` in ``scope``; True once more than ``limit`` were
     counted within the window (a fixed window, started by the first request)."""
-    cache_key = f"ratelimit:{scope}:{key}"
+    cache_key = f"{settings.RATE_LIMIT_CACHE_PREFIX}:{scope}:{key}"
     if cache.add(cache_key, 1, timeout=window_seconds):
         count = 1
     else:
