@@ -137,7 +137,8 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     form = UserChangeForm
     actions = ["deactivate_leavers", "unlock_logins"]
     ordering = ["full_name"]
-    list_display = ["full_name", "email", "role", "firm", "is_active", "last_login"]
+    list_display = ["full_name", "email", "role", "firm", "is_active", "login_locked",
+                    "last_login"]
     list_filter = ["role", "is_active"]
     list_select_related = ["firm"]
     search_fields = ["full_name", "email", "phone"]
@@ -181,10 +182,15 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         return self.list_filter
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request).annotate(
+            login_failures=security.recent_login_failures())
         if is_platform_operator(request):
             return qs
         return qs.filter(firm_id=request.user.firm_id)
+
+    @admin.display(description=_("login locked"), boolean=True)
+    def login_locked(self, obj):
+        return security.failures_lock(obj.login_failures)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not is_platform_operator(request):

@@ -21,7 +21,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -109,14 +110,29 @@ def unlock(user) -> int:
     return axes_reset(username=user.email.strip().lower())
 
 
+def _recent_attempts():
+    since = timezone.now() - (get_cool_off() or timedelta(days=36500))
+    return AccessAttempt.objects.filter(attempt_time__gte=since)
+
+
+def recent_login_failures():
+    """A subquery for annotating users: their failed logins within the cool-off."""
+    return Subquery(
+        _recent_attempts().filter(username=Lower(OuterRef("email")))
+        .order_by().values("username").annotate(n=Sum("failures_since_start")).values("n")[:1]
+    )
+
+
+def failures_lock(failures) -> bool:
+    return (failures or 0) >= settings.AXES_FAILURE_LIMIT
+
+
 def is_locked(user) -> bool:
     """Whether ``user``'s account is locked (its failures within the cool-off reach the
     limit)."""
-    since = timezone.now() - (get_cool_off() or timedelta(days=36500))
-    failures = AccessAttempt.objects.filter(
-        username=user.email.strip().lower(), attempt_time__gte=since,
-    ).aggregate(n=Sum("failures_since_start"))["n"] or 0
-    return failures >= settings.AXES_FAILURE_LIMIT
+    failures = _recent_attempts().filter(username=user.email.strip().lower()).aggregate(
+        n=Sum("failures_since_start"))["n"]
+    return failures_lock(failures)
 
 
 # --- rate limits ------------------------------------------------------------------------

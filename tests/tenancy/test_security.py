@@ -132,7 +132,11 @@ def test_a_manager_unlocks_their_firms_user(client, a):
     guesser = Client(REMOTE_ADDR="198.51.100.9")
     fail(guesser, reverse("login"), a.consultant.email, 5)
     assert security.is_locked(a.consultant)
-    resp = unlock_in_admin(login(client, a.manager), a.consultant)
+    login(client, a.manager)
+    listed = client.get(reverse("admin:tenancy_user_changelist")).context["cl"].result_list
+    locked = {u.pk for u in listed if security.failures_lock(u.login_failures)}
+    assert locked == {a.consultant.pk}
+    resp = unlock_in_admin(client, a.consultant)
     assert resp.status_code == 302
     assert not security.is_locked(a.consultant)
     consultant = Client(REMOTE_ADDR="203.0.113.5")
