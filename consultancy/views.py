@@ -1,13 +1,17 @@
 """Site-level views: landing, language, health. Each app's own views live in the app."""
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
-from consultancy.tenancy import areas
+from consultancy.tenancy import areas, security
 from consultancy.tenancy.models import User
 from engagements.selectors import engagements_visible_to
 from engagements.stages import ACTIVE, Stage
@@ -23,7 +27,16 @@ def landing_url_for(user) -> str:
 
 
 class LoginView(auth_views.LoginView):
+    """Staff and client contacts log in here. A locked account (too many failures) is
+    refused with a word on when to retry (tenancy.security)."""
+
     redirect_authenticated_user = True
+    form_class = security.LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = security.pop_session_expired(self.request)
+        return context
 
     def get_default_redirect_url(self):
         return landing_url_for(self.request.user)
@@ -36,6 +49,26 @@ class LoginView(auth_views.LoginView):
         if url and not user.is_client_contact and not areas.in_client_area(url):
             return url
         return landing_url_for(user)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, at most ``PASSWORD_RESET_LIMIT_PER_HOUR`` an hour for one
+    e-mail address and for one client address; beyond, nothing is sent (ASVS V2.5)."""
+
+    def form_valid(self, form):
+        limit = settings.PASSWORD_RESET_LIMIT_PER_HOUR
+        email = form.cleaned_data["email"].strip().lower()
+        by_address = security.over_rate_limit(
+            "password-reset-email", hashlib.sha256(email.encode()).hexdigest(), limit)
+        by_client = security.over_rate_limit(
+            "password-reset-ip", security.client_ip(self.request), limit)
+        if by_address or by_client:
+            form.add_error(None, _("Too many password-reset requests. Try again in an hour, "
+                                   "or ask your firm's manager."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
 
 
 REMINDERS_SHOWN = 10  # the newest unread ones; the rest follow as these are marked read

@@ -1,6 +1,7 @@
 """Shared fixtures. Every view test has two firms: ``a`` (ours) and ``b`` (the other one)."""
 
 import os
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Rate-limit counters live in the cache (shared by the tests of a process, and by
+    every run when it is Redis): each test counts under keys of its own."""
+    settings.RATE_LIMIT_CACHE_PREFIX = f"ratelimit-test-{uuid.uuid4().hex}"
 
 
 @contextmanager

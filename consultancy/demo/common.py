@@ -42,7 +42,7 @@ from engagements import services as engagement_services
 from engagements.models import CommunicationRecord, Engagement, ExchangeRecord, SiteVisit
 from engagements.stages import Stage
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-2026-safety"  # 16 characters: the password policy asks for 12 or more
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # The amounts of the data files, read as ``Decimal``.

@@ -11,10 +11,12 @@
 | MEDIA_ROOT    | ``var/private``                         | private files (never served) |
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +43,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "consultancy.tenancy.admin_site.ConsultancyAdminConfig",
+    "consultancy.tenancy.apps.ConsultancyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "axes",
+    "csp",
     "consultancy.tenancy",
     "consultancy.workdays",
     "consultancy.clients",
@@ -70,11 +74,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Security: CSP and the other headers on every page the application renders.
+    "csp.middleware.CSPMiddleware",
+    "consultancy.tenancy.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Security: idle and absolute session lifetimes.
+    "consultancy.tenancy.security.SessionLifetimeMiddleware",
     "consultancy.tenancy.middleware.UserLanguageMiddleware",
     "consultancy.tenancy.middleware.FirmScopeMiddleware",
     "consultancy.tenancy.middleware.ClientContactConfinementMiddleware",
@@ -83,6 +92,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "consultancy.refusals.RefusalMiddleware",
+    # Security: the login lockout's response (django-axes); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "consultancy.urls"
@@ -118,12 +129,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
 # Languages: Simplified Chinese by default, English by choice (per user, else the browser).
 LANGUAGE_CODE = "zh-hans"
@@ -212,12 +217,94 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# ---------------------------------------------------------------------------------------
+# Security (OWASP ASVS 4.0.3 level 2; the README's "Security" section)
+# ---------------------------------------------------------------------------------------
+
+# Passwords (V2.1): at least 12 characters, not a common one, not like the user's details.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login lockout (V2.2.1, django-axes): after LOGIN_FAILURE_LIMIT failed logins for one
+# account, or from one address, within the cool-off, every login for it is refused (the
+# right password too) until LOGIN_LOCKOUT_MINUTES have passed without a further failure,
+# or a manager (their firm's users) or the platform operator unlocks it in the admin.
+AUTHENTICATION_BACKENDS = [
+    "consultancy.tenancy.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # AuthenticationForm's name for the e-mail field
+AXES_USERNAME_CALLABLE = "consultancy.tenancy.security.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "consultancy.tenancy.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "consultancy.tenancy.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Password-reset requests (V2.5): at most this many an hour per e-mail address and per
+# client address; beyond, the form says so and sends nothing.
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
+RATE_LIMIT_CACHE_PREFIX = "ratelimit"  # the counters' cache keys (the test suite varies it)
+
+# Sessions (V3.3): logged out after SESSION_IDLE_TIMEOUT_MINUTES without a request and
+# SESSION_MAX_AGE_HOURS after logging in; the cookie dies with the absolute lifetime.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=120)
+SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+
+# Content-Security-Policy (V14.4.3, django-csp): scripts only from our own static files,
+# no inline script or event handler. Styles allow 'unsafe-inline' for style attributes
+# (risk-level colours, Django's admin); no script can set them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+# The other headers (V14.4): SecurityMiddleware and tenancy.security.SecurityHeadersMiddleware.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# HTTPS (V9.1): with DEBUG off, plain HTTP is redirected and HSTS is sent. BEHIND_PROXY=true
+# (only when a reverse proxy terminates TLS and sets X-Forwarded-Proto / X-Forwarded-For)
+# makes Django believe those headers; without a proxy they are ignored. SECURE_COOKIES=false
+# and SECURE_SSL_REDIRECT=false together serve over plain HTTP (a trial off localhost).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check speaks HTTP
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# ---------------------------------------------------------------------------------------
 
 PRODUCT_NAME = _("Safety Consulting Workbench")
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import security, services
 from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
 from .forms import checked_initial_password, unused_email
 from .models import Firm, Qualification, User
@@ -135,9 +135,10 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 
     add_form = UserCreationForm
     form = UserChangeForm
-    actions = ["deactivate_leavers"]
+    actions = ["deactivate_leavers", "unlock_logins"]
     ordering = ["full_name"]
-    list_display = ["full_name", "email", "role", "firm", "is_active", "last_login"]
+    list_display = ["full_name", "email", "role", "firm", "is_active", "login_locked",
+                    "last_login"]
     list_filter = ["role", "is_active"]
     list_select_related = ["firm"]
     search_fields = ["full_name", "email", "phone"]
@@ -181,10 +182,15 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         return self.list_filter
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request).annotate(
+            login_failures=security.recent_login_failures())
         if is_platform_operator(request):
             return qs
         return qs.filter(firm_id=request.user.firm_id)
+
+    @admin.display(description=_("login locked"), boolean=True)
+    def login_locked(self, obj):
+        return security.failures_lock(obj.login_failures)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not is_platform_operator(request):
@@ -237,6 +243,15 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
             else:
                 self.message_user(request, _("%(name)s is deactivated.") % {"name": user},
                                   messages.SUCCESS)
+
+    @admin.action(description=_("Unlock the selected accounts (locked after failed logins)"))
+    def unlock_logins(self, request, queryset):
+        """Lift the login lock (security.unlock); the queryset is the manager's firm's
+        users, every user for the platform operator."""
+        for user in queryset.order_by("pk"):
+            security.unlock(user)
+        self.message_user(request, _("The selected accounts can log in again."),
+                          messages.SUCCESS)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404

@@ -1,25 +1,23 @@
 """The admin: managers run their firm here, scoped to it; platform operators manage firms."""
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from .security import AdminLoginForm
 
 
 class ConsultancyAdminSite(admin.AdminSite):
     site_header = _("Safety Consulting Workbench · administration")
     site_title = _("Administration")
     index_title = _("Firm administration")
+    login_form = AdminLoginForm  # says so when the account is locked (tenancy.security)
 
     def has_permission(self, request):
         user = request.user
         return user.is_active and (user.is_superuser or user.is_manager)
-
-
-class ConsultancyAdminConfig(AdminConfig):
-    default_site = "consultancy.tenancy.admin_site.ConsultancyAdminSite"
 
 
 def is_platform_operator(request) -> bool:

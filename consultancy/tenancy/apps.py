@@ -1,8 +1,24 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
+    default = True
     name = "consultancy.tenancy"
     label = "tenancy"
     verbose_name = _("Firms and staff")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .security import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
+
+
+class ConsultancyAdminConfig(admin_apps.AdminConfig):
+    """The admin, with the site of tenancy.admin_site (imported once the apps are ready)."""
+
+    default = False
+    default_site = "consultancy.tenancy.admin_site.ConsultancyAdminSite"

@@ -24,7 +24,7 @@ def test_the_command_prints_a_line_per_part_and_the_logins(caplog):
     lines = out.getvalue().splitlines()
     assert len(lines) < 40
     assert sum(line.endswith("... ok") for line in lines) == 7
-    assert any(line.startswith("Demo logins (password for all: demo-2026)") for line in lines)
+    assert any(line.startswith("Demo logins (password for all: demo-2026-safety)") for line in lines)
     for email in ["manager@antai.example", "li.ming@antai.example", "manager@huaan.example",
                   "zhao.lixin@client.antai.example", "admin@platform.example"]:
         assert any(email in line for line in lines), email

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(
@@ -36,6 +37,33 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(monkeypatch):
+    """Every browser context a test opens (its own or the ``page`` fixture's) reports its
+    console; a message of the Content-Security-Policy refusing something fails the test
+    (an inline script or handler that the policy blocks would silently do nothing)."""
+    violations = []
+    original = Browser.new_context
+
+    def new_context(self, *args, **kwargs):
+        context = original(self, *args, **kwargs)
+
+        def on_console(message):
+            if any(marker in message.text for marker in CSP_MARKERS):
+                violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+        context.on("console", on_console)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", new_context)
+    yield
+    assert violations == [], "the Content-Security-Policy refused something:\n" + "\n".join(
+        violations)
 
 
 @pytest.fixture
