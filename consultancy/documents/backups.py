@@ -31,6 +31,8 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.db import connection
 
+from consultancy.refusals import INVALID, Refusal
+
 from .inventory import sha256_of, stored_names
 
 FORMAT = 1
@@ -38,8 +40,12 @@ MANIFEST = "manifest.json"
 FILES = "files"
 
 
-class BackupError(Exception):
-    pass
+class BackupError(Refusal):
+    """A backup that cannot be restored here: the target is not empty, or a hash or a name
+    does not check out."""
+
+    code = "backup.refused"
+    kind = INVALID
 
 
 def _engine(settings_dict) -> str:

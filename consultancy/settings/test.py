@@ -19,3 +19,12 @@ STORAGES = {
     "default": {"BACKEND": "consultancy.documents.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# pytest-xdist runs the suite in several processes at once: each has its own test database
+# (pytest-django adds the worker's name to it) and here its own Celery queue and cache
+# keys, so that a real worker of one process never takes another process's task.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
+    for _cache in CACHES.values():  # noqa: F405
+        _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', '')}-{XDIST_WORKER}"
