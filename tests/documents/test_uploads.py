@@ -503,3 +503,34 @@ def test_generated_documents_record_their_type(a, unscoped):
         doc = GeneratedDocument.objects.get(pk=contract.issued_pdf_id)
     assert doc.content_type == "application/pdf"
     assert os.path.splitext(doc.file.name)[1] == ".pdf"
+
+
+def test_the_type_column_must_follow_the_file_column():
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from consultancy.tenancy.files import TypedFileField, content_type_field
+
+    with isolate_apps("consultancy.tenancy"):
+        class Wrong(models.Model):
+            content_type = content_type_field()
+            file = TypedFileField(upload_to="x")
+
+            class Meta:
+                app_label = "tenancy"
+
+            def __str__(self):
+                return self.file.name
+
+        class Right(models.Model):
+            file = TypedFileField(upload_to="x")
+            content_type = content_type_field()
+
+            class Meta:
+                app_label = "tenancy"
+
+            def __str__(self):
+                return self.file.name
+
+        assert [e.id for e in Wrong._meta.get_field("file").check()] == ["tenancy.E101"]
+        assert Right._meta.get_field("file").check() == []
