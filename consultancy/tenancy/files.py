@@ -27,6 +27,7 @@ import io
 import os
 import re
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.deconstruct import deconstructible
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 
 MB = 1024 * 1024
 
@@ -299,19 +301,18 @@ def _check_pdf(uploaded, kind):
 
 
 def _check_image(uploaded, kind):
-    from PIL import Image
-
     for step in ("verify", "load"):
         try:
-            with Image.open(_SeekGuard(uploaded)) as image:
-                if image.format.lower() != kind.name:
-                    raise _damaged(kind)
-                getattr(image, step)()
+            with warnings.catch_warnings():
+                # An image above Pillow's pixel limit is refused, never decoded.
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(_SeekGuard(uploaded)) as image:
+                    if image.format.lower() != kind.name:
+                        raise _damaged(kind)
+                    getattr(image, step)()
         except ValidationError:
             raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _damaged(kind) from exc
-        except Exception as exc:  # Pillow raises many types for a broken image
+        except Exception as exc:  # Pillow raises many types for a broken or huge image
             raise _damaged(kind) from exc
 
 

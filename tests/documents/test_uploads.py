@@ -21,6 +21,7 @@ from consultancy.tenancy.files import (
     ATTACHMENT_TYPES,
     DOCUMENT_TYPES,
     KINDS,
+    PHOTO_TYPES,
     SCAN_TYPES,
     UploadValidator,
     backfill_content_types,
@@ -534,3 +535,12 @@ def test_the_type_column_must_follow_the_file_column():
 
         assert [e.id for e in Wrong._meta.get_field("file").check()] == ["tenancy.E101"]
         assert Right._meta.get_field("file").check() == []
+
+
+def test_an_image_over_the_pixel_limit_is_refused_without_decoding(monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40)  # the 8×8 test image is 64 pixels
+    with pytest.raises(Exception) as exc:
+        UploadValidator(PHOTO_TYPES)(upload("big.png", png_bytes()))
+    assert exc.value.code == "file_damaged"
