@@ -39,6 +39,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.deconstruct import deconstructible
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
 from PIL import Image
 
 MB = 1024 * 1024
@@ -446,12 +447,14 @@ def backfill_content_types(model, field_name, type_field):
     """Fill ``type_field`` of the rows stored before types were recorded, by sniffing each
     stored file (the migrations that add the column run it). A file that is missing or of
     no known type gets no type, and is then served as a download of unknown type."""
-    for row in model.objects.exclude(**{field_name: ""}).only("pk", field_name).iterator():
-        fieldfile = getattr(row, field_name)
-        try:
-            with fieldfile.storage.open(fieldfile.name, "rb") as handle:
-                kind = sniff(handle)
-        except (OSError, ValueError):
-            kind = None
-        if kind:
-            model.objects.filter(pk=row.pk).update(**{type_field: kind.mime})
+    with scopes_disabled():
+        rows = model.objects.exclude(**{field_name: ""}).only("pk", field_name)
+        for row in rows.iterator():
+            fieldfile = getattr(row, field_name)
+            try:
+                with fieldfile.storage.open(fieldfile.name, "rb") as handle:
+                    kind = sniff(handle)
+            except (OSError, ValueError):
+                kind = None
+            if kind:
+                model.objects.filter(pk=row.pk).update(**{type_field: kind.mime})
