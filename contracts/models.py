@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
-from consultancy.tenancy.files import SCAN_TYPES, FirmUploadTo, UploadValidator
+from consultancy.tenancy.files import (
+    SCAN_TYPES,
+    FirmUploadTo,
+    TypedFileField,
+    UploadValidator,
+    content_type_field,
+)
 from consultancy.tenancy.scoping import FirmOwned
 from engagements.models import CNY, FrozenRecord, VersionedManager
 
@@ -98,12 +104,14 @@ class Contract(FSMModelMixin, FirmOwned):
     client_signatory = models.CharField(_("signed for the client by"), max_length=100,
                                         blank=True)
     client_signed_on = models.DateField(_("the client signed on"), null=True, blank=True)
-    signed_copy = models.FileField(
+    signed_copy = TypedFileField(
         _("signed copy"), upload_to=FirmUploadTo("contracts"),
-        validators=[UploadValidator(SCAN_TYPES, max_mb=20)], blank=True,
+        validators=[UploadValidator(SCAN_TYPES, max_mb=20)], blank=True, max_length=300,
+        type_field="signed_copy_content_type",
         help_text=_("The scan or PDF of the contract as signed by both sides (PDF, JPEG or "
                     "PNG, at most 20 MB)."),
     )
+    signed_copy_content_type = content_type_field()
     signed_copy_sha256 = models.CharField(_("SHA-256 of the signed copy"), max_length=64,
                                           blank=True, editable=False)
     signed_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import ClientContact
-from consultancy.tenancy.files import DOCUMENT_TYPES, PHOTO_TYPES, UploadValidator
+from consultancy.tenancy.files import ATTACHMENT_TYPES, UploadValidator
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.selectors import firm_staff
 from consultancy.tenancy.validators import not_in_the_future
@@ -28,8 +28,7 @@ from .models import (
     TeamMember,
 )
 
-_ATTACHMENT_TYPES = UploadValidator(tuple(dict.fromkeys((*PHOTO_TYPES, *DOCUMENT_TYPES))),
-                                    max_mb=15)
+_ATTACHMENT_TYPES = UploadValidator(ATTACHMENT_TYPES, max_mb=15)
 
 
 def validate_attachment(uploaded):

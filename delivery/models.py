@@ -8,7 +8,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from consultancy.tenancy.files import DOCUMENT_TYPES, PHOTO_TYPES, FirmUploadTo, UploadValidator
+from consultancy.tenancy.files import (
+    ATTACHMENT_TYPES,
+    DOCUMENT_TYPES,
+    KINDS,
+    PHOTO_TYPES,
+    FirmUploadTo,
+    TypedFileField,
+    UploadValidator,
+    content_type_field,
+)
 from consultancy.tenancy.scoping import FirmOwned
 from contracts.models import Deliverable
 from engagements.models import EngagementRecord, FrozenRecord, VersionedManager
@@ -62,9 +71,10 @@ class ResearchAttachment(FirmOwned):
 
     research = models.ForeignKey(SiteResearch, verbose_name=_("site research"),
                                  on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("photo or file"), upload_to=FirmUploadTo("research"),
-                            validators=[UploadValidator((*PHOTO_TYPES, *DOCUMENT_TYPES),
-                                                        max_mb=15)])
+    file = TypedFileField(_("photo or file"), upload_to=FirmUploadTo("research"),
+                          validators=[UploadValidator(ATTACHMENT_TYPES, max_mb=15)],
+                          max_length=300)
+    content_type = content_type_field()
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
@@ -78,7 +88,7 @@ class ResearchAttachment(FirmOwned):
 
     @property
     def is_image(self):
-        return self.file.name.lower().rsplit(".", 1)[-1] in {"jpg", "jpeg", "png", "webp"}
+        return self.content_type in {KINDS[k].mime for k in PHOTO_TYPES}
 
 
 class ResourceResearch(DeliveryRecord):
@@ -455,10 +465,12 @@ class DocumentVersion(FirmOwned):
     document = models.ForeignKey(ProjectDocument, on_delete=models.PROTECT,
                                  related_name="versions")
     version = models.PositiveIntegerField(_("version"))
-    file = models.FileField(_("file"), upload_to=FirmUploadTo("documents"),
-                            validators=[UploadValidator(DOCUMENT_TYPES, max_mb=30)],
-                            help_text=_("PDF, Word/Excel (docx, xlsx, doc, xls), JPEG or PNG; "
-                                        "at most 30 MB."))
+    file = TypedFileField(_("file"), upload_to=FirmUploadTo("documents"),
+                          validators=[UploadValidator(DOCUMENT_TYPES, max_mb=30)],
+                          max_length=300,
+                          help_text=_("PDF, Word/Excel/PowerPoint (docx, xlsx, pptx, doc, xls), "
+                                      "JPEG or PNG; at most 30 MB."))
+    content_type = content_type_field()
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.files import FirmUploadTo
+from consultancy.tenancy.files import FirmUploadTo, TypedFileField, content_type_field
 from consultancy.tenancy.scoping import FirmOwned
 
 # A pending document older than this is probably stuck (no worker): the status fragment
@@ -40,9 +40,10 @@ class GeneratedDocument(FirmOwned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    file = models.FileField(
+    file = TypedFileField(
         _("file"), upload_to=FirmUploadTo("generated"), max_length=300, blank=True
     )
+    content_type = content_type_field()
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)

@@ -162,12 +162,22 @@ STORAGES = {
 }
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Uploads (ASVS V12.1): a request body larger than MAX_UPLOAD_MB (the largest file a form
+# accepts, 30 MB for a project document, and the form around it) is refused with a 413
+# before it is read (consultancy.tenancy.upload_limit; the reverse proxy refuses the same,
+# see the README). Each field's own cap is checked by its UploadValidator. Files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file; DATA_UPLOAD_MAX_MEMORY_SIZE caps
+# the rest of a form.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=32)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Large uploads are spooled inside MEDIA_ROOT, on the same filesystem as their final place
 # (a rename, never a copy across filesystems; in docker-compose, the files' volume).
 FILE_UPLOAD_TEMP_DIR = MEDIA_ROOT / ".upload-tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+                  "consultancy.tenancy.upload_limit.UploadSizeLimitMiddleware")
 
 # Email: console by default, so password resets show up in the terminal.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -12,7 +12,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .files import SCAN_TYPES, FirmUploadTo, UploadValidator
+from .files import (
+    SCAN_TYPES,
+    FirmUploadTo,
+    TypedFileField,
+    UploadValidator,
+    content_type_field,
+)
 from .scoping import FirmOwned
 
 
@@ -206,13 +212,16 @@ class Qualification(FirmOwned):
     number = models.CharField(_("certificate number"), max_length=60)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
-    scan = models.FileField(
+    scan = TypedFileField(
         _("scan"),
         upload_to=FirmUploadTo("qualifications"),
         validators=[UploadValidator(SCAN_TYPES)],
         blank=True,
+        max_length=300,
+        type_field="scan_content_type",
         help_text=_("PDF, JPEG or PNG, at most 10 MB."),
     )
+    scan_content_type = content_type_field()
 
     history = HistoricalRecords()
 

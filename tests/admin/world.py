@@ -24,6 +24,7 @@ from tests import factories as f
 from tests.delivery.helpers import meet as meet_delivery_code
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
+from tests.uploads import pdf_bytes
 
 SURVEY_ANSWERS = {"competence": 5, "timeliness": 4, "communication": 5, "deliverables": 4,
                   "on_site": 5, "overall": 5, "recommend": 9, "comments": "现场指导很细致"}
@@ -62,7 +63,7 @@ def populate(w):
         research = SiteResearch.objects.filter(engagement=d).first()
         delivery_services.research_attachment_add(
             research=research, caption="罐区照片", by=w.consultant,
-            file=SimpleUploadedFile("photo.pdf", b"%PDF-1.4 photo", content_type="application/pdf"))
+            file=SimpleUploadedFile("photo.pdf", pdf_bytes(b"photo"), content_type="application/pdf"))
         record_save(record=GuidanceLog(engagement=d, given_on=today, given_by=w.consultant,
                                        topic="动火作业", advice="执行动火作业票制度"),
                     by=w.consultant)

@@ -17,6 +17,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to, meet_contracting
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +152,7 @@ def test_signing_stores_both_hashes_and_freezes(a, contracting):
         contract = meet_contracting(contracting, render=False)
         assert contract.status == Contract.Status.SIGNED
         assert contract.issued_pdf_sha256 == contract.issued_pdf.sha256
-        assert contract.signed_copy_sha256 == hashlib.sha256(b"%PDF-1.4 signed copy").hexdigest()
+        assert contract.signed_copy_sha256 == hashlib.sha256(pdf_bytes(b"signed copy")).hexdigest()
         with contract.signed_copy.open("rb") as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == contract.signed_copy_sha256
         assert contract.signed_copy.name.startswith(f"{a.firm.pk}/contracts/")
@@ -220,7 +221,7 @@ def test_signing_refuses_a_future_date_and_names_missing_fields(client, a, contr
     resp = client.post(url, {
         "firm_signatory": a.consultant.pk, "firm_signed_on": tomorrow,
         "client_signatory": "赵立新", "client_signed_on": timezone.localdate().isoformat(),
-        "signed_copy": SimpleUploadedFile("s.pdf", b"%PDF-1.4 x"),
+        "signed_copy": SimpleUploadedFile("s.pdf", pdf_bytes(b"x")),
     })
     assert resp.status_code == 200 and "firm_signed_on" in resp.context["form"].errors
     assert "赵立新" in resp.text  # the rest of the form is kept
@@ -273,7 +274,7 @@ def test_the_full_flow_through_the_pages(client, a, contracting, django_capture_
     resp = client.post(reverse("contracts:sign", args=[contracting.pk, contract.pk]), {
         "firm_signatory": a.consultant.pk, "firm_signed_on": timezone.localdate().isoformat(),
         "client_signatory": "赵立新", "client_signed_on": timezone.localdate().isoformat(),
-        "signed_copy": SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed"),
+        "signed_copy": SimpleUploadedFile("signed.pdf", pdf_bytes(b"signed")),
     })
     assert resp.status_code == 302
     page = client.get(reverse("contracts:contract", args=[contracting.pk]))

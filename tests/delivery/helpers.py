@@ -15,6 +15,7 @@ from delivery.models import (
     RiskItem,
     SiteResearch,
 )
+from tests.uploads import pdf_bytes
 
 PLAN = {
     "division_of_work": "咨询方负责诊断与文件编制，客户安全部负责组织整改",
@@ -84,7 +85,7 @@ def meet(code, engagement, staff=None):
             doc = services.document_create(
                 engagement=engagement, by=by, category=deliverable.category,
                 title=deliverable.title, deliverable=deliverable,
-                file=SimpleUploadedFile("制度汇编.pdf", b"%PDF-1.4 deliverable"))
+                file=SimpleUploadedFile("制度汇编.pdf", pdf_bytes(b"deliverable")))
             versions.append(doc.versions.get())
         deliveries = services.documents_deliver(engagement=engagement, versions=versions,
                                                 delivered_on=today, by=by)

@@ -21,12 +21,13 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-PDF_1 = b"%PDF-1.4 safety standardization manual, first draft"
-PDF_2 = b"%PDF-1.4 safety standardization manual, revised after review"
+PDF_1 = pdf_bytes(b"safety standardization manual, first draft")
+PDF_2 = pdf_bytes(b"safety standardization manual, revised after review")
 
 
 def _engagement(world):
@@ -327,9 +328,9 @@ def _library_with(a, n):
             doc = services.document_create(
                 engagement=e, by=a.consultant, category=categories[i % 4],
                 title=f"技术资料 {i:02d}", deliverable=deliverable if i == 0 else None,
-                file=_upload(b"%PDF-1.4 " + str(i).encode()))
+                file=_upload(pdf_bytes(str(i).encode())))
             versions.append(services.document_version_add(
-                document=doc, file=_upload(b"%PDF-1.4 v2 " + str(i).encode()), by=a.consultant))
+                document=doc, file=_upload(pdf_bytes(b"v2 " + str(i).encode())), by=a.consultant))
         deliveries = services.documents_deliver(engagement=e, versions=versions[: n // 2],
                                                 delivered_on=TODAY, by=a.consultant)
         for d in deliveries[::2]:
@@ -364,7 +365,7 @@ def test_the_document_page_makes_as_many_queries_for_50_versions_as_for_5(client
                                            title=f"{n} 版文件", file=_upload())
             for i in range(n - 1):
                 version = services.document_version_add(
-                    document=doc, file=_upload(b"%PDF-1.4 " + str(i).encode()), by=a.consultant)
+                    document=doc, file=_upload(pdf_bytes(str(i).encode())), by=a.consultant)
                 if i % 3 == 0:
                     services.documents_deliver(engagement=e, versions=[version],
                                                delivered_on=TODAY, by=a.consultant)

@@ -20,6 +20,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.documents.helpers import poppler
 from tests.engagements.helpers import advance_to
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,13 +69,13 @@ def engagement(a):
     docs = [
         services.document_create(engagement=e, by=by, category="standardization",
                                  title=deliverable.title, deliverable=deliverable,
-                                 file=SimpleUploadedFile("制度汇编.pdf", b"%PDF-1.4 zhidu")),
+                                 file=SimpleUploadedFile("制度汇编.pdf", pdf_bytes(b"zhidu"))),
         services.document_create(engagement=e, by=by, category="ledger",
                                  title="隐患排查治理台账（模板）",
-                                 file=SimpleUploadedFile("台账.pdf", b"%PDF-1.4 taizhang")),
+                                 file=SimpleUploadedFile("台账.pdf", pdf_bytes(b"taizhang"))),
         services.document_create(engagement=e, by=by, category="risk_grading",
                                  title="风险分级管控清单及四色分布图",
-                                 file=SimpleUploadedFile("风险清单.pdf", b"%PDF-1.4 fengxian")),
+                                 file=SimpleUploadedFile("风险清单.pdf", pdf_bytes(b"fengxian"))),
     ]
     deliveries = services.documents_deliver(
         engagement=e, versions=[d.versions.get() for d in docs], delivered_on=today, by=by)

@@ -21,6 +21,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -300,7 +301,7 @@ def test_more_attachments_are_added_and_bad_ones_refused(client, a, world):
     mine = world[a.firm.pk]
     login(client, a.consultant)
     url = urls_of(mine)["attachment_add"]
-    resp = client.post(url, {"file": SimpleUploadedFile("检测报告.pdf", b"%PDF-1.4 report"),
+    resp = client.post(url, {"file": SimpleUploadedFile("检测报告.pdf", pdf_bytes(b"report")),
                              "caption": "检测报告"})
     assert resp.status_code == 302
     resp = client.post(url, {"file": SimpleUploadedFile("x.jpg", b"not a picture"),

@@ -12,10 +12,11 @@ from feedback.models import Complaint, SurveyInvitation, SurveyResponse
 from tests.factories import PASSWORD
 from tests.feedback.helpers import handed_over, send_survey
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONTENT = b"%PDF-1.4 safety management system documents"
+CONTENT = pdf_bytes(b"safety management system documents")
 
 
 def _fits(page):

@@ -6,6 +6,7 @@ from django_scopes import scopes_disabled
 from engagements import services
 from engagements.stages import Stage
 from tests import factories as f
+from tests.uploads import pdf_bytes
 
 
 def meet_needs_analysis(engagement):
@@ -81,7 +82,7 @@ def meet_contracting(engagement, *, sign=True, render=True):
         contract = contract_services.contract_sign(
             contract=contract, by=by, firm_signatory=by, firm_signed_on=today,
             client_signatory="客户法定代表人", client_signed_on=today,
-            signed_copy=SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed copy",
+            signed_copy=SimpleUploadedFile("signed.pdf", pdf_bytes(b"signed copy"),
                                            content_type="application/pdf"),
         )
     return contract

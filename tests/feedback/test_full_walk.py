@@ -20,6 +20,7 @@ from engagements.services import GateClosed
 from engagements.stages import Stage
 from feedback import services as fs
 from tests.feedback.helpers import OBJECTIVES, end_guidance_period, on_commit
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +209,7 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
             document = delivery_services.document_create(
                 engagement=engagement, by=lead, category=deliverable.category,
                 title=deliverable.title, deliverable=deliverable,
-                file=SimpleUploadedFile("制度汇编.pdf", b"%PDF-1.4 deliverable"))
+                file=SimpleUploadedFile("制度汇编.pdf", pdf_bytes(b"deliverable")))
             deliveries = delivery_services.documents_deliver(
                 engagement=engagement, versions=[document.versions.get()], delivered_on=today,
                 by=lead)

@@ -15,6 +15,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.delivery.helpers import PLAN, meet, pdf_ready
 from tests.engagements.helpers import advance_to
+from tests.uploads import pdf_bytes
 
 PLAN_PDF = b"%PDF-1.7 plan"
 
@@ -53,7 +54,10 @@ def issue_plan(e, **fields):
         return ConsultingPlan.objects.get(pk=plan.pk)
 
 
-def deliver(e, n=1, content=b"%PDF-1.4 deliverable"):
+DELIVERABLE_PDF = pdf_bytes(b"deliverable")
+
+
+def deliver(e, n=1, content=DELIVERABLE_PDF):
     """Deliver ``n`` documents (the first fulfils the contract's deliverable)."""
     by = e.lead_consultant
     with scopes_disabled():

@@ -17,6 +17,7 @@ from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import on_commit
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_nothing_internal_is_shown(client, a, world):
                     by=a.consultant)
         draft_doc = delivery_services.document_create(
             engagement=e, by=a.consultant, category="other", title="未交付的内部底稿",
-            file=SimpleUploadedFile("draft.pdf", b"%PDF-1.4 draft"))
+            file=SimpleUploadedFile("draft.pdf", pdf_bytes(b"draft")))
         draft_plan = delivery_services.plan_save(engagement=e, by=a.consultant,
                                                  change_reason="内部修订草稿",
                                                  division_of_work="草稿分工内容")

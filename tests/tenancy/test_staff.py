@@ -19,6 +19,7 @@ from consultancy.tenancy.models import Qualification, User
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import meet_needs_analysis
+from tests.uploads import pdf_bytes
 
 
 def messages_of(resp):
@@ -239,7 +240,7 @@ def test_a_qualification_is_recorded_with_its_scan(client, a):
         "kind": "rse", "name": "", "level": "intermediate", "specialty": "chemical",
         "number": "RSE-2026-001", "valid_from": today.isoformat(),
         "valid_until": (today + datetime.timedelta(days=365 * 5)).isoformat(),
-        "scan": SimpleUploadedFile("rse.pdf", b"%PDF-1.4 scan", content_type="application/pdf"),
+        "scan": SimpleUploadedFile("rse.pdf", pdf_bytes(b"scan"), content_type="application/pdf"),
     })
     assert resp.status_code == 302, resp.context["form"].errors
     with scopes_disabled():
