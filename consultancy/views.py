@@ -61,7 +61,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         by_address = security.over_rate_limit(
             "password-reset-email", hashlib.sha256(email.encode()).hexdigest(), limit)
         by_client = security.over_rate_limit(
-            "password-reset-ip", security.client_ip(self.request), limit)
+            "password-reset-ip", security.client_ip(self.request) or "unknown", limit)
         if by_address or by_client:
             form.add_error(None, _("Too many password-reset requests. Try again in an hour, "
                                    "or ask your firm's manager."))

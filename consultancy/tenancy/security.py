@@ -7,6 +7,7 @@ and an absolute session lifetime), V14.4 (CSP is django-csp's; the other headers
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from datetime import timedelta
 
@@ -31,16 +32,21 @@ from django.utils.translation import gettext as _
 # --- who is knocking --------------------------------------------------------------------
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """The client's address: ``REMOTE_ADDR``, or, when ``BEHIND_PROXY`` says a reverse
     proxy is in front, the address that proxy appended last to ``X-Forwarded-For`` (the
-    entries before it are whatever the client sent, so they are never trusted)."""
+    entries before it are whatever the client sent, so they are never trusted). None when
+    there is no valid address (axes stores it in an ``inet`` column on PostgreSQL)."""
+    address = request.META.get("REMOTE_ADDR", "")
     if getattr(settings, "BEHIND_PROXY", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            address = hops[-1]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def lockout_username(request, credentials) -> str:
