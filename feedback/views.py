@@ -110,7 +110,7 @@ def evaluation(request, pk):
     })
 
 
-# -- 9.1 to 9.4 (the next issue) ----------------------------------------------------------
+# -- 9.1 to 9.4: follow-up guidance, visits, complaints ------------------------------------
 
 
 @firm_staff_required

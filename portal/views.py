@@ -1,4 +1,4 @@
-"""The client portal (issue 7): what a client contact sees of their company's engagements,
+"""The client portal: what a client contact sees of their company's engagements,
 and the few acts the standard asks of the client.
 
 Reads answer GET/HEAD only (``require_safe``): any other method is a 405 and writes

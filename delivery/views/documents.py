@@ -223,8 +223,8 @@ def deliver(request, pk):
 @firm_staff_required
 @require_POST
 def acknowledge(request, pk, delivery_pk):
-    """A paper acknowledgement, recorded by the consultant (the portal will let the
-    client acknowledge in person)."""
+    """A paper acknowledgement (8.5.2), recorded by the consultant; client contacts with a
+    portal login acknowledge there themselves."""
     engagement = get_engagement(request, pk)
     delivery = get_object_or_404(DocumentDelivery.objects.select_related("version"),
                                  pk=delivery_pk, engagement=engagement)
