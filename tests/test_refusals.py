@@ -29,6 +29,7 @@ from feedback.errors import (
 from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
+from tests.uploads import pdf_bytes
 
 REFUSALS = [
     FrozenRecord, engagement_services.TransitionRefused, engagement_services.GateClosed,
@@ -217,7 +218,7 @@ def _sign_data(user):
     today = timezone.localdate().isoformat()
     return {"firm_signatory": user.pk, "firm_signed_on": today, "client_signatory": "赵立新",
             "client_signed_on": today,
-            "signed_copy": SimpleUploadedFile("s.pdf", b"%PDF-1.4 signed copy",
+            "signed_copy": SimpleUploadedFile("s.pdf", pdf_bytes(b"signed copy"),
                                               content_type="application/pdf")}
 
 

@@ -18,10 +18,11 @@ from consultancy.tenancy.files import FileKind, TypedFieldFile, named_for, sniff
 
 OCTET_STREAM = "application/octet-stream"
 # No script, no plugin, no form, a unique origin: what a downloaded or shown file gets.
-FILE_CSP = "default-src 'none'; sandbox"
+FILE_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 # A PDF shown inline: the browser's PDF viewer does not run in a sandboxed document, so it
 # gets no sandbox, but still no script and no other content from anywhere.
-INLINE_PDF_CSP = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'"
+INLINE_PDF_CSP = ("default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; "
+                  "frame-ancestors 'none'")
 
 
 def private_file_response(fieldfile, *, as_attachment=True, filename=None) -> FileResponse:
