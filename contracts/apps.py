@@ -18,3 +18,4 @@ class ContractsConfig(AppConfig):
         register_all()
         registry.register("contract", pdf.contract_pdf_spec)
         panels.register(panels.Panel("contracts/_panel.html", contract_panel, order=70))
+        from . import services  # noqa: F401  (registers its activity verbs)

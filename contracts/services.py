@@ -7,8 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from consultancy.activity import verbs
+from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.scoping import require_same_firm
@@ -26,6 +29,23 @@ from .clauses import (
 )
 from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
+
+verbs.register_all({
+    "contract_template.updated": gettext_lazy("%(actor)s changed the firm's contract template"),
+    "contract.drafted": gettext_lazy("%(actor)s drafted contract %(number)s"),
+    "contract.updated": gettext_lazy("%(actor)s edited the draft of contract %(number)s"),
+    "contract.issued": gettext_lazy("%(actor)s issued contract %(number)s for signature"),
+    "contract.withdrawn": gettext_lazy("%(actor)s withdrew contract %(number)s"),
+    "contract.signed": gettext_lazy("%(actor)s recorded the signing of contract %(number)s"),
+    "contract.amended": gettext_lazy("%(actor)s started amendment %(number)s"),
+    "contract.draft_deleted": gettext_lazy("%(actor)s deleted the draft contract %(number)s"),
+})
+
+
+def _event(contract, by, verb, **kwargs):
+    record_event(firm=contract.firm_id, by=by, verb=verb, obj=contract,
+                 engagement=contract.engagement_id, clause="7",
+                 params={"number": contract.number, "version": contract.version}, **kwargs)
 
 
 class ContractRefused(Refusal):
@@ -50,6 +70,7 @@ def contract_template_for(firm) -> ContractTemplate:
     return template
 
 
+@performed_by
 @transaction.atomic
 def contract_template_update(*, firm, by, **fields) -> ContractTemplate:
     template = contract_template_for(firm)
@@ -57,6 +78,7 @@ def contract_template_update(*, firm, by, **fields) -> ContractTemplate:
         setattr(template, name, value)
     template.full_clean()
     template.save()
+    record_event(firm=firm, by=by, verb="contract_template.updated", obj=template, clause="7")
     return template
 
 
@@ -94,6 +116,7 @@ def confirmed_framework(engagement):
     return ProjectFramework.objects.filter(confirmed_on__isnull=False).current_for(engagement)
 
 
+@performed_by
 @transaction.atomic
 def contract_draft(*, engagement, by) -> Contract:
     """Version 1, drafted from the firm's template and the confirmed framework (6.4)."""
@@ -116,9 +139,11 @@ def contract_draft(*, engagement, by) -> Contract:
                 fill_placeholders(getattr(template, clause_field(key)), values))
     contract.save()
     contract.personnel.set(engagement_team(engagement))
+    _event(contract, by, "contract.drafted")
     return contract
 
 
+@performed_by
 @transaction.atomic
 def contract_update(*, contract, by, personnel=None, deliverables=None, installments=None,
                     **fields) -> Contract:
@@ -141,6 +166,7 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
         _replace_parts(contract, Deliverable, deliverables)
     if installments is not None:
         _replace_parts(contract, PaymentInstallment, installments)
+    _event(contract, by, "contract.updated")
     return contract
 
 
@@ -192,6 +218,7 @@ def issue_problems(contract) -> list[str]:
     return problems
 
 
+@performed_by
 @transaction.atomic
 def contract_issue(*, contract, by) -> Contract:
     """Issue the draft for signature: its content freezes and its PDF is rendered."""
@@ -206,9 +233,12 @@ def contract_issue(*, contract, by) -> Contract:
     contract.issued_by = by
     contract.issued_pdf = pdf_request(owner=contract, kind="contract", by=by)
     contract.save()
+    # Issued for the client's signature: shared with the client.
+    _event(contract, by, "contract.issued", client_visible=True)
     return contract
 
 
+@performed_by
 @transaction.atomic
 def contract_withdraw(*, contract, by) -> Contract:
     """Back to the draft for a correction before signing; the issued PDF is obsolete."""
@@ -220,9 +250,11 @@ def contract_withdraw(*, contract, by) -> Contract:
     contract.issued_by = None
     contract.issued_pdf = None
     contract.save()
+    _event(contract, by, "contract.withdrawn")
     return contract
 
 
+@performed_by
 @transaction.atomic
 def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signatory,
                   client_signed_on, signed_copy) -> Contract:
@@ -261,9 +293,11 @@ def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signat
     contract.signed_copy_sha256 = sha256_of(signed_copy)
     contract.full_clean()
     contract.save()
+    _event(contract, by, "contract.signed", client_visible=True)
     return contract
 
 
+@performed_by
 @transaction.atomic
 def contract_amend(*, contract, by) -> Contract:
     """A change after signing: a new version, linked to the one it amends, in draft, to be
@@ -288,9 +322,11 @@ def contract_amend(*, contract, by) -> Contract:
             part._state.adding = True
             part.contract = amendment
             part.save()
+    _event(amendment, by, "contract.amended")
     return amendment
 
 
+@performed_by
 @transaction.atomic
 def contract_delete_draft(*, contract, by):
     if contract.status != Contract.Status.DRAFT:
@@ -298,4 +334,5 @@ def contract_delete_draft(*, contract, by):
     Deliverable.objects.filter(contract=contract).delete()
     PaymentInstallment.objects.filter(contract=contract).delete()
     contract.personnel.clear()
+    _event(contract, by, "contract.draft_deleted")
     contract.delete()

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from consultancy.activity.selectors import described, engagement_events
 from consultancy.documents.registry import PdfSpec
 from contracts.models import Contract
 from delivery import selectors as delivery_selectors
@@ -413,6 +414,17 @@ def stage_history(engagement) -> list[StageTransition]:
                 .order_by("at", "pk"))
 
 
+def activity_log(engagement) -> list:
+    """Every event of the engagement, oldest first, its message in Chinese (the dossier's
+    language)."""
+    events = engagement_events(firm_id=engagement.firm_id, engagement_id=engagement.pk)
+    with translation.override("zh-hans"):
+        events = described(events.order_by("at", "pk"))
+        for event in events:
+            event.who = str(event.actor_label)
+    return events
+
+
 def dossier_pdf_spec(engagement) -> PdfSpec:
     chapters = dossier_chapters(engagement)
     return PdfSpec(
@@ -425,6 +437,7 @@ def dossier_pdf_spec(engagement) -> PdfSpec:
             "chapters": chapters,
             "sections": [s for c in chapters for s in c["sections"]],
             "transitions": stage_history(engagement),
+            "activity": activity_log(engagement),
             "generated_on": timezone.localdate(),
         },
         filename=f"项目档案-{engagement.number}.pdf",

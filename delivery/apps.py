@@ -22,3 +22,4 @@ class DeliveryConfig(AppConfig):
         registry.register("plan", pdf.plan_pdf_spec)
         registry.register("handover", pdf.handover_pdf_spec)
         panels.register(panels.Panel("delivery/_panel.html", delivery_panel, order=80))
+        from . import services  # noqa: F401  (registers its activity verbs)

@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consultancy.activity import verbs
+from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
@@ -30,6 +33,25 @@ from .models import (
     SiteResearch,
     TeamMember,
 )
+
+verbs.register_all({
+    "research.attachment_added": gettext_lazy("%(actor)s added the attachment “%(caption)s” "
+                                              "to the site research"),
+    "team.member_removed": gettext_lazy("%(actor)s removed %(name)s from the working group"),
+    "plan.approved": gettext_lazy("%(actor)s recorded the team's approval of version "
+                                  "%(version)s of the plan"),
+    "plan.issued": gettext_lazy("%(actor)s issued version %(version)s of the plan to the client"),
+    "plan.confirmed_by_client": gettext_lazy("%(contact)s confirmed version %(version)s of the "
+                                             "plan (recorded by %(actor)s)"),
+    "risk_settings.updated": gettext_lazy("%(actor)s changed the risk level thresholds"),
+    "progress_report.shared": gettext_lazy("%(actor)s shared a progress report with the client"),
+    "document.version_added": gettext_lazy("%(actor)s uploaded version %(version)s of "
+                                           "“%(title)s”"),
+    "documents.delivered": gettext_lazy("%(actor)s delivered %(count)s document(s) to the "
+                                        "client"),
+    "delivery.acknowledged": gettext_lazy("%(contact)s acknowledged receipt of “%(title)s” "
+                                          "(recorded by %(actor)s)"),
+})
 
 
 def _open(engagement):
@@ -58,6 +80,7 @@ def unqualified_on(users, day) -> list:
     return [u for u in users if u.pk not in qualified]
 
 
+@performed_by
 @transaction.atomic
 def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch:
     researchers = list(researchers)
@@ -72,6 +95,7 @@ def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch
     return record_save(record=record, by=by, m2m={"researchers": researchers})
 
 
+@performed_by
 @transaction.atomic
 def research_attachment_add(*, research, file, caption, by) -> ResearchAttachment:
     _open(research.engagement)
@@ -79,12 +103,16 @@ def research_attachment_add(*, research, file, caption, by) -> ResearchAttachmen
                                     caption=caption, uploaded_by=by)
     attachment.full_clean()
     attachment.save()
+    record_event(firm=research.firm_id, by=by, verb="research.attachment_added", obj=attachment,
+                 engagement=research.engagement_id, clause="8.1",
+                 params={"caption": caption})
     return attachment
 
 
 # -- 8.2 ------------------------------------------------------------------------------
 
 
+@performed_by
 @transaction.atomic
 def team_member_add(*, engagement, by, side, role, responsibilities, user=None,
                     contact=None) -> TeamMember:
@@ -107,10 +135,14 @@ def team_member_add(*, engagement, by, side, role, responsibilities, user=None,
     return record_save(record=member, by=by)
 
 
+@performed_by
 @transaction.atomic
 def team_member_remove(*, member, by):
     if member.is_frozen:
         raise FrozenRecord(_("The service stage is passed; the working group is frozen."))
+    record_event(firm=member.firm_id, by=by, verb="team.member_removed", obj=member,
+                 engagement=member.engagement_id, clause="8.2",
+                 params={"name": str(member.user or member.contact)})
     member.delete()
 
 
@@ -121,6 +153,7 @@ def current_plan(engagement):
     return ConsultingPlan.objects.current_for(engagement)
 
 
+@performed_by
 @transaction.atomic
 def plan_save(*, engagement, by, milestones=None, **fields) -> ConsultingPlan:
     """Edit the current draft version; once a version is approved, a change is a new
@@ -129,6 +162,7 @@ def plan_save(*, engagement, by, milestones=None, **fields) -> ConsultingPlan:
     return _plan_save(engagement, by, milestones, after_delivery=False, **fields)
 
 
+@performed_by
 @transaction.atomic
 def plan_revise_after_delivery(*, engagement, by, change_reason, milestones=None,
                                **fields) -> ConsultingPlan:
@@ -175,6 +209,7 @@ def _plan_save(engagement, by, milestones, *, after_delivery, **fields) -> Consu
     return plan
 
 
+@performed_by
 @transaction.atomic
 def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingPlan:
     """8.3.1: the project team discussed and approved this version."""
@@ -190,9 +225,13 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
     not_in_the_future(approved_on, "approved_on")
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
     plan.save()
+    record_event(firm=plan.firm_id, by=by, verb="plan.approved", obj=plan,
+                 engagement=plan.engagement_id, clause="8.3.1",
+                 params={"version": plan.version})
     return plan
 
 
+@performed_by
 @transaction.atomic
 def plan_issue(*, plan, by) -> ConsultingPlan:
     """8.3.1: submitted in writing: the PDF of this version is made."""
@@ -206,9 +245,13 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
     plan.issued_at = timezone.now()
     plan.save()
     signals.plan_issued.send(sender=ConsultingPlan, plan=plan)
+    record_event(firm=plan.firm_id, by=by, verb="plan.issued", obj=plan,
+                 engagement=plan.engagement_id, clause="8.3.1", client_visible=True,
+                 params={"version": plan.version})
     return plan
 
 
+@performed_by
 @transaction.atomic
 def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
     """8.3.1: the client's confirmation of exactly this version."""
@@ -226,6 +269,10 @@ def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
     not_in_the_future(confirmed_on, "confirmed_on")
     plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
     plan.save()
+    # 8.3.1: the client's own act.
+    record_event(firm=plan.firm_id, by=by, verb="plan.confirmed_by_client", obj=plan,
+                 engagement=plan.engagement_id, clause="8.3.1", client_visible=True,
+                 params={"version": plan.version, "contact": str(contact)})
     return plan
 
 
@@ -241,6 +288,7 @@ RISK_THRESHOLD_FIELDS = ("lec_major", "lec_large", "lec_general",
                          "ls_major", "ls_large", "ls_general")
 
 
+@performed_by
 @transaction.atomic
 def risk_settings_update(*, firm, by, **fields) -> RiskSettings:
     """A manager sets the firm's 8.4 risk level thresholds. They apply to risks assessed
@@ -268,9 +316,11 @@ def risk_settings_update(*, firm, by, **fields) -> RiskSettings:
     if errors:
         raise ValidationError(errors)
     row.save()
+    record_event(firm=firm, by=by, verb="risk_settings.updated", obj=row, clause="8.4")
     return row
 
 
+@performed_by
 @transaction.atomic
 def risk_save(*, record: RiskItem, by) -> RiskItem:
     """Compute the score and the level with the firm's thresholds, then save."""
@@ -290,6 +340,7 @@ def risk_save(*, record: RiskItem, by) -> RiskItem:
     return record_save(record=record, by=by)
 
 
+@performed_by
 @transaction.atomic
 def progress_report_share(*, report, by) -> ProgressReport:
     """8.4: the report goes to the client (the portal shows shared reports)."""
@@ -299,12 +350,15 @@ def progress_report_share(*, report, by) -> ProgressReport:
     _open(report.engagement)
     ProgressReport.objects.filter(pk=report.pk).update(shared_at=timezone.now(), shared_by=by)
     report.refresh_from_db()
+    record_event(firm=report.firm_id, by=by, verb="progress_report.shared", obj=report,
+                 engagement=report.engagement_id, clause="8.4", client_visible=True)
     return report
 
 
 # -- 8.5 ------------------------------------------------------------------------------
 
 
+@performed_by
 @transaction.atomic
 def document_create(*, engagement, by, category, title, file, deliverable=None,
                     note="") -> ProjectDocument:
@@ -318,6 +372,7 @@ def document_create(*, engagement, by, category, title, file, deliverable=None,
     return document
 
 
+@performed_by
 @transaction.atomic
 def document_version_add(*, document, file, by, note="") -> DocumentVersion:
     _open(document.engagement)
@@ -327,9 +382,13 @@ def document_version_add(*, document, file, by, note="") -> DocumentVersion:
                               uploaded_by=by, sha256=sha256_of(file))
     version.full_clean()
     version.save()
+    record_event(firm=document.firm_id, by=by, verb="document.version_added", obj=version,
+                 engagement=document.engagement_id, clause="8.5",
+                 params={"version": version.version, "title": document.title})
     return version
 
 
+@performed_by
 @transaction.atomic
 def documents_deliver(*, engagement, versions, delivered_on, by) -> list[DocumentDelivery]:
     """8.5.2: hand document versions to the client; the hand-over list PDF is made."""
@@ -349,9 +408,15 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
     pdf_request(owner=engagement, kind="handover", by=by)
     signals.documents_delivered.send(sender=DocumentDelivery, engagement=engagement,
                                      deliveries=deliveries)
+    # 8.5.2: documents handed to the client.
+    record_event(firm=engagement.firm_id, by=by, verb="documents.delivered", obj=engagement,
+                 engagement=engagement, clause="8.5.2", client_visible=True,
+                 params={"count": len(deliveries),
+                         "titles": [d.version.document.title for d in deliveries]})
     return deliveries
 
 
+@performed_by
 @transaction.atomic
 def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentDelivery:
     """The client's acknowledgement of a delivered document (8.5.2)."""
@@ -367,4 +432,8 @@ def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentD
             "The date must lie between the delivery and today.")})
     delivery.acknowledged_by, delivery.acknowledged_on = contact, acknowledged_on
     delivery.save()
+    # 8.5.2: the client's acknowledgement.
+    record_event(firm=delivery.firm_id, by=by, verb="delivery.acknowledged", obj=delivery,
+                 engagement=delivery.engagement_id, clause="8.5.2", client_visible=True,
+                 params={"contact": str(contact), "title": delivery.version.document.title})
     return delivery

@@ -8,6 +8,11 @@ class EngagementsConfig(AppConfig):
     verbose_name = _("Engagements (clauses 4–6)")
 
     def ready(self):
+        from . import panels
         from .requirements import register_all
+        from .timeline import activity_panel
 
         register_all()
+        # The activity timeline: the engagement page's last section.
+        panels.register(panels.Panel("activity/_panel.html", activity_panel, order=1000))
+        from . import services  # noqa: F401  (registers its activity verbs)

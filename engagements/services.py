@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
+from consultancy.activity import verbs
+from consultancy.activity.services import performed_by, record_event
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
@@ -25,7 +27,29 @@ from .models import (
     ProjectFramework,
     StageTransition,
 )
-from .stages import FORWARD, Stage
+from .stages import FORWARD, PROCESS, Stage
+
+STAGE_CLAUSE = dict(PROCESS)
+
+
+def _stage_labels(params):
+    return {key: str(Stage(params[key]).label) for key in ("from", "to")
+            if params.get(key) in Stage.values}
+
+
+verbs.register_all({
+    "engagement.created": gettext_lazy("%(actor)s opened engagement %(number)s"),
+    "engagement.imported": gettext_lazy("%(actor)s imported engagement %(number)s"),
+    "engagement.updated": gettext_lazy("%(actor)s changed the engagement's details"),
+    "engagement.transition": gettext_lazy(
+        "%(actor)s moved the engagement from %(from)s to %(to)s"),
+    "record.saved": gettext_lazy("%(actor)s saved the record “%(kind)s”"),
+    "record.deleted": gettext_lazy("%(actor)s deleted the record “%(kind)s”"),
+    "needs.saved": gettext_lazy("%(actor)s saved the needs assessment"),
+    "framework.saved": gettext_lazy("%(actor)s saved version %(version)s of the framework"),
+    "framework.confirmed": gettext_lazy(
+        "%(actor)s recorded that %(contact)s confirmed version %(version)s of the framework"),
+}, format=_stage_labels)
 
 
 class TransitionRefused(Refusal):
@@ -76,6 +100,7 @@ def next_engagement_number(firm: Firm, year: int | None = None) -> str:
     return f"{prefix}{last + 1:03d}"
 
 
+@performed_by
 @transaction.atomic
 def engagement_create(*, firm, by, client, title, service_type, origin, lead_consultant,
                       consultants=(), description="") -> Engagement:
@@ -91,9 +116,12 @@ def engagement_create(*, firm, by, client, title, service_type, origin, lead_con
     engagement.full_clean(exclude=["number"])
     engagement.save()
     engagement.consultants.set([u for u in consultants if u.pk != lead_consultant.pk])
+    record_event(firm=firm, by=by, verb="engagement.created", obj=engagement,
+                 engagement=engagement, clause="4", params={"number": engagement.number})
     return engagement
 
 
+@performed_by
 @transaction.atomic
 def engagement_update(*, engagement, by, consultants=None, **fields) -> Engagement:
     # A ModelForm may already have written its values onto ``engagement``: compare with
@@ -113,9 +141,12 @@ def engagement_update(*, engagement, by, consultants=None, **fields) -> Engageme
     engagement.save()
     if consultants is not None:
         engagement.consultants.set([u for u in consultants if u.pk != lead.pk])
+    record_event(firm=engagement.firm_id, by=by, verb="engagement.updated", obj=engagement,
+                 engagement=engagement, clause="4")
     return engagement
 
 
+@performed_by
 def engagement_transition(*, engagement, transition, by, note="", expected_stage=None,
                           **kwargs) -> StageTransition:
     """Run one transition of the state machine, the only way a stage changes.
@@ -157,6 +188,10 @@ def engagement_transition(*, engagement, transition, by, note="", expected_stage
                 from_stage=from_stage, to_stage=locked.stage, by=by,
                 note=note or kwargs.get("reason", ""),
             )
+            record_event(firm=locked.firm_id, by=by, verb="engagement.transition", obj=locked,
+                         engagement=locked, clause=STAGE_CLAUSE.get(from_stage, "4"),
+                         params={"from": from_stage, "to": locked.stage,
+                                 "transition": transition})
             transaction.on_commit(lambda: _notify_stage_changed(row))
     except ConcurrentTransition as exc:
         raise StageConflict(
@@ -224,9 +259,17 @@ def _refuse_frozen(record):
         )
 
 
+def _kind(record):
+    return str(record._meta.verbose_name)
+
+
+@performed_by
 @transaction.atomic
-def record_save(*, record, by, m2m=None):
-    """Create or update a clause 5–6 record (a model instance filled by its form)."""
+def record_save(*, record, by, m2m=None, event=None):
+    """Create or update a clause 5–6 record (a model instance filled by its form).
+
+    ``event``: the activity event's ``verb``, ``clause``, ``params``, ``client_visible``
+    when the saving service names the act itself (default: "record.saved")."""
     _refuse_frozen(record)
     if record.pk is None:
         record.firm_id = record.engagement.firm_id
@@ -238,15 +281,24 @@ def record_save(*, record, by, m2m=None):
     record.save()
     for name, values in (m2m or {}).items():
         getattr(record, name).set(values)
+    described = {"verb": "record.saved", "clause": getattr(record, "clause", ""),
+                 "params": {"kind": _kind(record)}, **(event or {})}
+    record_event(firm=record.firm_id, by=by, obj=record, engagement=record.engagement_id,
+                 **described)
     return record
 
 
+@performed_by
 @transaction.atomic
 def record_delete(*, record, by):
     _refuse_frozen(record)
+    record_event(firm=record.firm_id, by=by, verb="record.deleted", obj=record,
+                 engagement=record.engagement_id, clause=getattr(record, "clause", ""),
+                 params={"kind": _kind(record)})
     record.delete()
 
 
+@performed_by
 @transaction.atomic
 def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
     """Clause 5. Saved as a draft whatever its completeness; the gate checks completeness."""
@@ -261,9 +313,12 @@ def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
         setattr(assessment, name, value)
     assessment.full_clean()
     assessment.save()
+    record_event(firm=engagement.firm_id, by=by, verb="needs.saved", obj=assessment,
+                 engagement=engagement, clause="5")
     return assessment
 
 
+@performed_by
 @transaction.atomic
 def framework_save(*, engagement, by, **fields) -> ProjectFramework:
     """6.4. Edits the current draft version; once a version is confirmed, a change makes
@@ -282,9 +337,12 @@ def framework_save(*, engagement, by, **fields) -> ProjectFramework:
         setattr(framework, name, value)
     framework.full_clean()
     framework.save()
+    record_event(firm=engagement.firm_id, by=by, verb="framework.saved", obj=framework,
+                 engagement=engagement, clause="6.4", params={"version": framework.version})
     return framework
 
 
+@performed_by
 @transaction.atomic
 def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramework:
     """6.4: record that a named client contact confirmed this version on a date."""
@@ -307,5 +365,9 @@ def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramewo
     framework.confirmed_on = confirmed_on
     framework.confirmation_recorded_by = by
     framework.save()
+    # 6.4: the client's confirmation of the framework, visible to the client.
+    record_event(firm=framework.firm_id, by=by, verb="framework.confirmed", obj=framework,
+                 engagement=framework.engagement_id, clause="6.4", client_visible=True,
+                 params={"version": framework.version, "contact": str(contact)})
     return framework
 

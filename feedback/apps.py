@@ -27,3 +27,4 @@ class FeedbackConfig(AppConfig):
 
         registry.register("satisfaction_statistics", statistics_pdf_spec)
         registry.register_access("satisfaction_statistics", report_access)
+        from . import services  # noqa: F401  (registers its activity verbs)

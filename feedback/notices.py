@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from consultancy.activity.models import SystemActor
+from consultancy.activity.services import acting_as, record_event
 from consultancy.notifications import Recipient, notify, recipients_for
 from consultancy.tenancy.models import User
 
@@ -47,13 +49,15 @@ def complaint_notify(complaint_id: int) -> int:
 
 
 def survey_invitation_mail(invitation_id: int, base_url: str = "",
-                           reminder: bool = False) -> bool:
+                           reminder: bool = False,
+                           actor=SystemActor.BACKGROUND_TASK) -> bool:
     """Mail a contact their survey link (9.5; the notice ``survey_invitation``, or
     ``survey_reminder``). The token is made here, its hash stored and the token itself
     only put in the e-mail. Idempotent: an invitation already mailed (or, for
     ``reminder``, already reminded, answered or expired) is skipped. A reminder re-issues
     the link; the first one stops working. The mail is in the site's language: the
-    invitee is addressed by e-mail, not as a login."""
+    invitee is addressed by e-mail, not as a login. ``actor``: the system actor the
+    activity log names (the task, or the daily reminders)."""
     with transaction.atomic():
         invitation = (SurveyInvitation.objects.select_for_update()
                       .filter(pk=invitation_id).first())
@@ -72,7 +76,11 @@ def survey_invitation_mail(invitation_id: int, base_url: str = "",
             invitation.reminder_sent_at = now
         else:
             invitation.mailed_at = now
-        invitation.save(update_fields=["token_hash", "mailed_at", "reminder_sent_at"])
+        with acting_as(actor, invitation.firm_id):
+            invitation.save(update_fields=["token_hash", "mailed_at", "reminder_sent_at"])
+        record_event(firm=invitation.firm_id, by=actor, verb="survey.mailed", obj=invitation,
+                     engagement=engagement, clause="9.5",
+                     params={"contact": invitation.contact.name, "reminder": reminder})
         signed_in = signed_in_survey_url(invitation)
         context = {"invitation": invitation, "engagement": engagement,
                    "link": site_url(base_url) + survey_answer_url(token),

@@ -28,6 +28,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from consultancy.activity.models import SystemActor
+from consultancy.activity.services import acting_as, record_event
 from consultancy.notifications import notify, recipients_for
 from consultancy.tenancy.models import Qualification, User
 from engagements.models import Engagement
@@ -48,6 +50,7 @@ class Due:
     key: str
     text: object  # a callable, called in the user's language
     url: str = ""
+    engagement_id: int | None = None
 
 
 def _url(name, *args) -> str:
@@ -76,7 +79,7 @@ def _follow_up(firm_id, today, ahead):
                           "Follow-up visit %(n)s of %(of)s for %(number)s “%(title)s” is due on "
                           "%(day)s.") % {"n": n, "of": s.visits_contracted, "number": e.number,
                                          "title": e.title, "day": _d(due)},
-                      _url("feedback:follow_up", e.pk))
+                      _url("feedback:follow_up", e.pk), engagement_id=e.pk)
         ends = s.guidance_ends_on
         if ends is not None and today <= ends <= horizon:
             yield Due(e.lead_consultant, Reminder.Kind.GUIDANCE_ENDING,
@@ -84,7 +87,7 @@ def _follow_up(firm_id, today, ahead):
                       lambda e=e, ends=ends: _(
                           "The guidance period of %(number)s “%(title)s” ends on %(day)s.")
                       % {"number": e.number, "title": e.title, "day": _d(ends)},
-                      _url("feedback:follow_up", e.pk))
+                      _url("feedback:follow_up", e.pk), engagement_id=e.pk)
 
 
 def _complaints(firm_id, today, managers):
@@ -99,7 +102,7 @@ def _complaints(firm_id, today, managers):
                                     "%(day)s.") % {"number": c.number,
                                                    "step": STEP_LABELS[c.next_step],
                                                    "day": _d(c.due_on)},
-                      url)
+                      url, engagement_id=c.engagement_id)
 
 
 def _surveys(firm_id, settings_row):
@@ -111,14 +114,14 @@ def _surveys(firm_id, settings_row):
         .select_related("survey__engagement__lead_consultant", "contact"))
     for invitation in unanswered:
         # The contact's reminder: once (the task skips an invitation already reminded).
-        survey_invitation_mail(invitation.pk, "", True)
+        survey_invitation_mail(invitation.pk, "", True, actor=SystemActor.DAILY_REMINDERS)
         e = invitation.survey.engagement
         yield Due(e.lead_consultant, Reminder.Kind.SURVEY_UNANSWERED, f"survey:{invitation.pk}",
                   lambda e=e, inv=invitation: _(
                       "%(contact)s has not answered the satisfaction survey of %(number)s "
                       "“%(title)s”; a reminder was sent.") % {
                       "contact": inv.contact.name, "number": e.number, "title": e.title},
-                  _url("feedback:survey", e.pk))
+                  _url("feedback:survey", e.pk), engagement_id=e.pk)
 
 
 def _qualifications(firm_id, today, managers):
@@ -150,7 +153,13 @@ def _site_url():
 
 def run_daily_reminders(firm_id, today) -> int:
     """Create the day's missing reminders, then mail every reminder not mailed yet.
-    Returns the number of reminders created."""
+    Returns the number of reminders created. The act of the system actor "daily
+    reminders": each new reminder is an event of its log."""
+    with acting_as(SystemActor.DAILY_REMINDERS, firm_id):
+        return _run_daily_reminders(firm_id, today)
+
+
+def _run_daily_reminders(firm_id, today) -> int:
     settings_row = feedback_settings_for(firm_id)
     managers = recipients_for(firm_id, roles=[User.Role.MANAGER])
     created = 0
@@ -166,10 +175,17 @@ def run_daily_reminders(firm_id, today) -> int:
                 continue
             with translation.override(_language(due.user)):
                 text = str(due.text())[:500]
-            _reminder, new = Reminder.objects.get_or_create(
-                firm_id=firm_id, user=due.user, kind=due.kind, key=due.key,
-                defaults={"text": text, "url": due.url[:300]},
-            )
+            with transaction.atomic():
+                reminder, new = Reminder.objects.get_or_create(
+                    firm_id=firm_id, user=due.user, kind=due.kind, key=due.key,
+                    defaults={"text": text, "url": due.url[:300]},
+                )
+                if new:
+                    record_event(firm=firm_id, by=SystemActor.DAILY_REMINDERS,
+                                 verb="reminder.created", obj=reminder,
+                                 engagement=due.engagement_id,
+                                 params={"name": str(due.user), "kind": due.kind,
+                                         "text": text})
             created += new
     _mail_pending(firm_id)
     return created

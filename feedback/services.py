@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from consultancy.activity import verbs
+from consultancy.activity.models import SystemActor
+from consultancy.activity.services import acting_as, performed_by, record_event
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
@@ -85,9 +88,33 @@ def _in_follow_up(engagement):
         raise FollowUpRefused(_("Follow-up begins once the results are handed over."))
 
 
+verbs.register_all({
+    "acceptance.recorded": gettext_lazy("%(contact)s gave the verdict “%(verdict)s” on the "
+                                        "results (recorded by %(actor)s)"),
+    "review.saved": gettext_lazy("%(actor)s saved the review of the outcome"),
+    "guidance.saved": gettext_lazy("%(actor)s recorded follow-up guidance: %(topic)s"),
+    "visit.saved": gettext_lazy("%(actor)s recorded the follow-up visit of %(day)s"),
+    "complaint.received": gettext_lazy("%(actor)s entered complaint %(number)s"),
+    "complaint.step": gettext_lazy("%(actor)s: complaint %(number)s, step “%(step)s”"),
+    "feedback_settings.updated": gettext_lazy("%(actor)s changed the evaluation settings"),
+    "survey_question.saved": gettext_lazy("%(actor)s saved the survey question %(code)s"),
+    "survey_question.moved": gettext_lazy("%(actor)s reordered the survey questions"),
+    "survey.sent": gettext_lazy("%(actor)s sent the satisfaction survey to %(count)s "
+                                "contact(s)"),
+    "survey.mailed": gettext_lazy("%(actor)s mailed the survey link to %(contact)s"),
+    "survey.answered": gettext_lazy("%(contact)s answered the satisfaction survey"),
+    "reminder.created": gettext_lazy("%(actor)s reminded %(name)s: %(text)s"),
+    "reminder.read": gettext_lazy("%(actor)s read a reminder"),
+    "satisfaction_report.requested": gettext_lazy(
+        "%(actor)s asked for the satisfaction statistics of %(from)s to %(to)s"),
+}, format=lambda p: {"step": str(STEP_LABELS[p["step"]])} if p.get("step") in STEP_LABELS
+    else {})
+
+
 # -- evaluation -------------------------------------------------------------------------
 
 
+@performed_by
 @transaction.atomic
 def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
                       reasons="") -> ClientAcceptance:
@@ -102,11 +129,15 @@ def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
     acceptance = ClientAcceptance(engagement=engagement, contact=contact,
                                   accepted_on=accepted_on, verdict=verdict,
                                   reasons=(reasons or "").strip())
-    acceptance = record_save(record=acceptance, by=by)
+    # The client's verdict on the results: the client's own act.
+    acceptance = record_save(record=acceptance, by=by, event={
+        "verb": "acceptance.recorded", "clause": "9", "client_visible": True,
+        "params": {"contact": str(contact), "verdict": str(acceptance.get_verdict_display())}})
     signals.acceptance_recorded.send(sender=ClientAcceptance, acceptance=acceptance)
     return acceptance
 
 
+@performed_by
 @transaction.atomic
 def review_save(*, engagement, by, reviewer, reviewed_on, objectives,
                 conclusion="") -> OutcomeReview:
@@ -137,7 +168,8 @@ def review_save(*, engagement, by, reviewer, reviewed_on, objectives,
     review = OutcomeReview.objects.filter(engagement=engagement).first() or OutcomeReview(
         engagement=engagement)
     review.reviewer, review.reviewed_on, review.conclusion = reviewer, reviewed_on, conclusion
-    review = record_save(record=review, by=by)
+    review = record_save(record=review, by=by, event={"verb": "review.saved", "clause": "9",
+                                                      "params": {}})
     ObjectiveReview.objects.filter(review=review).delete()
     for row in rows:
         row.firm_id, row.review = review.firm_id, review
@@ -149,6 +181,7 @@ def review_save(*, engagement, by, reviewer, reviewed_on, objectives,
 # -- 9.1 to 9.3 -------------------------------------------------------------------------
 
 
+@performed_by
 @transaction.atomic
 def follow_up_guidance_save(*, engagement, by, given_on, given_by, topic, advice,
                             channel=FollowUpGuidance.Channel.SITE,
@@ -164,9 +197,11 @@ def follow_up_guidance_save(*, engagement, by, given_on, given_by, topic, advice
         raise CrossFirmReference("A guidance record of another engagement.")
     guidance.given_on, guidance.given_by, guidance.channel = given_on, given_by, channel
     guidance.topic, guidance.advice = topic, advice
-    return record_save(record=guidance, by=by)
+    return record_save(record=guidance, by=by, event={
+        "verb": "guidance.saved", "clause": "9.1", "params": {"topic": topic}})
 
 
+@performed_by
 @transaction.atomic
 def follow_up_visit_save(*, engagement, by, visited_on, visitors, discussed,
                          plan_needs_adjusting, site_changes="", adjustment_notes="",
@@ -194,7 +229,8 @@ def follow_up_visit_save(*, engagement, by, visited_on, visitors, discussed,
     visit.client_participants = client_participants
     if visit.calls_for_a_plan_change and visit.plan_version_id is None:
         visit.plan_version = _open_plan_version(engagement, by, visit)
-    return record_save(record=visit, by=by, m2m={"visitors": visitors})
+    return record_save(record=visit, by=by, m2m={"visitors": visitors}, event={
+        "verb": "visit.saved", "clause": "9.2", "params": {"day": str(visited_on)}})
 
 
 def _open_plan_version(engagement, by, visit):
@@ -227,6 +263,7 @@ def next_complaint_number(firm, year) -> str:
     return f"{prefix}{last + 1:03d}"
 
 
+@performed_by
 @transaction.atomic
 def complaint_receive(*, firm, by, received_on, channel, complainant_name, description,
                       complainant_contact="", contact=None, engagement=None, remedy_sought="",
@@ -260,6 +297,10 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
     ComplaintStep.objects.create(firm=firm, complaint=complaint, step="receive", from_status="",
                                  to_status=complaint.status, by=by, at=complaint.status_changed_at)
     signals.complaint_received.send(sender=Complaint, complaint=complaint)
+    # 9.4: a complaint filed by a client contact in the portal is the client's own act.
+    record_event(firm=firm, by=by, verb="complaint.received", obj=complaint,
+                 engagement=engagement, clause="9.4", client_visible=by.is_client_contact,
+                 params={"number": complaint.number})
     return complaint
 
 
@@ -301,6 +342,10 @@ def _complaint_step(complaint, by, step, note="", **content) -> Complaint:
     ComplaintStep.objects.create(firm_id=locked.firm_id, complaint=locked, step=step,
                                  from_status=from_status, to_status=locked.status, by=by, at=now,
                                  note=note)
+    record_event(firm=locked.firm_id, by=by, verb="complaint.step", obj=locked,
+                 engagement=locked.engagement_id, clause="9.4",
+                 params={"number": locked.number, "step": step, "from": from_status,
+                         "to": locked.status})
     complaint.refresh_from_db()
     return complaint
 
@@ -311,12 +356,14 @@ def _required(value, message):
     return value.strip()
 
 
+@performed_by
 @transaction.atomic
 def complaint_acknowledge(*, complaint, by, note="") -> Complaint:
     """The receipt is confirmed to the complainant (the note says how)."""
     return _complaint_step(complaint, by, "acknowledge", note=note)
 
 
+@performed_by
 @transaction.atomic
 def complaint_assess(*, complaint, by, severity, assessment="", safety_related=None,
                      note="") -> Complaint:
@@ -329,12 +376,14 @@ def complaint_assess(*, complaint, by, severity, assessment="", safety_related=N
     return _complaint_step(complaint, by, "assess", note=note, **content)
 
 
+@performed_by
 @transaction.atomic
 def complaint_investigate(*, complaint, by, findings, note="") -> Complaint:
     findings = _required(findings, _("Record the findings of the investigation."))
     return _complaint_step(complaint, by, "investigate", note=note, findings=findings)
 
 
+@performed_by
 @transaction.atomic
 def complaint_respond(*, complaint, by, decision, responded_on=None, note="") -> Complaint:
     """The decision is communicated to the complainant."""
@@ -345,6 +394,7 @@ def complaint_respond(*, complaint, by, decision, responded_on=None, note="") ->
                            responded_on=responded_on)
 
 
+@performed_by
 @transaction.atomic
 def complaint_close(*, complaint, by, complainant_acceptance, closed_on=None,
                     note="") -> Complaint:
@@ -358,6 +408,7 @@ def complaint_close(*, complaint, by, complainant_acceptance, closed_on=None,
                            complainant_acceptance=acceptance, closed_on=closed_on)
 
 
+@performed_by
 @transaction.atomic
 def complaint_escalate(*, complaint, by, escalated_to, reason, note="") -> Complaint:
     """The complainant takes the complaint to external dispute resolution, per the
@@ -377,6 +428,7 @@ def _check_manager(firm_id, by):
         raise ValidationError(_("Only the firm's managers change this."))
 
 
+@performed_by
 @transaction.atomic
 def feedback_settings_update(*, firm, by, **fields) -> FeedbackSettings:
     _check_manager(firm.pk, by)
@@ -386,6 +438,7 @@ def feedback_settings_update(*, firm, by, **fields) -> FeedbackSettings:
         setattr(row, name, value)
     row.full_clean()
     row.save()
+    record_event(firm=firm, by=by, verb="feedback_settings.updated", obj=row, clause="9")
     return row
 
 
@@ -408,6 +461,7 @@ def question_set_for(firm) -> SurveyQuestionSet:
     return question_set
 
 
+@performed_by
 @transaction.atomic
 def survey_question_save(*, firm, by, question=None, **fields) -> SurveyQuestion:
     """Managers add or change a question. A question already answered keeps its kind
@@ -425,6 +479,8 @@ def survey_question_save(*, firm, by, question=None, **fields) -> SurveyQuestion
         setattr(question, name, value)
     question.full_clean()
     question.save()
+    record_event(firm=firm, by=by, verb="survey_question.saved", obj=question, clause="9.5",
+                 params={"code": question.code})
     return question
 
 
@@ -441,6 +497,7 @@ def _eligible_contacts(engagement, contacts):
     return contacts
 
 
+@performed_by
 @transaction.atomic
 def survey_send(*, engagement, by, contacts=None, base_url="") -> Survey:
     """9.5: after delivery, a satisfaction survey to the client's active contacts with an
@@ -477,6 +534,10 @@ def survey_send(*, engagement, by, contacts=None, base_url="") -> Survey:
     ]
     signals.survey_sent.send(sender=Survey, survey=survey, invitations=invitations,
                              base_url=base_url)
+    # 9.5: the survey goes to the client.
+    record_event(firm=engagement.firm_id, by=by, verb="survey.sent", obj=survey,
+                 engagement=engagement, clause="9.5", client_visible=True,
+                 params={"count": len(invitations)})
     return survey
 
 
@@ -522,48 +583,60 @@ def survey_answer(*, token, answers) -> SurveyResponse:
     """
     firm_id, invitation_id = find_invitation(token)
     with firm_scope(firm_id), transaction.atomic():
-        invitation = (SurveyInvitation.objects.select_for_update()
+        invitation = (SurveyInvitation.objects.select_for_update().select_related("contact")
                       .filter(pk=invitation_id, token_hash=token_hash(token)).first())
         if invitation is None:  # re-issued between the look-up and the lock
             raise SurveyLinkInvalid(_("This survey link is not valid."))
         check_invitation(invitation)
-        survey = Survey.objects.select_related("engagement").get(pk=invitation.survey_id)
-        questions = list(survey.questions.all())
-        by_key = {}
-        for q in questions:
-            by_key[q.code] = by_key[q.pk] = by_key[str(q.pk)] = q
-        given = {}
-        for key, value in (answers or {}).items():
-            question = by_key.get(getattr(key, "pk", key))
-            if question is None or (hasattr(key, "pk") and key.firm_id != firm_id):
-                raise ValidationError(_("An answer to a question this survey does not ask."))
-            given[question.pk] = value
-        rows, errors = [], {}
-        for q in questions:
-            try:
-                score, text = _answer_value(q, given.get(q.pk))
-            except ValidationError as exc:
-                errors.update(exc.message_dict)
-                continue
-            if score is not None or text:
-                rows.append((q, score, text))
-        if errors:
-            raise ValidationError(errors)
-        now = timezone.now()
-        response = SurveyResponse.objects.create(
-            firm_id=firm_id, invitation=invitation, survey=survey, engagement=survey.engagement,
-            contact_id=invitation.contact_id, submitted_at=now)
-        for q, score, text in rows:
-            SurveyAnswer.objects.create(firm_id=firm_id, response=response, question=q,
-                                        score=score, text=text)
-        invitation.used_at = now
-        invitation.save(update_fields=["used_at"])
-        return response
+        # The contact answers; one without a portal login answers through the link.
+        by = invitation.contact.user if invitation.contact.user_id else SystemActor.CLIENT_LINK
+        with acting_as(by, firm_id):
+            return _store_answers(invitation, firm_id, answers, by)
+
+
+def _store_answers(invitation, firm_id, answers, by) -> SurveyResponse:
+    survey = Survey.objects.select_related("engagement").get(pk=invitation.survey_id)
+    questions = list(survey.questions.all())
+    by_key = {}
+    for q in questions:
+        by_key[q.code] = by_key[q.pk] = by_key[str(q.pk)] = q
+    given = {}
+    for key, value in (answers or {}).items():
+        question = by_key.get(getattr(key, "pk", key))
+        if question is None or (hasattr(key, "pk") and key.firm_id != firm_id):
+            raise ValidationError(_("An answer to a question this survey does not ask."))
+        given[question.pk] = value
+    rows, errors = [], {}
+    for q in questions:
+        try:
+            score, text = _answer_value(q, given.get(q.pk))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if score is not None or text:
+            rows.append((q, score, text))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    response = SurveyResponse.objects.create(
+        firm_id=firm_id, invitation=invitation, survey=survey, engagement=survey.engagement,
+        contact_id=invitation.contact_id, submitted_at=now)
+    for q, score, text in rows:
+        SurveyAnswer.objects.create(firm_id=firm_id, response=response, question=q,
+                                    score=score, text=text)
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    # 9.5: the client's own act.
+    record_event(firm=firm_id, by=by, verb="survey.answered", obj=response,
+                 engagement=survey.engagement_id, clause="9.5", client_visible=True,
+                 params={"contact": str(invitation.contact)})
+    return response
 
 
 # -- reminders ------------------------------------------------------------------------
 
 
+@performed_by
 @transaction.atomic
 def reminder_mark_read(*, reminder, by) -> Reminder:
     """A user has read their reminder (one's own only)."""
@@ -572,6 +645,7 @@ def reminder_mark_read(*, reminder, by) -> Reminder:
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
         reminder.save(update_fields=["read_at"])
+        record_event(firm=reminder.firm_id, by=by, verb="reminder.read", obj=reminder)
     return reminder
 
 
@@ -596,6 +670,7 @@ def _free_code(question_set, order) -> str:
     return f"q{n}"
 
 
+@performed_by
 @transaction.atomic
 def survey_question_edit(*, firm, by, question=None, **fields) -> SurveyQuestion:
     """The question-set page's save (9.5): a new question goes to the end of the set with
@@ -623,6 +698,7 @@ def survey_question_edit(*, firm, by, question=None, **fields) -> SurveyQuestion
     return survey_question_save(firm=firm, by=by, question=question, **fields)
 
 
+@performed_by
 @transaction.atomic
 def survey_question_move(*, question, by, step: int) -> list[SurveyQuestion]:
     """Move a question up (``step=-1``) or down (``+1``) in the firm's set; the set is
@@ -639,9 +715,12 @@ def survey_question_move(*, question, by, step: int) -> list[SurveyQuestion]:
         if q.order != order:
             q.order = order
             q.save(update_fields=["order"])
+    record_event(firm=question.firm_id, by=by, verb="survey_question.moved", obj=question,
+                 clause="9.5")
     return questions
 
 
+@performed_by
 @transaction.atomic
 def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="month"):
     """A manager asks for the statistics PDF of a period (9.5): the report row, and its
@@ -657,6 +736,8 @@ def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="m
     report.save()
     report.document = pdf_request(owner=report, kind="satisfaction_statistics", by=by)
     report.save(update_fields=["document"])
+    record_event(firm=firm, by=by, verb="satisfaction_report.requested", obj=report,
+                 clause="9.5", params={"from": str(period_from), "to": str(period_to)})
     return report
 
 

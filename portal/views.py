@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from consultancy.activity.selectors import timeline
 from consultancy.documents.serving import private_file_response
 from consultancy.refusals import Refusal
 from contracts.models import Contract
@@ -153,6 +154,9 @@ def engagement_detail(request, contact, pk):
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
         "today": timezone.localdate(),
+        # What the client did and what was shared with them.
+        "activity": timeline(request, firm_id=engagement.firm_id, engagement_id=engagement.pk,
+                             client_visible_only=True),
     })
 
 

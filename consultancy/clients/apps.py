@@ -6,3 +6,6 @@ class ClientsConfig(AppConfig):
     name = "consultancy.clients"
     label = "clients"
     verbose_name = _("Clients")
+
+    def ready(self):
+        from . import services  # noqa: F401  (registers its activity verbs)

@@ -8,31 +8,46 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consultancy.activity import verbs
+from consultancy.activity.services import performed_by, record_event
 from consultancy.notifications import Recipient, notify
 from consultancy.tenancy.models import User
 from consultancy.tenancy.scoping import require_same_firm
 
 from .models import Client, ClientContact
 
+verbs.register_all({
+    "client.created": gettext_lazy("%(actor)s added the client %(name)s"),
+    "client.updated": gettext_lazy("%(actor)s changed the details of the client %(name)s"),
+    "contact.created": gettext_lazy("%(actor)s added the contact %(name)s"),
+    "contact.updated": gettext_lazy("%(actor)s changed the details of the contact %(name)s"),
+})
 
+
+@performed_by
 @transaction.atomic
 def client_create(*, firm, by, **fields) -> Client:
     client = Client(firm=firm, **fields)
     client.full_clean()
     client.save()
+    record_event(firm=client.firm_id, by=by, verb="client.created", obj=client, params={"name": client.name})
     return client
 
 
+@performed_by
 @transaction.atomic
 def client_update(*, client, by, **fields) -> Client:
     for name, value in fields.items():
         setattr(client, name, value)
     client.full_clean()
     client.save()
+    record_event(firm=client.firm_id, by=by, verb="client.updated", obj=client, params={"name": client.name})
     return client
 
 
+@performed_by
 @transaction.atomic
 def client_contact_create(*, firm, client, by, portal_email="", request=None, **fields):
     """Add a person at the client; with ``portal_email``, also a portal login for them.
@@ -47,9 +62,12 @@ def client_contact_create(*, firm, client, by, portal_email="", request=None, **
     contact.save()
     if contact.user_id and request is not None:
         transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+    record_event(firm=firm, by=by, verb="contact.created", obj=contact,
+                 params={"name": contact.name})
     return contact
 
 
+@performed_by
 @transaction.atomic
 def client_contact_update(*, contact, by, portal_email="", request=None, **fields):
     for name, value in fields.items():
@@ -63,6 +81,8 @@ def client_contact_update(*, contact, by, portal_email="", request=None, **field
         contact.user.is_active = contact.is_active
         contact.user.save(update_fields=["is_active"])
     contact.save()
+    record_event(firm=contact.firm_id, by=by, verb="contact.updated", obj=contact,
+                 params={"name": contact.name})
     return contact
 
 

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from consultancy.activity.models import SystemActor
+from consultancy.activity.services import acting_as, record_event
 from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.validators import uscc_check_character
 from engagements.models import Engagement
@@ -120,6 +122,9 @@ def load_firm(key, firm_data, today=None, rng=None) -> int:
         survey = Survey.objects.create(firm=firm, engagement=engagement,
                                        question_set=question_set, sent_at=sent_at, sent_by=lead)
         survey.questions.set(questions)
+        record_event(firm=firm, by=SystemActor.DEMO_IMPORT, verb="engagement.imported",
+                     obj=engagement, engagement=engagement, clause="9.5",
+                     params={"number": number})
         rating = _scores(rng, bias.get(lead.pk, 0))
         for contact in people_here[:2]:
             answered = rng.random() < 0.8
@@ -164,4 +169,6 @@ def load_firm(key, firm_data, today=None, rng=None) -> int:
 def load(ctx):
     with scopes_disabled():
         for key, firm_data in ctx.data["firms"].items():
-            load_firm(key, firm_data)
+            # Imported rows: the system actor "demo import" made them.
+            with acting_as(SystemActor.DEMO_IMPORT, firm_data["firm"]):
+                load_firm(key, firm_data)

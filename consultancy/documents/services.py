@@ -10,6 +10,7 @@ from functools import partial
 
 from django.db import transaction
 
+from consultancy.activity.services import performed_by
 from consultancy.tenancy.scoping import CrossFirmReference
 
 from .models import GeneratedDocument
@@ -19,6 +20,7 @@ from .tasks import render_document
 CHUNK_SIZE = 1024 * 1024
 
 
+@performed_by
 @transaction.atomic
 def pdf_request(*, owner, kind: str, by) -> GeneratedDocument:
     """Record that ``by`` asked for the ``kind`` PDF of ``owner`` (a firm-owned record) and

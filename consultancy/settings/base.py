@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "consultancy.tenancy",
     "consultancy.workdays",
+    "consultancy.activity",
     "consultancy.clients",
     "consultancy.documents",
     "engagements",

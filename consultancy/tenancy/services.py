@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from .models import Qualification, User
 from .scoping import require_same_firm
+from .signals import staff_changed
 
 STAFF_ROLES = (User.Role.MANAGER, User.Role.CONSULTANT)
 
@@ -44,8 +45,16 @@ def staff_create(*, firm, by, email, full_name, role, phone="", language="", pas
     email = User.objects.normalize_email(email).strip()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
-    return _new_user(by=by, firm=firm, email=email, full_name=full_name, role=role,
+    user = _new_user(by=by, firm=firm, email=email, full_name=full_name, role=role,
                      phone=phone, language=language or "", password=password)
+    _announce(firm, by, "staff.created", user)
+    return user
+
+
+def _announce(firm, by, verb, user, **params):
+    """Tell the activity log about a change to the staff (same transaction)."""
+    staff_changed.send(sender=User, firm=firm, by=by, verb=verb, obj=user,
+                       params={"name": str(user), **params})
 
 
 def _new_user(*, by, password, **fields) -> User:
@@ -77,11 +86,16 @@ def staff_update(*, user, by, **fields) -> User:
             raise ValidationError({"role": _("You cannot take away your own manager role.")})
         if user.role == User.Role.MANAGER and fields["role"] != User.Role.MANAGER:
             _keep_a_manager(user)
+    role_changed = "role" in fields and fields["role"] != user.role
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user._history_user = by
     user.save()
+    if role_changed:
+        _announce(user.firm_id, by, "staff.role_changed", user, role=user.role)
+    else:
+        _announce(user.firm_id, by, "staff.updated", user)
     return user
 
 
@@ -104,6 +118,7 @@ def staff_deactivate(*, user, by) -> User:
     user.is_active = False
     user._history_user = by
     user.save(update_fields=["is_active"])
+    _announce(user.firm_id, by, "staff.deactivated", user)
     return user
 
 
@@ -114,6 +129,7 @@ def staff_reactivate(*, user, by) -> User:
     user.is_active = True
     user._history_user = by
     user.save(update_fields=["is_active"])
+    _announce(user.firm_id, by, "staff.reactivated", user)
     return user
 
 
@@ -149,6 +165,7 @@ def staff_delete(*, user, by) -> None:
               "them instead.") % {"name": user, "records": ", ".join(records)})
     if user.role == User.Role.MANAGER:
         _keep_a_manager(user)
+    _announce(user.firm_id, by, "staff.deleted", None, name=str(user))
     user._history_user = by
     user.delete()
 
@@ -183,6 +200,8 @@ def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qua
     qualification.full_clean()
     qualification._history_user = by
     qualification.save()
+    _announce(firm, by, "qualification.saved", qualification, name=str(holder),
+              number=qualification.number)
     return qualification
 
 

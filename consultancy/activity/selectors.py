@@ -1,0 +1,51 @@
+"""Reading the activity log: an engagement's timeline, paginated and filtered by clause,
+each event's message rendered in the active language."""
+
+from django.core.paginator import Paginator
+
+from .models import Event
+from .verbs import describe
+
+PER_PAGE = 20
+PAGE_PARAM = "activity_page"
+CLAUSE_PARAM = "activity_clause"
+
+
+def engagement_events(*, firm_id, engagement_id, client_visible_only=False):
+    """The engagement's events, newest first, with their actors (one query however
+    many events)."""
+    events = Event.objects.filter(firm_id=firm_id, engagement_id=engagement_id)
+    if client_visible_only:
+        events = events.filter(client_visible=True)
+    return events.select_related("actor").order_by("-at", "-pk")
+
+
+def _clause_key(clause):
+    return [int(p) if p.isdigit() else 0 for p in clause.split(".")]
+
+
+def described(events) -> list[Event]:
+    """The events with ``message`` set (in the active language)."""
+    events = list(events)
+    for event in events:
+        event.message = describe(event)
+    return events
+
+
+def timeline(request, *, firm_id, engagement_id, client_visible_only=False,
+             per_page=PER_PAGE) -> dict:
+    """The context of ``activity/_timeline.html``: one page of events (``?activity_page=``),
+    optionally of one clause (``?activity_clause=``), and the clauses present to filter by."""
+    events = engagement_events(firm_id=firm_id, engagement_id=engagement_id,
+                               client_visible_only=client_visible_only)
+    clauses = sorted(set(events.exclude(clause="").values_list("clause", flat=True)
+                         .order_by().distinct()), key=_clause_key)
+    clause = request.GET.get(CLAUSE_PARAM, "")
+    if clause and clause in clauses:
+        events = events.filter(clause=clause)
+    else:
+        clause = ""
+    page = Paginator(events, per_page).get_page(request.GET.get(PAGE_PARAM))
+    page.object_list = described(page.object_list)
+    return {"page": page, "clauses": clauses, "clause": clause, "page_param": PAGE_PARAM,
+            "clause_param": CLAUSE_PARAM}
