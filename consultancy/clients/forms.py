@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Client, ClientContact
@@ -23,8 +24,12 @@ class ClientForm(forms.ModelForm):
         clash = Client.objects.filter(firm=self.firm, uscc=code)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(_("Your firm already has a client with this code."))
+        existing = clash.first()
+        if existing is not None:
+            raise forms.ValidationError(format_html(
+                '{} <a href="{}" class="existing-client">{}</a>',
+                _("Your firm already has a client with this code:"),
+                existing.get_absolute_url(), existing.name))
         return code
 
 

@@ -3,11 +3,10 @@
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultancy.activity import verbs
@@ -25,15 +24,29 @@ verbs.register_all({
     "contact.updated": gettext_lazy("%(actor)s changed the details of the contact %(name)s"),
 })
 
+USCC_TAKEN = gettext_lazy("Your firm already has a client with this code.")
+EMAIL_TAKEN = gettext_lazy("This e-mail address already has a login.")
+
 
 @performed_by
 @transaction.atomic
 def client_create(*, firm, by, **fields) -> Client:
     client = Client(firm=firm, **fields)
     client.full_clean()
-    client.save()
-    record_event(firm=client.firm_id, by=by, verb="client.created", obj=client, params={"name": client.name})
+    _save_client(client)
+    record_event(firm=client.firm_id, by=by, verb="client.created", obj=client,
+                 params={"name": client.name})
     return client
+
+
+def _save_client(client) -> None:
+    """Save ``client``; a concurrent save of the same 统一社会信用代码 (which passed the
+    check before either was saved) is the form's error, not a 500."""
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError as exc:
+        raise ValidationError({"uscc": USCC_TAKEN}) from exc
 
 
 @performed_by
@@ -42,8 +55,9 @@ def client_update(*, client, by, **fields) -> Client:
     for name, value in fields.items():
         setattr(client, name, value)
     client.full_clean()
-    client.save()
-    record_event(firm=client.firm_id, by=by, verb="client.updated", obj=client, params={"name": client.name})
+    _save_client(client)
+    record_event(firm=client.firm_id, by=by, verb="client.updated", obj=client,
+                 params={"name": client.name})
     return client
 
 
@@ -89,14 +103,18 @@ def client_contact_update(*, contact, by, portal_email="", request=None, **field
 def _portal_user_create(*, firm, email, name, password=None) -> User:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"portal_email": _("This e-mail address already has a login.")})
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        full_name=name,
-        firm=firm,
-        role=User.Role.CLIENT_CONTACT,
-    )
+        raise ValidationError({"portal_email": EMAIL_TAKEN})
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                full_name=name,
+                firm=firm,
+                role=User.Role.CLIENT_CONTACT,
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"portal_email": EMAIL_TAKEN}) from exc
 
 
 def send_portal_invitation(*, contact, request) -> None:

@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "consultancy.refusals.RefusalMiddleware",
+    # A form's one-time token: the same submission twice acts once (after the refusals,
+    # so that it sees a refusal first).
+    "consultancy.tenancy.once.OnceMiddleware",
     # Security: the login lockout's response (django-axes); last, as axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["consultancy.tenancy.templatetags.once"],
         },
     },
 ]

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import security, services
 from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
 from .forms import checked_initial_password, unused_email
-from .models import Firm, Qualification, User
+from .models import Firm, Qualification, SubmissionToken, User
 
 
 class FirmCreationForm(forms.ModelForm):
@@ -293,3 +293,21 @@ class QualificationAdmin(FirmScopedAdmin):
                 firm_id=request.user.firm_id, role__in=[User.Role.MANAGER, User.Role.CONSULTANT]
             )
         return field
+
+
+@admin.register(SubmissionToken)
+class SubmissionTokenAdmin(FirmScopedAdmin):
+    """The used one-time form tokens (``tenancy.once``): to look at, never to write."""
+
+    list_display = ["created_at", "user", "location"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -253,3 +253,28 @@ class Qualification(FirmOwned):
     @property
     def is_rse(self):
         return self.kind == self.Kind.RSE
+
+
+class SubmissionToken(FirmOwned):
+    """A one-time form token that has been used: the first POST that carried it claims it,
+    in the same transaction as the act, and keeps where that POST sent the user; a second
+    POST with the same token is answered from here instead of acting again
+    (``tenancy.once``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    token = models.CharField(_("token"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    location = models.CharField(_("redirect location"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("submission token")
+        verbose_name_plural = _("submission tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "user", "token"],
+                                    name="submission_token_once_per_user"),
+        ]
+        indexes = [models.Index(fields=["firm", "created_at"], name="subtoken_firm_created_idx")]
+
+    def __str__(self):
+        return self.token

@@ -7,7 +7,7 @@ deleted: such a person is deactivated instead, so the records keep naming them (
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -67,7 +67,12 @@ def _new_user(*, by, password, **fields) -> User:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user._history_user = by
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same address saved concurrently
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")}
+                              ) from exc
     return user
 
 
@@ -199,7 +204,12 @@ def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qua
                                            "with this number.")})
     qualification.full_clean()
     qualification._history_user = by
-    qualification.save()
+    try:
+        with transaction.atomic():
+            qualification.save()
+    except IntegrityError as exc:  # the same number saved concurrently
+        raise ValidationError({"number": _("Your firm already has a certificate of this kind "
+                                           "with this number.")}) from exc
     _announce(firm, by, "qualification.saved", qualification, name=str(holder),
               number=qualification.number)
     return qualification

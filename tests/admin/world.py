@@ -12,7 +12,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from consultancy.tenancy.models import Firm
+from consultancy.tenancy.models import Firm, SubmissionToken
 from delivery import services as delivery_services
 from delivery.models import GuidanceLog, RiskSettings, SiteResearch
 from engagements import services as engagement_services
@@ -75,6 +75,8 @@ def populate(w):
         FeedbackSettings.objects.get_or_create(firm=w.firm)
         Reminder.objects.create(firm=w.firm, user=w.manager, kind=Reminder.Kind.COMPLAINT_OVERDUE,
                                 key=f"complaint:{complaint.pk}", text="投诉待处理")
+        SubmissionToken.objects.create(firm=w.firm, user=w.manager, token="world",
+                                       location=e.get_absolute_url())
         # 9.5: a statistics report of the year (its PDF through the documents pipeline).
         feedback_services.satisfaction_report_request(
             firm=w.firm, by=w.manager, period_from=today.replace(month=1, day=1),
