@@ -16,7 +16,7 @@ from consultancy.tenancy.files import (
     content_type_field,
 )
 from consultancy.tenancy.scoping import FirmOwned
-from engagements.models import CNY, FrozenRecord, VersionedManager
+from engagements.models import CNY, FrozenRecord, RecordManager, VersionedManager
 
 from .clauses import CLAUSE_KEYS, CLAUSES, clause_field
 
@@ -197,6 +197,21 @@ class Contract(FSMModelMixin, FirmOwned):
         self.termination_reason = reason
 
     # -- frozen once issued ----------------------------------------------------------
+    @classmethod
+    def frozen_q(cls, fields=None):
+        """The versions a change of ``fields`` may not touch (``None``: a deletion): the
+        content of an issued or signed one, the signature of a signed one; only a draft
+        is deleted."""
+        if fields is None:
+            return ~models.Q(status=cls.Status.DRAFT)
+        q = None
+        if fields & set(cls.CONTENT_FIELDS):
+            q = ~models.Q(status=cls.Status.DRAFT)
+        if fields & set(cls.SIGNATURE_FIELDS):
+            signed = models.Q(status__in=[cls.Status.SIGNED, cls.Status.TERMINATED])
+            q = signed if q is None else q | signed
+        return q
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             stored = Contract.objects.with_scopes_disabled().filter(pk=self.pk).values(
@@ -225,9 +240,15 @@ class ContractPart(FirmOwned):
                                  related_name="%(class)ss")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    objects = RecordManager()
+
     class Meta:
         abstract = True
         ordering = ["order", "pk"]
+
+    @classmethod
+    def frozen_q(cls, fields=None):
+        return ~models.Q(contract__status=Contract.Status.DRAFT)
 
     def _refuse_unless_draft(self):
         status = Contract.objects.with_scopes_disabled().filter(pk=self.contract_id).values_list(

@@ -20,7 +20,7 @@ from consultancy.tenancy.files import (
 )
 from consultancy.tenancy.scoping import FirmOwned
 from contracts.models import Deliverable
-from engagements.models import EngagementRecord, FrozenRecord, VersionedManager
+from engagements.models import EngagementRecord, FrozenRecord, VersionedManager, stages_past
 from engagements.stages import Stage
 
 from . import risk
@@ -275,6 +275,16 @@ class ConsultingPlan(DeliveryRecord):
     @property
     def is_frozen(self) -> bool:
         return self.is_approved or super().is_frozen
+
+    @classmethod
+    def frozen_q(cls, fields=None):
+        """Frozen once the engagement has passed the version's stage (``gate_stage``);
+        an approved version's content is frozen too."""
+        q = (models.Q(after_delivery=False, engagement__stage__in=stages_past(Stage.DELIVERY))
+             | models.Q(after_delivery=True, engagement__stage__in=stages_past(Stage.FOLLOW_UP)))
+        if fields and fields & set(cls.CONTENT_FIELDS):
+            q |= models.Q(approved_on__isnull=False)
+        return q
 
     def _refuse_if_frozen(self):
         super()._refuse_if_frozen()

@@ -1,6 +1,7 @@
 """Clause 4 (the engagement and its process), 5 (needs analysis), 6 (communication and
 confirmation)."""
 
+import contextvars
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
 
-from . import gates
+from . import freezing, gates
 from .stages import DECLINABLE, ENDED, ORDER, TERMINABLE, Stage
 
 CNY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -185,7 +186,70 @@ class FrozenRecord(Refusal):
     default_message = _("This record is frozen: it can be read but no longer changed.")
 
 
-class VersionedQuerySet(models.QuerySet):
+def stages_past(stage) -> list[str]:
+    """The stages of an engagement that has passed ``stage`` (``Engagement.has_passed``)."""
+    return [s for s in Stage
+            if s in (Stage.DECLINED, Stage.TERMINATED) or ORDER.get(s, -1) > ORDER[stage]]
+
+
+_bulk_update_checked = contextvars.ContextVar("bulk_update_checked", default=False)
+
+
+class FrozenGuardQuerySet(models.QuerySet):
+    """The queryset of a model with frozen rows: ``update()``, ``bulk_update()`` (which
+    updates through ``update()``) and ``delete()`` refuse, with :class:`FrozenRecord`,
+    when any row they would touch is frozen. One ``EXISTS`` query decides, by the
+    model's ``frozen_q(fields)``: the ``Q`` of the rows a change of ``fields`` (``None``
+    for a deletion) may not touch, or ``None`` when no row is frozen for it.
+
+    A model without ``frozen_q`` is not guarded; :func:`freezing.frozen_records_unlocked`
+    lets a named, logged change through.
+    """
+
+    def _refuse_if_any_frozen(self, fields):
+        frozen_q = getattr(self.model, "frozen_q", None)
+        if frozen_q is None or freezing.unlocked_reason():
+            return
+        if fields is not None:
+            names = set()
+            for name in fields:
+                field = self.model._meta.get_field(name)
+                names |= {field.name, field.attname}
+            fields = names
+        condition = frozen_q(fields)
+        if condition is not None and self.filter(condition).exists():
+            raise FrozenRecord(_("Some of these records are frozen: they can be read but no "
+                                 "longer changed."))
+
+    def update(self, **kwargs):
+        if not _bulk_update_checked.get():
+            self._refuse_if_any_frozen(kwargs)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def delete(self):
+        self._refuse_if_any_frozen(None)
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        # Checked once, before Django's atomic block (a refusal inside it would leave
+        # the caller's transaction unusable); the batches' update() then skip the check.
+        objs = list(objs)
+        self.filter(pk__in=[obj.pk for obj in objs])._refuse_if_any_frozen(fields)
+        token = _bulk_update_checked.set(True)
+        try:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        finally:
+            _bulk_update_checked.reset(token)
+
+    bulk_update.alters_data = True
+
+
+class VersionedQuerySet(FrozenGuardQuerySet):
     """The rows of a versioned record: each version is a row with a ``version`` number,
     the versions of one record share its owner (the model's ``versions_of``, e.g.
     ``"engagement"``), and the current version is the highest number.
@@ -219,6 +283,7 @@ class VersionedQuerySet(models.QuerySet):
 
 
 VersionedManager = FirmScopedManager.from_queryset(VersionedQuerySet)
+RecordManager = FirmScopedManager.from_queryset(FrozenGuardQuerySet)
 
 
 class EngagementRecord(FirmOwned):
@@ -226,7 +291,10 @@ class EngagementRecord(FirmOwned):
 
     ``gate_stage`` is the stage whose gate the record serves; once the engagement has
     passed that stage the record is frozen: saving or deleting it raises
-    :class:`FrozenRecord`, whatever the entry point (view, form, admin, shell).
+    :class:`FrozenRecord`, whatever the entry point (view, form, admin, shell). The
+    manager's queryset refuses ``update()``/``bulk_update()``/``delete()`` of frozen
+    rows (:class:`FrozenGuardQuerySet`, by :meth:`frozen_q`), and on PostgreSQL a
+    trigger refuses it in the database (:mod:`engagements.freezing`).
     """
 
     gate_stage: str = ""
@@ -242,8 +310,16 @@ class EngagementRecord(FirmOwned):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = RecordManager()
+
     class Meta:
         abstract = True
+
+    @classmethod
+    def frozen_q(cls, fields=None):
+        """The rows a change of ``fields`` (``None``: a deletion) may not touch: those
+        whose engagement has passed the record's stage."""
+        return models.Q(engagement__stage__in=stages_past(cls.gate_stage))
 
     @property
     def is_frozen(self) -> bool:
@@ -562,6 +638,10 @@ class ProjectFramework(EngagementRecord):
     @property
     def is_frozen(self) -> bool:
         return self.is_confirmed or super().is_frozen
+
+    @classmethod
+    def frozen_q(cls, fields=None):
+        return super().frozen_q(fields) | models.Q(confirmed_on__isnull=False)
 
     def _refuse_if_frozen(self):
         super()._refuse_if_frozen()

@@ -28,7 +28,13 @@ from simple_history.models import HistoricalRecords
 
 from consultancy.tenancy.scoping import FirmOwned
 from consultancy.workdays.calendar import add_working_days
-from engagements.models import Engagement, EngagementRecord, FrozenRecord
+from engagements.models import (
+    Engagement,
+    EngagementRecord,
+    FrozenRecord,
+    RecordManager,
+    stages_past,
+)
 from engagements.stages import Stage
 
 STAFF = {"role__in": ["manager", "consultant"]}
@@ -116,6 +122,10 @@ class ClientAcceptance(EvaluationRecord):
     def is_frozen(self) -> bool:
         return self.pk is not None or super().is_frozen
 
+    @classmethod
+    def frozen_q(cls, fields=None):
+        return models.Q()  # every recorded verdict
+
     def _refuse_if_frozen(self):
         super()._refuse_if_frozen()
         if self.pk is not None:
@@ -170,6 +180,7 @@ class ObjectiveReview(FirmOwned):
         _("evidence"), help_text=_("What shows it: documents delivered, site findings, "
                                    "the client's feedback."))
 
+    objects = RecordManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -184,6 +195,10 @@ class ObjectiveReview(FirmOwned):
     @property
     def is_frozen(self) -> bool:
         return self.review.is_frozen
+
+    @classmethod
+    def frozen_q(cls, fields=None):
+        return models.Q(review__engagement__stage__in=stages_past(Stage.EVALUATION))
 
     def _refuse_if_frozen(self):
         # The review's engagement decides, its stage read from the database.

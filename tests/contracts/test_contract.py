@@ -12,6 +12,7 @@ from contracts import services
 from contracts.clauses import CLAUSE_KEYS, CLAUSES, clause_field, cny_in_words
 from contracts.models import Contract, Deliverable
 from engagements import services as engagement_services
+from engagements.freezing import frozen_records_unlocked
 from engagements.models import FrozenRecord
 from engagements.stages import Stage
 from tests import factories as f
@@ -67,9 +68,11 @@ def test_7_clauses_alone_holds_the_gate(a, contracting):
     state is made directly: the gate's check is what is under test."""
     with scopes_disabled():
         contract = meet_contracting(contracting, render=False)
-        Contract.objects.filter(pk=contract.pk).update(clause_compensation="")
+        with frozen_records_unlocked("test: a signed contract with an empty clause"):
+            Contract.objects.filter(pk=contract.pk).update(clause_compensation="")
         assert _sign_gate_refused(contracting, a, "7.clauses") == ["7.clauses"]
-        Contract.objects.filter(pk=contract.pk).update(clause_compensation="赔偿条款")
+        with frozen_records_unlocked("test: the clause filled again"):
+            Contract.objects.filter(pk=contract.pk).update(clause_compensation="赔偿条款")
         engagement_services.engagement_sign_contract(engagement=contracting, by=a.consultant)
         assert contracting.stage == Stage.DELIVERY
 
@@ -78,10 +81,11 @@ def test_7_clauses_alone_holds_the_gate(a, contracting):
 def test_7_deliverables_alone_holds_the_gate(a, contracting, missing):
     with scopes_disabled():
         contract = meet_contracting(contracting, render=False)
-        if missing == "deliverables":
-            Deliverable.objects.with_scopes_disabled().filter(contract=contract).delete()
-        else:
-            Contract.objects.filter(pk=contract.pk).update(**{missing: None})
+        with frozen_records_unlocked(f"test: a signed contract without {missing}"):
+            if missing == "deliverables":
+                Deliverable.objects.with_scopes_disabled().filter(contract=contract).delete()
+            else:
+                Contract.objects.filter(pk=contract.pk).update(**{missing: None})
         assert _sign_gate_refused(contracting, a, "7.deliverables") == ["7.deliverables"]
 
 

@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 from contracts import services as contract_services
 from delivery import services as delivery_services
 from delivery.models import ProgressReport
+from engagements.freezing import frozen_records_unlocked
 from engagements.services import record_save
 from engagements.stages import Stage
 from tests import factories as f
@@ -44,8 +45,9 @@ def test_nothing_internal_is_shown(client, a, world):
     e = world.e_delivery
     today = timezone.localdate()
     with scopes_disabled():
-        type(e.needs_assessment).objects.filter(pk=e.needs_assessment.pk).update(
-            measures="内部评估：客户预算偏紧，报价需谨慎")
+        with frozen_records_unlocked("test: an internal remark in a passed assessment"):
+            type(e.needs_assessment).objects.filter(pk=e.needs_assessment.pk).update(
+                measures="内部评估：客户预算偏紧，报价需谨慎")
         record_save(record=ProgressReport(engagement=e, period_start=today, period_end=today,
                                           work_done="内部草稿进度", next_steps="未共享"),
                     by=a.consultant)
