@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import security, services
-from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
+from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert, require_own
 from .forms import checked_initial_password, unused_email
 from .models import Firm, Qualification, User
 
@@ -257,22 +257,19 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         raise Http404
 
     def delete_view(self, request, object_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
     def user_change_password(self, request, id, form_url=""):
-        if not self.get_queryset(request).filter(pk=id).exists():
-            raise Http404
+        require_own(self, request, id)
         return super().user_change_password(request, id, form_url)
 
     def history_view(self, request, object_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+        return refuse_history_revert(self, request, object_id, version_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
 

@@ -1,7 +1,8 @@
 """The admin: managers run their firm here, scoped to it; platform operators manage firms."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -89,8 +90,7 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
         raise Http404
 
     def _require_own(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Another firm's row is a 404 even where the admin would first say 403 (a POST to a
@@ -115,9 +115,30 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not has_history(self.model):
             raise Http404
-        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+        return refuse_history_revert(self, request, object_id, version_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
+
+
+def require_own(model_admin, request, object_id):
+    """404 unless ``object_id`` is the id of a row the admin's queryset holds: another
+    firm's row, a non-numeric id or one too large for the key column alike."""
+    try:
+        pk = model_admin.model._meta.pk.to_python(unquote(object_id))
+        exists = model_admin.get_queryset(request).filter(pk=pk).exists()
+    except (ValidationError, ValueError, OverflowError):
+        exists = False
+    if not exists:
+        raise Http404
+
+
+def require_history_id(model, version_id):
+    """404 unless ``version_id`` can be the id of a row of ``model``'s history table."""
+    try:
+        history = getattr(model, model._meta.simple_history_manager_attribute).model
+        history._meta.pk.to_python(unquote(version_id))
+    except (AttributeError, ValidationError, ValueError, OverflowError):
+        raise Http404 from None
 
 
 def has_history(model) -> bool:
@@ -145,11 +166,12 @@ class ReadOnlyInline(FirmScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
         return list(self.fields)
 
 
-def refuse_history_revert(model_admin, request, object_id):
-    """Another firm's object is a 404; a POST (a revert) is refused. Reverting would write
-    past the services and the frozen-record rules, and SIMPLE_HISTORY_REVERT_DISABLED
-    only hides the button."""
-    if not model_admin.get_queryset(request).filter(pk=object_id).exists():
-        raise Http404
+def refuse_history_revert(model_admin, request, object_id, version_id=None):
+    """Another firm's object (or a bad version id) is a 404; a POST (a revert) is refused.
+    Reverting would write past the services and the frozen-record rules, and
+    SIMPLE_HISTORY_REVERT_DISABLED only hides the button."""
+    require_own(model_admin, request, object_id)
+    if version_id is not None:
+        require_history_id(model_admin.model, version_id)
     if request.method == "POST":
         raise PermissionDenied
