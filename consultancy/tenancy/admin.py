@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import security, services
-from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert, require_own
+from .admin_site import (
+    FirmScopedAdmin,
+    ServiceAdminMixin,
+    adopt_saved,
+    is_platform_operator,
+    refuse_history_revert,
+    require_own,
+)
 from .forms import checked_initial_password, unused_email
 from .models import Firm, Qualification, User
 
@@ -37,7 +44,7 @@ class FirmCreationForm(forms.ModelForm):
 
 
 @admin.register(Firm)
-class FirmAdmin(admin.ModelAdmin):
+class FirmAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Only platform operators reach this (managers lack the firm permissions). A firm is
     opened with its first manager."""
 
@@ -126,7 +133,7 @@ class UserChangeForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     """Managers add staff and contacts of their own firm, set roles, deactivate leavers.
 
     Nobody is deleted here: a person who signed, visited or approved something stays on
@@ -290,3 +297,12 @@ class QualificationAdmin(FirmScopedAdmin):
                 firm_id=request.user.firm_id, role__in=[User.Role.MANAGER, User.Role.CONSULTANT]
             )
         return field
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.QUALIFICATION_FIELDS if name in data}
+        firm = obj.firm if change else request.user.firm
+        stored = Qualification.objects.get(pk=obj.pk) if change else None
+        saved = services.qualification_save(firm=firm, by=request.user, holder=data["holder"],
+                                            qualification=stored, **fields)
+        adopt_saved(obj, saved)

@@ -1,11 +1,14 @@
 """The admin: managers run their firm here, scoped to it; platform operators manage firms."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from consultancy.refusals import Refusal
 
 from .security import AdminLoginForm
 
@@ -55,7 +58,60 @@ class FirmScopedInline(FirmChoicesMixin):
         return limit_to_firm(request, super().get_queryset(request))
 
 
-class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
+def refusal_text(exc) -> str:
+    """A service's refusal as one line of text."""
+    if isinstance(exc, Refusal):
+        return str(exc.message)
+    return " ".join(str(m) for m in exc.messages)
+
+
+class ServiceAdminMixin:
+    """One write path: a writable admin saves and deletes through its app's services
+    (``save_model``, ``save_formset``, ``delete_model`` call them). A refusal they raise
+    (a :class:`Refusal` or a ``ValidationError``) rolls the whole save back and is the
+    admin's error message, on the page it came from; never a 500.
+
+    A bulk delete deletes row by row through ``delete_model``.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.order_by("pk"):
+            self.delete_model(request, obj)
+
+    def refused(self, request, exc):
+        self.message_user(request, refusal_text(exc), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def adopt_saved(obj, saved, names=()):
+    """The admin goes on with the form's instance (log entry, redirect) after a service
+    created the row: make the instance that row."""
+    for name in ("id", "firm_id", *names):
+        setattr(obj, name, getattr(saved, name))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class FirmScopedAdmin(ServiceAdminMixin, FirmChoicesMixin, SimpleHistoryAdmin):
     """Every firm-owned model's admin: rows, choices and new objects of the manager's firm.
 
     Another firm's object is a 404 (never the admin's "perhaps it was deleted" redirect,

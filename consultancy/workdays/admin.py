@@ -1,13 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from consultancy.tenancy.admin_site import is_platform_operator, require_history_id, require_own
+from consultancy.tenancy.admin_site import (
+    ServiceAdminMixin,
+    is_platform_operator,
+    require_history_id,
+    require_own,
+)
 
 from .models import CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """The national schedule, kept by the platform operator; managers may read it."""
 
     list_display = ["date", "name", "kind"]
