@@ -93,6 +93,14 @@ class ServiceAdminMixin:
         except (Refusal, ValidationError) as exc:
             return self.refused(request, exc)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # A formset saved by a service (or not at all) has no record of saved objects.
+        for formset in formsets:
+            for name in ("new_objects", "changed_objects", "deleted_objects"):
+                if not hasattr(formset, name):
+                    setattr(formset, name, [])
+        return super().construct_change_message(request, form, formsets, add)
+
     def delete_queryset(self, request, queryset):
         for obj in queryset.order_by("pk"):
             self.delete_model(request, obj)
