@@ -368,6 +368,9 @@ class EngagementRecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
         obj._history_user = request.user
         services.record_save(record=obj, by=request.user, m2m=self.m2m_data(form))
 
+    def delete_model(self, request, obj):
+        services.record_delete(record=obj, by=request.user)  # refuses a frozen record
+
     def save_related(self, request, form, formsets, change):
         # record_save has set the many-to-many fields.
         for formset in formsets:

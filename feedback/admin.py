@@ -20,7 +20,7 @@ from consultancy.tenancy.admin_site import (
     adopt_saved,
 )
 from engagements.admin import RECORD_SEARCH_FIELDS, FrozenRecordAdminMixin
-from engagements.services import record_save
+from engagements.services import record_delete, record_save
 
 from . import services
 from .models import (
@@ -111,6 +111,9 @@ class RecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
     @admin.display(boolean=True, description=_("frozen"))
     def frozen(self, obj):
         return obj.is_frozen
+
+    def delete_model(self, request, obj):
+        record_delete(record=obj, by=request.user)  # refuses a frozen record
 
 
 @admin.register(OutcomeReview)

@@ -260,3 +260,27 @@ def test_a_contact_is_not_tied_to_a_login_in_the_admin(client, wa, wb):
     with scopes_disabled():
         contact.refresh_from_db()
     assert contact.user_id is None
+
+
+@pytest.mark.parametrize(("model", "target"), [
+    (SiteVisit, "engagements.services.record_delete"),
+    (Contract, "contracts.services.contract_delete_draft"),
+    (FollowUpVisit, "feedback.admin.record_delete"),
+], ids=["SiteVisit", "Contract", "FollowUpVisit"])
+def test_a_delete_in_the_admin_goes_through_the_service(client, wa, model, target):
+    open_rows(wa, model)
+    model_admin = admin.site._registry[model]
+    request = _manager_request(wa.manager)
+    with scopes_disabled():
+        row = next(r for r in model_admin.get_queryset(request).order_by("-pk")
+                   if model_admin.has_delete_permission(request, r))
+    login(client, wa.manager)
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[row.pk])
+    module, name = target.rsplit(".", 1)
+    original = getattr(importlib.import_module(module), name)
+    with mock.patch(target, wraps=original) as service:
+        assert client.post(url, {"post": "yes"}).status_code == 302
+    assert service.called
+    with scopes_disabled():
+        assert not model._base_manager.filter(pk=row.pk).exists()
