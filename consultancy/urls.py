@@ -31,7 +31,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("staff/", include("consultancy.tenancy.urls")),
     path(
-        "files/qualifications/<int:pk>/",
+        "files/qualifications/<id:pk>/",
         documents_views.qualification_scan,
         name="qualification_scan",
     ),

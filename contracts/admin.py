@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, ReadOnlyAdminMixin
 
+from . import services
 from .clauses import CLAUSES, clause_field
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
 
@@ -76,6 +77,36 @@ class ContractAdmin(FirmScopedAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its deliverables and payments by contract_update (save_related)
+
+    def save_related(self, request, form, formsets, change):
+        """The draft, its parts and its personnel in one ``contract_update``: under the
+        row lock, refusing a contract issued meanwhile, refilling the clauses' term
+        placeholders (clause 7)."""
+        data = form.cleaned_data
+        parts = {}
+        for formset in formsets:
+            rows = [
+                {name: row.cleaned_data[name] for name in formset.form.base_fields
+                 if name in row.cleaned_data and name not in ("id", "DELETE", "contract")}
+                for row in formset.forms
+                if row.cleaned_data and not row.cleaned_data.get("DELETE")
+            ]
+            key = "deliverables" if formset.model is Deliverable else "installments"
+            parts[key] = sorted(rows, key=lambda r: r.get("order") or 0)
+        for rows in parts.values():
+            for row in rows:
+                row.pop("order", None)  # the service numbers the parts in this order
+        services.contract_update(
+            contract=form.instance, by=request.user,
+            personnel=list(data["personnel"]) if "personnel" in data else None,
+            **{name: value for name, value in data.items() if name != "personnel"},
+            **parts)
+
+    def delete_model(self, request, obj):
+        services.contract_delete_draft(contract=obj, by=request.user)
+
 
 @admin.register(ContractTemplate)
 class ContractTemplateAdmin(FirmScopedAdmin):
@@ -86,6 +117,9 @@ class ContractTemplateAdmin(FirmScopedAdmin):
     def has_add_permission(self, request):
         # One per firm, created with the default text on first use.
         return False
+
+    def save_model(self, request, obj, form, change):
+        services.contract_template_update(firm=obj.firm, by=request.user, **form.cleaned_data)
 
     def has_delete_permission(self, request, obj=None):
         return False

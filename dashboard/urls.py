@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="index"),
     path("export/engagements.<str:fmt>", views.export_engagements, name="export_engagements"),
     path("export/complaints.<str:fmt>", views.export_complaints, name="export_complaints"),
-    path("engagements/<int:pk>/dossier/", views.dossier_request, name="dossier"),
+    path("engagements/<id:pk>/dossier/", views.dossier_request, name="dossier"),
     path("settings/", views.firm_settings, name="settings"),
     path("settings/risk-thresholds/", views.risk_thresholds_update, name="risk_thresholds"),
 ]

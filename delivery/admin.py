@@ -11,9 +11,15 @@ firm's risk level thresholds (8.4) are the one editable row.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, ReadOnlyAdminMixin, ReadOnlyInline
+from consultancy.tenancy.admin_site import (
+    FirmScopedAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    adopt_saved,
+)
 from engagements.admin import RECORD_SEARCH_FIELDS
 
+from . import services
 from .models import (
     ConsultingPlan,
     DocumentDelivery,
@@ -134,6 +140,12 @@ class RiskSettingsAdmin(FirmScopedAdmin):
         (_("LEC method"), {"fields": ["lec_major", "lec_large", "lec_general"]}),
         (_("LS method"), {"fields": ["ls_major", "ls_large", "ls_general"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.risk_settings_update(
+            firm=obj.firm if change else request.user.firm, by=request.user,
+            **form.cleaned_data)
+        adopt_saved(obj, saved)
 
     def has_add_permission(self, request, *args):
         # One per firm, created with the defaults on first use.

@@ -6,48 +6,48 @@ from .views import documents, implementation, plan, research, team
 
 app_name = "delivery"
 
-E = "engagements/<int:pk>/"
+E = "engagements/<id:pk>/"
 
 urlpatterns = [
     # 8.1 project research
     path(E + "research/", research.research_list, name="research"),
     path(E + "research/site/new/", research.site_research_edit, name="siteresearch_create"),
-    path(E + "research/site/<int:record_pk>/", research.site_research_edit, name="siteresearch_update"),
-    path(E + "research/site/<int:record_pk>/attachments/", research.attachment_add,
+    path(E + "research/site/<id:record_pk>/", research.site_research_edit, name="siteresearch_update"),
+    path(E + "research/site/<id:record_pk>/attachments/", research.attachment_add,
          name="attachment_add"),
-    path(E + "research/attachments/<int:attachment_pk>/", research.attachment_file, name="attachment_file"),
+    path(E + "research/attachments/<id:attachment_pk>/", research.attachment_file, name="attachment_file"),
     path(E + "research/resources/new/", research.resource_research_edit,
          name="resourceresearch_create"),
-    path(E + "research/resources/<int:record_pk>/", research.resource_research_edit,
+    path(E + "research/resources/<id:record_pk>/", research.resource_research_edit,
          name="resourceresearch_update"),
     # 8.2 the working group
     path(E + "team/", team.team_page, name="team"),
-    path(E + "team/<int:member_pk>/remove/", team.member_remove, name="team_remove"),
+    path(E + "team/<id:member_pk>/remove/", team.member_remove, name="team_remove"),
     # 8.3 the consulting plan
     path(E + "plan/", plan.plan_page, name="plan"),
-    path(E + "plan/<int:plan_pk>/approve/", plan.plan_approve, name="plan_approve"),
-    path(E + "plan/<int:plan_pk>/issue/", plan.plan_issue, name="plan_issue"),
-    path(E + "plan/<int:plan_pk>/confirm/", plan.plan_confirm, name="plan_confirm"),
-    path(E + "plan/<int:plan_pk>/", plan.plan_version, name="plan_version"),
+    path(E + "plan/<id:plan_pk>/approve/", plan.plan_approve, name="plan_approve"),
+    path(E + "plan/<id:plan_pk>/issue/", plan.plan_issue, name="plan_issue"),
+    path(E + "plan/<id:plan_pk>/confirm/", plan.plan_confirm, name="plan_confirm"),
+    path(E + "plan/<id:plan_pk>/", plan.plan_version, name="plan_version"),
     # 8.4 implementation
     path(E + "guidance/", implementation.guidance_list, name="guidance"),
     path(E + "guidance/new/", implementation.guidance_edit, name="guidancelog_create"),
-    path(E + "guidance/<int:record_pk>/", implementation.guidance_edit, name="guidancelog_update"),
+    path(E + "guidance/<id:record_pk>/", implementation.guidance_edit, name="guidancelog_update"),
     path(E + "risks/", implementation.risk_register, name="risks"),
     path(E + "risks/new/", implementation.risk_edit, name="riskitem_create"),
-    path(E + "risks/<int:record_pk>/", implementation.risk_edit, name="riskitem_update"),
+    path(E + "risks/<id:record_pk>/", implementation.risk_edit, name="riskitem_update"),
     path(E + "risks/chart.svg", implementation.risk_chart, name="risk_chart"),
     path(E + "progress/", implementation.progress_list, name="progress"),
     path(E + "progress/new/", implementation.progress_edit, name="progressreport_create"),
-    path(E + "progress/<int:record_pk>/", implementation.progress_edit, name="progressreport_update"),
-    path(E + "progress/<int:record_pk>/share/", implementation.progress_share, name="progress_share"),
+    path(E + "progress/<id:record_pk>/", implementation.progress_edit, name="progressreport_update"),
+    path(E + "progress/<id:record_pk>/share/", implementation.progress_share, name="progress_share"),
     # 8.5 documents
     path(E + "documents/", documents.library, name="documents"),
     path(E + "documents/new/", documents.document_create, name="document_create"),
-    path(E + "documents/<int:document_pk>/", documents.document_detail, name="document_detail"),
-    path(E + "documents/<int:document_pk>/versions/<int:version_pk>/file/", documents.version_file,
+    path(E + "documents/<id:document_pk>/", documents.document_detail, name="document_detail"),
+    path(E + "documents/<id:document_pk>/versions/<id:version_pk>/file/", documents.version_file,
          name="version_file"),
     path(E + "documents/deliver/", documents.deliver, name="deliver"),
-    path(E + "documents/deliveries/<int:delivery_pk>/acknowledge/", documents.acknowledge,
+    path(E + "documents/deliveries/<id:delivery_pk>/acknowledge/", documents.acknowledge,
          name="acknowledge"),
 ]

@@ -20,7 +20,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, ReadOnlyAdminMixin
+from consultancy.tenancy.admin_site import (
+    FirmScopedAdmin,
+    FirmScopedInline,
+    ReadOnlyAdminMixin,
+    require_own,
+)
 
 from . import gates, services
 from .models import (
@@ -292,14 +297,12 @@ class StageTransitionAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         # Another firm's row is a 404, as everywhere, before "you may not delete".
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         # The row is itself the audit: it has no simple-history table; show the admin log.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -364,6 +367,9 @@ class EngagementRecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
         # On add the service gives the record its engagement's firm and ``created_by``.
         obj._history_user = request.user
         services.record_save(record=obj, by=request.user, m2m=self.m2m_data(form))
+
+    def delete_model(self, request, obj):
+        services.record_delete(record=obj, by=request.user)  # refuses a frozen record
 
     def save_related(self, request, form, formsets, change):
         # record_save has set the many-to-many fields.

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from consultancy.refusals import refusal_response
+from consultancy.tenancy.ids import parse_id
 
 from . import selectors
 from .models import FrozenRecord
@@ -48,8 +49,8 @@ def frozen_response(request, engagement, record=None, exc=None):
 
 
 def posted_pk(request, name):
-    """The id posted in the field ``name``; a missing or non-numeric one is a 404."""
-    value = request.POST.get(name, "")
-    if not (value.isascii() and value.isdigit()):
+    """The id posted in the field ``name``; a missing, non-numeric or too long one is a 404."""
+    value = parse_id(request.POST.get(name, ""))
+    if value is None:
         raise Http404
-    return int(value)
+    return value

@@ -7,15 +7,15 @@ app_name = "engagements"
 urlpatterns = [
     path("", views.engagement_list, name="list"),
     path("new/", views.engagement_create, name="create"),
-    path("<int:pk>/", views.engagement_detail, name="detail"),
-    path("<int:pk>/edit/", views.engagement_update, name="update"),
-    path("<int:pk>/transition/<str:transition>/", views.engagement_transition,
+    path("<id:pk>/", views.engagement_detail, name="detail"),
+    path("<id:pk>/edit/", views.engagement_update, name="update"),
+    path("<id:pk>/transition/<str:transition>/", views.engagement_transition,
          name="transition"),
     # clause 5
-    path("<int:pk>/needs/", views.needs_assessment, name="needs_assessment"),
+    path("<id:pk>/needs/", views.needs_assessment, name="needs_assessment"),
     # clause 6.4
-    path("<int:pk>/framework/", views.framework, name="framework"),
-    path("<int:pk>/framework/<int:framework_pk>/confirm/", views.framework_confirm,
+    path("<id:pk>/framework/", views.framework, name="framework"),
+    path("<id:pk>/framework/<id:framework_pk>/confirm/", views.framework_confirm,
          name="framework_confirm"),
 ]
 
@@ -23,10 +23,10 @@ urlpatterns = [
 for kind, segment in [("sitevisit", "visits"), ("communicationrecord", "communications"),
                       ("exchangerecord", "exchanges")]:
     urlpatterns += [
-        path(f"<int:pk>/{segment}/new/", views.record_edit, {"kind": kind},
+        path(f"<id:pk>/{segment}/new/", views.record_edit, {"kind": kind},
              name=f"{kind}_create"),
-        path(f"<int:pk>/{segment}/<int:record_pk>/", views.record_edit, {"kind": kind},
+        path(f"<id:pk>/{segment}/<id:record_pk>/", views.record_edit, {"kind": kind},
              name=f"{kind}_update"),
-        path(f"<int:pk>/{segment}/<int:record_pk>/delete/", views.record_delete, {"kind": kind},
+        path(f"<id:pk>/{segment}/<id:record_pk>/delete/", views.record_delete, {"kind": kind},
              name=f"{kind}_delete"),
     ]

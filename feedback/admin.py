@@ -8,6 +8,7 @@ taken in the browser UI). Records that met a passed stage's gate are view-only, 
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +17,10 @@ from consultancy.tenancy.admin_site import (
     FirmScopedInline,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
+    adopt_saved,
 )
 from engagements.admin import RECORD_SEARCH_FIELDS, FrozenRecordAdminMixin
-from engagements.services import record_save
+from engagements.services import record_delete, record_save
 
 from . import services
 from .models import (
@@ -109,6 +111,9 @@ class RecordAdmin(FrozenRecordAdminMixin, FirmScopedAdmin):
     @admin.display(boolean=True, description=_("frozen"))
     def frozen(self, obj):
         return obj.is_frozen
+
+    def delete_model(self, request, obj):
+        record_delete(record=obj, by=request.user)  # refuses a frozen record
 
 
 @admin.register(OutcomeReview)
@@ -217,6 +222,12 @@ class FeedbackSettingsAdmin(FirmScopedAdmin):
             "respond_days", "close_days"]}),
         (_("Follow-up (9.1, 9.2)"), {"fields": ["visit_reminder_days"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.feedback_settings_update(
+            firm=obj.firm if change else request.user.firm, by=request.user,
+            **form.cleaned_data)
+        adopt_saved(obj, saved)
 
     def has_add_permission(self, request, *args):
         # One per firm.
@@ -328,6 +339,29 @@ class SurveyQuestionSetAdmin(FirmScopedAdmin):
             services.question_set_for(request.user.firm)
         return super().changelist_view(request, extra_context)
 
+    def save_formset(self, request, form, formset, change):
+        """The questions through ``survey_question_edit`` (an answered one keeps its
+        wording and kind); an answered question is not deleted."""
+        fields = SurveyQuestionInline.fields
+        for row in formset.forms:
+            if not row.cleaned_data:
+                continue  # an empty extra row
+            stored = row.instance if row.instance.pk else None
+            if row.cleaned_data.get("DELETE"):
+                if stored is not None:
+                    if stored.answers.exists():
+                        raise ValidationError(_("An answered question is not deleted: make "
+                                                "it inactive instead."))
+                    stored.delete()
+                continue
+            if stored is not None and not row.has_changed():
+                continue
+            if stored is not None:
+                stored = SurveyQuestion.objects.get(pk=stored.pk)  # as stored, not as posted
+            services.survey_question_edit(
+                firm=request.user.firm, by=request.user, question=stored,
+                **{name: row.cleaned_data[name] for name in fields if name in row.cleaned_data})
+
 
 @admin.register(SurveyQuestion)
 class SurveyQuestionAdmin(FirmScopedAdmin):
@@ -340,9 +374,10 @@ class SurveyQuestionAdmin(FirmScopedAdmin):
         return False  # added in the question set
 
     def save_model(self, request, obj, form, change):
+        # The question-set page's rules (9.5): an answered question keeps its wording.
         data = {name: form.cleaned_data[name] for name in self.fields}
         stored = self.get_queryset(request).get(pk=obj.pk)
-        services.survey_question_save(firm=request.user.firm, by=request.user, question=stored,
+        services.survey_question_edit(firm=request.user.firm, by=request.user, question=stored,
                                       **data)
 
 

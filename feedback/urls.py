@@ -7,7 +7,7 @@ from . import views
 
 app_name = "feedback"
 
-E = "engagements/<int:pk>/"
+E = "engagements/<id:pk>/"
 
 urlpatterns = [
     path(E + "evaluation/", views.evaluation, name="evaluation"),
@@ -23,16 +23,16 @@ urlpatterns += [
     path("statistics/", views_statistics.statistics_page, name="statistics"),
     path("statistics/csv/", views_statistics.statistics_csv, name="statistics_csv"),
     path("statistics/pdf/", views_statistics.statistics_pdf, name="statistics_pdf"),
-    path("statistics/reports/<int:pk>/", views_statistics.statistics_report,
+    path("statistics/reports/<id:pk>/", views_statistics.statistics_report,
          name="statistics_report"),
     path("survey-questions/", views_statistics.question_set, name="question_set"),
 ]
 
 urlpatterns += [
-    path(E + "follow-up/guidance/<int:record_pk>/", views.guidance_edit, name="guidance_edit"),
-    path(E + "follow-up/visits/<int:record_pk>/", views.visit_edit, name="visit_edit"),
+    path(E + "follow-up/guidance/<id:record_pk>/", views.guidance_edit, name="guidance_edit"),
+    path(E + "follow-up/visits/<id:record_pk>/", views.visit_edit, name="visit_edit"),
     path("complaints/", views.complaint_register, name="complaint_register"),
     path("complaints/new/", views.complaint_receive, name="complaint_receive"),
-    path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
-    path("reminders/<int:pk>/read/", views.reminder_read, name="reminder_read"),
+    path("complaints/<id:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("reminders/<id:pk>/read/", views.reminder_read, name="reminder_read"),
 ]

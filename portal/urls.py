@@ -4,25 +4,25 @@ from . import views
 
 app_name = "portal"
 
-E = "engagements/<int:pk>/"
+E = "engagements/<id:pk>/"
 
 urlpatterns = [
     path("", views.portal_home, name="home"),
     path(E, views.engagement_detail, name="engagement"),
     # downloads
-    path(E + "contracts/<int:contract_pk>/pdf/", views.contract_pdf, name="contract_pdf"),
-    path(E + "contracts/<int:contract_pk>/signed/", views.contract_signed_copy, name="contract_signed"),
-    path(E + "plans/<int:plan_pk>/pdf/", views.plan_pdf, name="plan_pdf"),
-    path(E + "deliveries/<int:delivery_pk>/file/", views.delivery_file, name="delivery_file"),
+    path(E + "contracts/<id:contract_pk>/pdf/", views.contract_pdf, name="contract_pdf"),
+    path(E + "contracts/<id:contract_pk>/signed/", views.contract_signed_copy, name="contract_signed"),
+    path(E + "plans/<id:plan_pk>/pdf/", views.plan_pdf, name="plan_pdf"),
+    path(E + "deliveries/<id:delivery_pk>/file/", views.delivery_file, name="delivery_file"),
     # client acts (POST only)
-    path(E + "framework/<int:framework_pk>/confirm/", views.framework_confirm, name="framework_confirm"),
-    path(E + "plans/<int:plan_pk>/confirm/", views.plan_confirm, name="plan_confirm"),
-    path(E + "deliveries/<int:delivery_pk>/acknowledge/", views.delivery_acknowledge,
+    path(E + "framework/<id:framework_pk>/confirm/", views.framework_confirm, name="framework_confirm"),
+    path(E + "plans/<id:plan_pk>/confirm/", views.plan_confirm, name="plan_confirm"),
+    path(E + "deliveries/<id:delivery_pk>/acknowledge/", views.delivery_acknowledge,
          name="delivery_acknowledge"),
     path(E + "acceptance/", views.acceptance, name="acceptance"),
-    path("surveys/<int:pk>/", views.survey, name="survey"),
+    path("surveys/<id:pk>/", views.survey, name="survey"),
     # 9.4
     path("complaints/", views.complaint_list, name="complaints"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
-    path("complaints/<int:pk>/", views.complaint_detail, name="complaint"),
+    path("complaints/<id:pk>/", views.complaint_detail, name="complaint"),
 ]

@@ -1,14 +1,21 @@
+"""The admin of clients and their people. Saves go through ``clients.services``; a
+contact's portal login is given by the invitation on the staff pages (the client's page),
+never picked here."""
+
 from django.contrib import admin
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline
+from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, adopt_saved
 
+from . import services
 from .models import Client, ClientContact
+
+CONTACT_FIELDS = ["name", "position", "phone", "email", "is_active"]
 
 
 class ClientContactInline(FirmScopedInline, admin.TabularInline):
     model = ClientContact
-    fields = ["name", "position", "phone", "email", "user", "is_active"]
-    autocomplete_fields = ["user"]
+    fields = [*CONTACT_FIELDS, "user"]
+    readonly_fields = ["user"]
     extra = 0
     show_change_link = True
 
@@ -20,8 +27,33 @@ class ClientAdmin(FirmScopedAdmin):
     search_fields = ["name", "uscc", "address"]
 
     def get_inlines(self, request, obj):
-        # Inline rows are saved by FirmScopedAdmin.save_formset, which gives them the firm.
         return [ClientContactInline] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.client_update(client=obj, by=request.user, **form.cleaned_data)
+            return
+        adopt_saved(obj, services.client_create(firm=request.user.firm, by=request.user,
+                                                **form.cleaned_data))
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.forms:
+            if not row.cleaned_data:
+                continue  # an empty extra row
+            contact = row.instance if row.instance.pk else None
+            if row.cleaned_data.get("DELETE"):
+                if contact is not None:
+                    contact.delete()
+                continue
+            if contact is not None and not row.has_changed():
+                continue
+            fields = {name: row.cleaned_data[name] for name in CONTACT_FIELDS
+                      if name in row.cleaned_data}
+            if contact is None:
+                services.client_contact_create(firm=form.instance.firm, client=form.instance,
+                                               by=request.user, **fields)
+            else:
+                services.client_contact_update(contact=contact, by=request.user, **fields)
 
 
 @admin.register(ClientContact)
@@ -30,4 +62,14 @@ class ClientContactAdmin(FirmScopedAdmin):
     list_filter = ["is_active"]
     list_select_related = ["client", "user"]
     search_fields = ["name", "email", "phone", "client__name"]
-    autocomplete_fields = ["client", "user"]
+    autocomplete_fields = ["client"]
+    readonly_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "client"}
+        if change:
+            services.client_contact_update(contact=obj, by=request.user, **fields)
+            return
+        adopt_saved(obj, services.client_contact_create(
+            firm=request.user.firm, client=form.cleaned_data["client"], by=request.user,
+            **fields))

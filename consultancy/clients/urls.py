@@ -7,8 +7,8 @@ app_name = "clients"
 urlpatterns = [
     path("", views.ClientListView.as_view(), name="list"),
     path("new/", views.client_create, name="create"),
-    path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", views.client_update, name="update"),
-    path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
-    path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+    path("<id:pk>/", views.ClientDetailView.as_view(), name="detail"),
+    path("<id:pk>/edit/", views.client_update, name="update"),
+    path("<id:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<id:pk>/edit/", views.contact_update, name="contact_update"),
 ]

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import security, services
-from .admin_site import FirmScopedAdmin, is_platform_operator, refuse_history_revert
+from .admin_site import (
+    FirmScopedAdmin,
+    ServiceAdminMixin,
+    adopt_saved,
+    is_platform_operator,
+    refuse_history_revert,
+    require_own,
+)
 from .forms import checked_initial_password, unused_email
 from .models import Firm, Qualification, SubmissionToken, User
 
@@ -37,7 +44,7 @@ class FirmCreationForm(forms.ModelForm):
 
 
 @admin.register(Firm)
-class FirmAdmin(admin.ModelAdmin):
+class FirmAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Only platform operators reach this (managers lack the firm permissions). A firm is
     opened with its first manager."""
 
@@ -126,7 +133,7 @@ class UserChangeForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     """Managers add staff and contacts of their own firm, set roles, deactivate leavers.
 
     Nobody is deleted here: a person who signed, visited or approved something stays on
@@ -257,22 +264,19 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         raise Http404
 
     def delete_view(self, request, object_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
     def user_change_password(self, request, id, form_url=""):
-        if not self.get_queryset(request).filter(pk=id).exists():
-            raise Http404
+        require_own(self, request, id)
         return super().user_change_password(request, id, form_url)
 
     def history_view(self, request, object_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+        return refuse_history_revert(self, request, object_id, version_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
 
@@ -294,6 +298,14 @@ class QualificationAdmin(FirmScopedAdmin):
             )
         return field
 
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.QUALIFICATION_FIELDS if name in data}
+        firm = obj.firm if change else request.user.firm
+        stored = Qualification.objects.get(pk=obj.pk) if change else None
+        saved = services.qualification_save(firm=firm, by=request.user, holder=data["holder"],
+                                            qualification=stored, **fields)
+        adopt_saved(obj, saved)
 
 @admin.register(SubmissionToken)
 class SubmissionTokenAdmin(FirmScopedAdmin):

@@ -1,10 +1,14 @@
 """The admin: managers run their firm here, scoped to it; platform operators manage firms."""
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from consultancy.refusals import Refusal
 
 from .security import AdminLoginForm
 
@@ -54,7 +58,68 @@ class FirmScopedInline(FirmChoicesMixin):
         return limit_to_firm(request, super().get_queryset(request))
 
 
-class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
+def refusal_text(exc) -> str:
+    """A service's refusal as one line of text."""
+    if isinstance(exc, Refusal):
+        return str(exc.message)
+    return " ".join(str(m) for m in exc.messages)
+
+
+class ServiceAdminMixin:
+    """One write path: a writable admin saves and deletes through its app's services
+    (``save_model``, ``save_formset``, ``delete_model`` call them). A refusal they raise
+    (a :class:`Refusal` or a ``ValidationError``) rolls the whole save back and is the
+    admin's error message, on the page it came from; never a 500.
+
+    A bulk delete deletes row by row through ``delete_model``.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except (Refusal, ValidationError) as exc:
+            return self.refused(request, exc)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # A formset saved by a service (or not at all) has no record of saved objects.
+        for formset in formsets:
+            for name in ("new_objects", "changed_objects", "deleted_objects"):
+                if not hasattr(formset, name):
+                    setattr(formset, name, [])
+        return super().construct_change_message(request, form, formsets, add)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.order_by("pk"):
+            self.delete_model(request, obj)
+
+    def refused(self, request, exc):
+        self.message_user(request, refusal_text(exc), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def adopt_saved(obj, saved, names=()):
+    """The admin goes on with the form's instance (log entry, redirect) after a service
+    created the row: make the instance that row."""
+    for name in ("id", "firm_id", *names):
+        setattr(obj, name, getattr(saved, name))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class FirmScopedAdmin(ServiceAdminMixin, FirmChoicesMixin, SimpleHistoryAdmin):
     """Every firm-owned model's admin: rows, choices and new objects of the manager's firm.
 
     Another firm's object is a 404 (never the admin's "perhaps it was deleted" redirect,
@@ -89,8 +154,7 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
         raise Http404
 
     def _require_own(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+        require_own(self, request, object_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Another firm's row is a 404 even where the admin would first say 403 (a POST to a
@@ -115,9 +179,30 @@ class FirmScopedAdmin(FirmChoicesMixin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not has_history(self.model):
             raise Http404
-        return refuse_history_revert(self, request, object_id) or super().history_form_view(
+        return refuse_history_revert(self, request, object_id, version_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
+
+
+def require_own(model_admin, request, object_id):
+    """404 unless ``object_id`` is the id of a row the admin's queryset holds: another
+    firm's row, a non-numeric id or one too large for the key column alike."""
+    try:
+        pk = model_admin.model._meta.pk.to_python(unquote(object_id))
+        exists = model_admin.get_queryset(request).filter(pk=pk).exists()
+    except (ValidationError, ValueError, OverflowError):
+        exists = False
+    if not exists:
+        raise Http404
+
+
+def require_history_id(model, version_id):
+    """404 unless ``version_id`` can be the id of a row of ``model``'s history table."""
+    try:
+        history = getattr(model, model._meta.simple_history_manager_attribute).model
+        history._meta.pk.to_python(unquote(version_id))
+    except (AttributeError, ValidationError, ValueError, OverflowError):
+        raise Http404 from None
 
 
 def has_history(model) -> bool:
@@ -145,11 +230,12 @@ class ReadOnlyInline(FirmScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
         return list(self.fields)
 
 
-def refuse_history_revert(model_admin, request, object_id):
-    """Another firm's object is a 404; a POST (a revert) is refused. Reverting would write
-    past the services and the frozen-record rules, and SIMPLE_HISTORY_REVERT_DISABLED
-    only hides the button."""
-    if not model_admin.get_queryset(request).filter(pk=object_id).exists():
-        raise Http404
+def refuse_history_revert(model_admin, request, object_id, version_id=None):
+    """Another firm's object (or a bad version id) is a 404; a POST (a revert) is refused.
+    Reverting would write past the services and the frozen-record rules, and
+    SIMPLE_HISTORY_REVERT_DISABLED only hides the button."""
+    require_own(model_admin, request, object_id)
+    if version_id is not None:
+        require_history_id(model_admin.model, version_id)
     if request.method == "POST":
         raise PermissionDenied

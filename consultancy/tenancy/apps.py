@@ -12,7 +12,10 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import ids
         from .security import session_started
+
+        ids.register()  # the <id:…> path converter, before any urls.py is loaded
 
         user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
 

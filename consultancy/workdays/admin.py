@@ -1,13 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from consultancy.tenancy.admin_site import is_platform_operator
+from consultancy.tenancy.admin_site import (
+    ServiceAdminMixin,
+    is_platform_operator,
+    require_history_id,
+    require_own,
+)
 
 from .models import CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """The national schedule, kept by the platform operator; managers may read it."""
 
     list_display = ["date", "name", "kind"]
@@ -30,3 +35,20 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return is_platform_operator(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        require_own(self, request, object_id)  # a bad id is a 404
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        require_own(self, request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        require_own(self, request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        require_own(self, request, object_id)
+        require_history_id(self.model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
