@@ -12,6 +12,7 @@ from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import check_fingerprint
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -210,9 +211,12 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
 
 
 @transaction.atomic
-def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
-    """8.3.1: the client's confirmation of exactly this version."""
+def plan_confirm(*, plan, contact, confirmed_on, by, fingerprint=None) -> ConsultingPlan:
+    """8.3.1: the client's confirmation of exactly this version. ``fingerprint``: the
+    content the client had on screen; refused (:class:`ContentChanged`) when it changed."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, plan.content_fingerprint)
     _plan_open(plan)
     if not plan.is_issued:
         raise ValidationError(_("Only an issued plan can be confirmed."))
@@ -225,6 +229,7 @@ def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
     not_in_the_future(confirmed_on, "confirmed_on")
     plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
+    plan.confirmed_fingerprint = plan.content_fingerprint
     plan.save()
     return plan
 

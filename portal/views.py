@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from consultancy.documents.serving import private_file_response
 from consultancy.refusals import Refusal
+from consultancy.tenancy.versioning import FINGERPRINT_FIELD
 from contracts.models import Contract
 from delivery import risk
 from delivery import selectors as delivery_selectors
@@ -76,6 +77,12 @@ def portal_view(view):
 def _refused(request, engagement, message):
     messages.error(request, message)
     return redirect("portal:engagement", engagement.pk)
+
+
+def _fingerprint(request):
+    """The fingerprint of the content the client's page showed (None from a page that
+    carries none)."""
+    return request.POST.get(FINGERPRINT_FIELD) or None
 
 
 def _message_of(exc) -> str:
@@ -223,7 +230,8 @@ def framework_confirm(request, contact, pk, framework_pk):
     try:
         engagement_services.framework_confirm(framework=framework, contact=contact,
                                               confirmed_on=timezone.localdate(),
-                                              by=request.user)
+                                              by=request.user,
+                                              fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This framework version no longer awaits your "
                                                "confirmation: %(why)s") %
@@ -242,7 +250,8 @@ def plan_confirm(request, contact, pk, plan_pk):
                              firm_id=contact.firm_id, issued_pdf__isnull=False)
     try:
         delivery_services.plan_confirm(plan=plan, contact=contact,
-                                       confirmed_on=timezone.localdate(), by=request.user)
+                                       confirmed_on=timezone.localdate(), by=request.user,
+                                       fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Version %(v)s of the plan no longer awaits "
                                                "your confirmation: %(why)s") %

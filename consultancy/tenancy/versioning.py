@@ -15,6 +15,7 @@
 import contextlib
 import hashlib
 import json
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -62,6 +63,8 @@ class ContentChanged(Refusal, ValidationError):
 def _canonical(value):
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, Decimal):  # 138000 and 138000.00 are one amount
+        return format(value.normalize(), "f")
     if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
         return value.name or ""
     return str(value)
@@ -86,10 +89,10 @@ def row_fingerprint(instance) -> str:
     return _digest(data)
 
 
-def content_fingerprint(instance, fields) -> str:
-    """SHA-256 of a canonical serialisation of ``fields`` of ``instance``: the content a
-    client confirms."""
-    data = {"model": instance._meta.label_lower, "pk": instance.pk}
+def content_fingerprint(instance, fields, extra=None) -> str:
+    """SHA-256 of a canonical serialisation of ``fields`` of ``instance`` (and ``extra``,
+    e.g. the stored SHA-256 of the PDF it was issued as): the content a client confirms."""
+    data = {"model": instance._meta.label_lower, "pk": instance.pk, "extra": extra}
     for name in fields:
         field = instance._meta.get_field(name)
         if field.many_to_many:
