@@ -518,6 +518,10 @@ class DocumentDelivery(FirmOwned):
                                         on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+")
     acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    acknowledged_fingerprint = models.CharField(
+        _("fingerprint of the acknowledged document"), max_length=64, blank=True,
+        editable=False, help_text=_("SHA-256 of the delivered version as the client "
+                                    "acknowledged it (8.5.2)."))
 
     history = HistoricalRecords()
 
@@ -529,6 +533,12 @@ class DocumentDelivery(FirmOwned):
 
     def __str__(self):
         return f"{self.version} → {self.delivered_on}"
+
+    @property
+    def content_fingerprint(self) -> str:
+        """What the client's acknowledgement is bound to (8.5.2): the delivered version and
+        the stored SHA-256 of its file."""
+        return content_fingerprint(self, ["version"], extra=self.version.sha256)
 
     @property
     def is_acknowledged(self):

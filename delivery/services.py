@@ -358,9 +358,13 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
 
 
 @transaction.atomic
-def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentDelivery:
-    """The client's acknowledgement of a delivered document (8.5.2)."""
+def delivery_acknowledge(*, delivery, contact, acknowledged_on, by,
+                         fingerprint=None) -> DocumentDelivery:
+    """The client's acknowledgement of a delivered document (8.5.2). ``fingerprint``: the
+    document the client had on screen; refused (:class:`ContentChanged`) when it changed."""
     delivery = DocumentDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, delivery.content_fingerprint)
     _open(delivery.engagement)
     if delivery.is_acknowledged:
         raise ValidationError(_("This delivery is already acknowledged."))
@@ -371,5 +375,6 @@ def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentD
         raise ValidationError({"acknowledged_on": _(
             "The date must lie between the delivery and today.")})
     delivery.acknowledged_by, delivery.acknowledged_on = contact, acknowledged_on
+    delivery.acknowledged_fingerprint = delivery.content_fingerprint
     delivery.save()
     return delivery

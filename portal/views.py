@@ -271,7 +271,8 @@ def delivery_acknowledge(request, contact, pk, delivery_pk):
     try:
         delivery_services.delivery_acknowledge(delivery=delivery, contact=contact,
                                                acknowledged_on=timezone.localdate(),
-                                               by=request.user)
+                                               by=request.user,
+                                               fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This document no longer awaits your "
                                                "acknowledgement: %(why)s") %

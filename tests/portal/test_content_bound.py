@@ -93,3 +93,27 @@ def test_the_plan_on_the_screen_confirms(a, world):
     with scopes_disabled():
         plan = ConsultingPlan.objects.get(pk=world.plan.pk)
         assert plan.is_confirmed and plan.confirmed_fingerprint == seen
+
+
+def test_a_delivery_is_acknowledged_as_shown_and_not_once_changed(a, b, world):
+    from delivery.models import DocumentDelivery, DocumentVersion
+
+    client = login(Client(), a.contact.user)
+    first, second = world.deliveries
+    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk])).content.decode()
+    urls = [reverse("portal:delivery_acknowledge", args=[world.e_delivery.pk, d.pk])
+            for d in (first, second)]
+    seen = [_fingerprint(page, url) for url in urls]
+    with scopes_disabled():
+        DocumentVersion.objects.filter(pk=first.version_id).update(sha256="f" * 64)
+    before = snapshot()
+    r = client.post(urls[0], {"content_fingerprint": seen[0]}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert snapshot() == before
+    assert login(Client(), b.contact.user).post(
+        urls[1], {"content_fingerprint": seen[1]}).status_code == 404
+    r = client.post(urls[1], {"content_fingerprint": seen[1]}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        assert not DocumentDelivery.objects.get(pk=first.pk).is_acknowledged
+        assert DocumentDelivery.objects.get(pk=second.pk).acknowledged_fingerprint == seen[1]
