@@ -212,6 +212,36 @@ def case_feedback_settings(w):
             "form", True)
 
 
+def _following_up(w):
+    from tests.feedback.helpers import handed_over, to_follow_up
+
+    return to_follow_up(handed_over(w), w)
+
+
+def case_follow_up_guidance(w):
+    from feedback import services as feedback_services
+    from feedback.models import FollowUpGuidance
+
+    e = _following_up(w)
+    r = feedback_services.follow_up_guidance_save(
+        engagement=e, by=w.consultant, given_on=_today(), given_by=w.consultant,
+        topic="隐患排查台账", advice="按月更新")
+    return (reverse("feedback:guidance_edit", args=[e.pk, r.pk]), "advice",
+            lambda: FollowUpGuidance.objects.get(pk=r.pk).advice, w.manager, "form")
+
+
+def case_follow_up_visit(w):
+    from feedback import services as feedback_services
+    from feedback.models import FollowUpVisit
+
+    e = _following_up(w)
+    r = feedback_services.follow_up_visit_save(
+        engagement=e, by=w.consultant, visited_on=_today(), visitors=[w.consultant],
+        discussed="制度执行情况", plan_needs_adjusting=False)
+    return (reverse("feedback:visit_edit", args=[e.pk, r.pk]), "discussed",
+            lambda: FollowUpVisit.objects.get(pk=r.pk).discussed, w.manager, "form")
+
+
 CASES = {
     "client": case_client,
     "contact": case_contact,
@@ -233,6 +263,8 @@ CASES = {
     "contract": case_contract,
     "contract_template": case_contract_template,
     "feedback_settings": case_feedback_settings,
+    "follow_up_guidance": case_follow_up_guidance,
+    "follow_up_visit": case_follow_up_visit,
 }
 
 NUMERIC = {"survey_link_valid_days": ("11", "12")}
