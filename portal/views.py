@@ -159,6 +159,8 @@ def engagement_detail(request, contact, pk):
                            .order_by("-received_on", "-pk")),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
+        "results_fingerprint": feedback_services.results_fingerprint(engagement)
+        if awaiting.acceptance else "",
         "today": timezone.localdate(),
     })
 
@@ -297,7 +299,7 @@ def acceptance(request, contact, pk):
         feedback_services.acceptance_record(
             engagement=engagement, by=request.user, contact=contact,
             accepted_on=timezone.localdate(), verdict=form.cleaned_data["verdict"],
-            reasons=form.cleaned_data["reasons"])
+            reasons=form.cleaned_data["reasons"], fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Your verdict was not recorded: %(why)s") %
                         {"why": _message_of(exc)})

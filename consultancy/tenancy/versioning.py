@@ -102,6 +102,12 @@ def content_fingerprint(instance, fields, extra=None) -> str:
     return _digest(data)
 
 
+def fingerprint_of(data) -> str:
+    """SHA-256 of a canonical JSON serialisation of ``data`` (lists, dicts, strings,
+    numbers): the fingerprint of content made of several records."""
+    return _digest(data)
+
+
 def version_token(instance) -> str:
     """What an edit form carries: the record's key and its row fingerprint."""
     return f"{instance.pk}:{row_fingerprint(instance)}"

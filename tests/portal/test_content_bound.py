@@ -117,3 +117,30 @@ def test_a_delivery_is_acknowledged_as_shown_and_not_once_changed(a, b, world):
     with scopes_disabled():
         assert not DocumentDelivery.objects.get(pk=first.pk).is_acknowledged
         assert DocumentDelivery.objects.get(pk=second.pk).acknowledged_fingerprint == seen[1]
+
+
+def test_a_verdict_is_given_on_the_results_shown(a, b, world):
+    from delivery.models import DocumentDelivery, DocumentVersion
+    from feedback.models import ClientAcceptance
+
+    client = login(Client(), a.contact.user)
+    url = reverse("portal:acceptance", args=[world.e_evaluation.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_evaluation.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    with scopes_disabled():
+        delivered = DocumentDelivery.objects.filter(engagement=world.e_evaluation).first()
+        DocumentVersion.objects.filter(pk=delivered.version_id).update(sha256="e" * 64)
+    before = snapshot()
+    r = client.post(url, {"verdict": "accepted", "content_fingerprint": seen}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert zh(str(ContentChanged.default_message)) in r.content.decode()
+    assert snapshot() == before
+    assert login(Client(), b.contact.user).post(
+        url, {"verdict": "accepted", "content_fingerprint": seen}).status_code == 404
+
+    page = client.get(reverse("portal:engagement", args=[world.e_evaluation.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    r = client.post(url, {"verdict": "accepted", "content_fingerprint": seen}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        assert ClientAcceptance.objects.get(engagement=world.e_evaluation).content_sha256 == seen
