@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.versioning import VersionedFormMixin
 from engagements.forms import DATE
 
 from .clauses import CLAUSES, PLACEHOLDERS, clause_field
@@ -11,7 +12,7 @@ from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
 CLAUSE_FIELDS = [clause_field(k) for k, _n in CLAUSES]
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(VersionedFormMixin, forms.ModelForm):
     """The draft's clauses and terms. Clauses may be saved empty (a draft); issuing names
     the empty ones."""
 
@@ -84,7 +85,7 @@ class SignForm(forms.Form):
         self.initial.setdefault("client_signed_on", timezone.localdate())
 
 
-class ContractTemplateForm(forms.ModelForm):
+class ContractTemplateForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = ContractTemplate
         fields = [f for k, _n in CLAUSES for f in (clause_field(k), clause_field(k) + "_en")]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from consultancy.documents.serving import private_file_response
 from consultancy.refusals import add_refusal_to_form, answer_refusal, refusal_response
 from consultancy.tenancy.mixins import firm_staff_required, manager_required
+from consultancy.tenancy.versioning import StaleEdit
 from engagements.models import FrozenRecord
 from engagements.pages import frozen_response, get_engagement
 
@@ -97,10 +98,12 @@ def contract_edit(request, pk, contract_pk):
             [form.is_valid(), deliverables.is_valid(), installments.is_valid()]):
         fields = {k: v for k, v in form.cleaned_data.items() if k != "personnel"}
         try:
-            services.contract_update(
-                contract=contract, by=request.user, personnel=list(form.cleaned_data["personnel"]),
-                deliverables=formset_rows(deliverables), installments=formset_rows(installments),
-                **fields)
+            with form.version_guard():
+                services.contract_update(
+                    contract=contract, by=request.user,
+                    personnel=list(form.cleaned_data["personnel"]),
+                    deliverables=formset_rows(deliverables),
+                    installments=formset_rows(installments), **fields)
         except ValidationError as exc:
             form.add_error(None, exc)
         except FrozenRecord as exc:
@@ -199,9 +202,14 @@ def template_edit(request):
     template = services.contract_template_for(request.user.firm)
     form = ContractTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
-        services.contract_template_update(firm=request.user.firm, by=request.user,
-                                          **form.cleaned_data)
-        messages.success(request, _("Contract template saved. New drafts use it."))
-        return redirect("contracts:template")
+        try:
+            with form.version_guard():
+                services.contract_template_update(firm=request.user.firm, by=request.user,
+                                                  **form.cleaned_data)
+        except StaleEdit as exc:
+            add_refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("Contract template saved. New drafts use it."))
+            return redirect("contracts:template")
     return render(request, "contracts/template_form.html",
                   {"form": form, "placeholders": PLACEHOLDERS})

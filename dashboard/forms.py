@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consultancy.tenancy.versioning import VersionedFormMixin
 from feedback.models import FeedbackSettings
 
 
-class FeedbackSettingsForm(forms.ModelForm):
+class FeedbackSettingsForm(VersionedFormMixin, forms.ModelForm):
     """Clause 9.4 time limits and 9.5 survey settings (feedback.services saves them)."""
 
     class Meta:
@@ -30,7 +31,7 @@ class FeedbackSettingsForm(forms.ModelForm):
         return data
 
 
-class RiskThresholdsForm(forms.Form):
+class RiskThresholdsForm(VersionedFormMixin, forms.Form):
     """Clause 8.4 risk level thresholds. A plain form over the model's fields:
     delivery.services.risk_settings_update checks their order and explains it."""
 
@@ -39,6 +40,6 @@ class RiskThresholdsForm(forms.Form):
         from delivery.services import RISK_THRESHOLD_FIELDS
 
         initial = {name: getattr(instance, name) for name in RISK_THRESHOLD_FIELDS}
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, versioned=instance, **kwargs)
         for name in RISK_THRESHOLD_FIELDS:
             self.fields[name] = RiskSettings._meta.get_field(name).formfield(min_value=0)

@@ -133,8 +133,9 @@ def firm_settings(request):
     form = FeedbackSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            feedback_services.feedback_settings_update(firm=firm, by=request.user,
-                                                       **form.cleaned_data)
+            with form.version_guard():
+                feedback_services.feedback_settings_update(firm=firm, by=request.user,
+                                                           **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -153,8 +154,9 @@ def risk_thresholds_update(request):
     risk_form = RiskThresholdsForm(request.POST, instance=risk_settings_for(firm), prefix="risk")
     if risk_form.is_valid():
         try:
-            delivery_services.risk_settings_update(firm=firm, by=request.user,
-                                                   **risk_form.cleaned_data)
+            with risk_form.version_guard():
+                delivery_services.risk_settings_update(firm=firm, by=request.user,
+                                                       **risk_form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(risk_form, exc)
         else:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.selectors import firm_staff
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import VersionedFormMixin
 from contracts.models import Deliverable
 from engagements.forms import DATE
 
@@ -36,7 +37,7 @@ SINGLE_FIELD_SECTIONS = ["change_reason", "division_of_work", "schedule", "clien
                          "other"]
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(VersionedFormMixin, forms.ModelForm):
     """The sections of 8.3.2. Any may be saved empty (a draft); approval names the gaps.
     ``new_version``: the current version is approved, so saving makes a new version and
     the reason for the change is required."""

@@ -19,6 +19,7 @@ from consultancy.tenancy.files import (
     content_type_field,
 )
 from consultancy.tenancy.scoping import FirmOwned
+from consultancy.tenancy.versioning import content_fingerprint
 from contracts.models import Deliverable
 from engagements.models import EngagementRecord, FrozenRecord, VersionedManager, stages_past
 from engagements.stages import Stage
@@ -213,6 +214,10 @@ class ConsultingPlan(DeliveryRecord):
     # follow-up visits): it belongs to follow-up and freezes when the engagement closes.
     after_delivery = models.BooleanField(_("opened after delivery (9.3)"), default=False,
                                          editable=False)
+    confirmed_fingerprint = models.CharField(
+        _("fingerprint of the confirmed content"), max_length=64, blank=True, editable=False,
+        help_text=_("SHA-256 of the version's content and issued PDF as the client "
+                    "confirmed them (8.3.1)."))
 
     objects = VersionedManager()
     history = HistoricalRecords()
@@ -231,6 +236,13 @@ class ConsultingPlan(DeliveryRecord):
 
     def __str__(self):
         return f"{_('Consulting plan')} v{self.version}"
+
+    @property
+    def content_fingerprint(self) -> str:
+        """What a client's confirmation is bound to (8.3.1): the SHA-256 of this version's
+        content as stored and of the PDF it was issued as."""
+        pdf = self.issued_pdf.sha256 if self.issued_pdf_id else ""
+        return content_fingerprint(self, ["version", *self.CONTENT_FIELDS], extra=pdf)
 
     @property
     def is_approved(self):
@@ -516,6 +528,10 @@ class DocumentDelivery(FirmOwned):
                                         on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+")
     acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    acknowledged_fingerprint = models.CharField(
+        _("fingerprint of the acknowledged document"), max_length=64, blank=True,
+        editable=False, help_text=_("SHA-256 of the delivered version as the client "
+                                    "acknowledged it (8.5.2)."))
 
     history = HistoricalRecords()
 
@@ -527,6 +543,12 @@ class DocumentDelivery(FirmOwned):
 
     def __str__(self):
         return f"{self.version} → {self.delivered_on}"
+
+    @property
+    def content_fingerprint(self) -> str:
+        """What the client's acknowledgement is bound to (8.5.2): the delivered version and
+        the stored SHA-256 of its file."""
+        return content_fingerprint(self, ["version"], extra=self.version.sha256)
 
     @property
     def is_acknowledged(self):

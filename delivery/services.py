@@ -15,6 +15,7 @@ from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import check_fingerprint
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -253,9 +254,12 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
 
 @performed_by
 @transaction.atomic
-def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
-    """8.3.1: the client's confirmation of exactly this version."""
+def plan_confirm(*, plan, contact, confirmed_on, by, fingerprint=None) -> ConsultingPlan:
+    """8.3.1: the client's confirmation of exactly this version. ``fingerprint``: the
+    content the client had on screen; refused (:class:`ContentChanged`) when it changed."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, plan.content_fingerprint)
     _plan_open(plan)
     if not plan.is_issued:
         raise ValidationError(_("Only an issued plan can be confirmed."))
@@ -268,6 +272,7 @@ def plan_confirm(*, plan, contact, confirmed_on, by) -> ConsultingPlan:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
     not_in_the_future(confirmed_on, "confirmed_on")
     plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
+    plan.confirmed_fingerprint = plan.content_fingerprint
     plan.save()
     # 8.3.1: the client's own act.
     record_event(firm=plan.firm_id, by=by, verb="plan.confirmed_by_client", obj=plan,
@@ -418,9 +423,13 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
 
 @performed_by
 @transaction.atomic
-def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentDelivery:
-    """The client's acknowledgement of a delivered document (8.5.2)."""
+def delivery_acknowledge(*, delivery, contact, acknowledged_on, by,
+                         fingerprint=None) -> DocumentDelivery:
+    """The client's acknowledgement of a delivered document (8.5.2). ``fingerprint``: the
+    document the client had on screen; refused (:class:`ContentChanged`) when it changed."""
     delivery = DocumentDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, delivery.content_fingerprint)
     _open(delivery.engagement)
     if delivery.is_acknowledged:
         raise ValidationError(_("This delivery is already acknowledged."))
@@ -431,6 +440,7 @@ def delivery_acknowledge(*, delivery, contact, acknowledged_on, by) -> DocumentD
         raise ValidationError({"acknowledged_on": _(
             "The date must lie between the delivery and today.")})
     delivery.acknowledged_by, delivery.acknowledged_on = contact, acknowledged_on
+    delivery.acknowledged_fingerprint = delivery.content_fingerprint
     delivery.save()
     # 8.5.2: the client's acknowledgement.
     record_event(firm=delivery.firm_id, by=by, verb="delivery.acknowledged", obj=delivery,

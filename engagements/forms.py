@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consultancy.clients.models import Client, ClientContact
 from consultancy.tenancy.selectors import firm_staff
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import VersionedFormMixin
 
 from .models import (
     CommunicationRecord,
@@ -21,8 +22,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT3 = forms.Textarea(attrs={"rows": 3})
 
 
-class FirmForm(forms.ModelForm):
-    """A ModelForm whose choices are limited to the firm (``firm`` kwarg)."""
+class FirmForm(VersionedFormMixin, forms.ModelForm):
+    """A ModelForm whose choices are limited to the firm (``firm`` kwarg); an edit carries
+    the version it was opened on."""
 
     def __init__(self, *args, firm, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
+from consultancy.tenancy.versioning import content_fingerprint
 
 from . import freezing, gates
 from .stages import DECLINABLE, ENDED, ORDER, TERMINABLE, Stage
@@ -609,6 +610,11 @@ class ProjectFramework(EngagementRecord):
         settings.AUTH_USER_MODEL, verbose_name=_("confirmation recorded by"),
         on_delete=models.PROTECT, null=True, blank=True, related_name="+",
     )
+    confirmed_fingerprint = models.CharField(
+        _("fingerprint of the confirmed content"), max_length=64, blank=True, editable=False,
+        help_text=_("SHA-256 of the version's content as the client confirmed it (6.4)."))
+
+    CONTENT_FIELDS = ("version", "objectives", "scope", "approach", "timetable", "budget")
 
     objects = VersionedManager()
     history = HistoricalRecords()
@@ -630,6 +636,12 @@ class ProjectFramework(EngagementRecord):
 
     def __str__(self):
         return f"{_('Project framework')} v{self.version}"
+
+    @property
+    def content_fingerprint(self) -> str:
+        """What a client's confirmation is bound to: the SHA-256 of this version's
+        content as stored (a confirmation of content since changed is refused)."""
+        return content_fingerprint(self, self.CONTENT_FIELDS)
 
     @property
     def is_confirmed(self) -> bool:

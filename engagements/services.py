@@ -18,6 +18,7 @@ from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import check_fingerprint
 
 from . import gates
 from .models import (
@@ -344,9 +345,14 @@ def framework_save(*, engagement, by, **fields) -> ProjectFramework:
 
 @performed_by
 @transaction.atomic
-def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramework:
-    """6.4: record that a named client contact confirmed this version on a date."""
+def framework_confirm(*, framework, contact, confirmed_on, by,
+                      fingerprint=None) -> ProjectFramework:
+    """6.4: record that a named client contact confirmed this version on a date.
+    ``fingerprint``: the content the client had on screen; refused
+    (:class:`ContentChanged`) when the version's content is no longer that."""
     framework = ProjectFramework.objects.select_for_update().get(pk=framework.pk)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, framework.content_fingerprint)
     if framework.is_confirmed:
         raise ValidationError(_("This version is already confirmed."))
     if framework.engagement.has_passed(Stage.COMMUNICATION):
@@ -364,6 +370,7 @@ def framework_confirm(*, framework, contact, confirmed_on, by) -> ProjectFramewo
     framework.confirmed_by = contact
     framework.confirmed_on = confirmed_on
     framework.confirmation_recorded_by = by
+    framework.confirmed_fingerprint = framework.content_fingerprint
     framework.save()
     # 6.4: the client's confirmation of the framework, visible to the client.
     record_event(firm=framework.firm_id, by=by, verb="framework.confirmed", obj=framework,

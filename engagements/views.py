@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition
 from consultancy.refusals import refusal_response
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
 from consultancy.tenancy.models import User
+from consultancy.tenancy.versioning import current_version_of
 
 from . import gates, panels, selectors, services
 from .forms import (
@@ -89,8 +90,9 @@ def engagement_update(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.engagement_update(engagement=engagement, by=request.user,
-                                       consultants=list(data.pop("consultants")), **data)
+            with form.version_guard():
+                services.engagement_update(engagement=engagement, by=request.user,
+                                           consultants=list(data.pop("consultants")), **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except ConcurrentTransition:
@@ -181,7 +183,9 @@ def needs_assessment(request, pk):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            saved = services.needs_assessment_save(engagement=engagement, by=request.user, **data)
+            with form.version_guard():
+                saved = services.needs_assessment_save(engagement=engagement, by=request.user,
+                                                       **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:
@@ -228,7 +232,8 @@ def record_edit(request, pk, kind, record_pk=None):
         record = form.save(commit=False)
         m2m = {name: list(form.cleaned_data[name]) for name in m2m_fields}
         try:
-            services.record_save(record=record, by=request.user, m2m=m2m)
+            with form.version_guard():
+                services.record_save(record=record, by=request.user, m2m=m2m)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:
@@ -280,11 +285,14 @@ def framework(request, pk):
         initial={f: getattr(initial_source, f) for f in ProjectFrameworkForm.Meta.fields}
         if initial_source else None,
         firm=request.user.firm,
+        versioned=current,
+        reload=current_version_of(ProjectFramework.objects.filter(engagement=engagement)),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.framework_save(engagement=engagement, by=request.user,
-                                            **form.cleaned_data)
+            with form.version_guard():
+                saved = services.framework_save(engagement=engagement, by=request.user,
+                                                **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:

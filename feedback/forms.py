@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.versioning import VersionedFormMixin
 from engagements.forms import DATE, TEXT3
 
 from .models import ClientAcceptance, Complaint, FollowUpGuidance, ObjectiveReview
@@ -55,7 +56,7 @@ ObjectiveFormSet = forms.formset_factory(ObjectiveRowForm, extra=2)
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class FollowUpGuidanceForm(forms.Form):
+class FollowUpGuidanceForm(VersionedFormMixin, forms.Form):
     """9.1: further technical guidance after delivery."""
 
     given_on = forms.DateField(label=_("Date"), widget=DATE)
@@ -69,7 +70,7 @@ class FollowUpGuidanceForm(forms.Form):
         self.fields["given_by"].queryset = firm_staff(firm=firm)
 
 
-class FollowUpVisitForm(forms.Form):
+class FollowUpVisitForm(VersionedFormMixin, forms.Form):
     """9.2: a follow-up visit; 9.3: site changes."""
 
     visited_on = forms.DateField(label=_("Date of the visit"), widget=DATE)

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultancy.tenancy.versioning import VersionedFormMixin
+
 from .models import SatisfactionReport, SurveyQuestion
 from .statistics import MONTH, presets
 
@@ -78,7 +80,7 @@ class StatisticsPeriodForm(forms.Form):
         return {k: data[k] for k in ("date_from", "date_to", "group_by")}
 
 
-class SurveyQuestionForm(forms.ModelForm):
+class SurveyQuestionForm(VersionedFormMixin, forms.ModelForm):
     """Add or change one question of the firm's set (9.5)."""
 
     class Meta:

@@ -87,6 +87,10 @@ class ClientAcceptance(EvaluationRecord):
         help_text=_("Required unless the results are accepted without reservations: the "
                     "reservations, or why the results are not accepted."),
     )
+    content_sha256 = models.CharField(
+        _("fingerprint of the results judged"), max_length=64, blank=True, editable=False,
+        help_text=_("SHA-256 of the delivered documents the client had on screen when "
+                    "giving the verdict."))
 
     history = HistoricalRecords()
 

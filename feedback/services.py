@@ -25,6 +25,8 @@ from consultancy.clients.models import ClientContact
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.versioning import check_fingerprint, fingerprint_of
+from delivery.models import DocumentDelivery
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import ORDER, Stage
@@ -116,11 +118,23 @@ verbs.register_all({
 
 @performed_by
 @transaction.atomic
+def results_fingerprint(engagement) -> str:
+    """What a verdict is bound to: the documents delivered to the client (each delivery,
+    its version and the stored SHA-256 of that version's file)."""
+    rows = (DocumentDelivery.objects.filter(engagement=engagement).order_by("pk")
+            .values_list("pk", "version_id", "version__sha256"))
+    return fingerprint_of([list(row) for row in rows])
+
+
 def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
-                      reasons="") -> ClientAcceptance:
+                      reasons="", fingerprint=None) -> ClientAcceptance:
     """The client's verdict on the delivered results. *Not accepted* keeps the engagement
     in evaluation (``E.acceptance`` looks at the latest verdict); after rework a new
-    verdict is recorded."""
+    verdict is recorded. ``fingerprint``: the results the client had on screen; refused
+    (:class:`ContentChanged`) when they changed."""
+    results = results_fingerprint(engagement)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, results)
     _in_evaluation(engagement)
     _check_contact(engagement, contact)
     if by.is_client_contact and getattr(by, "client_contact", None) != contact:
@@ -128,7 +142,7 @@ def acceptance_record(*, engagement, by, contact, accepted_on, verdict,
     not_in_the_future(accepted_on, "accepted_on")
     acceptance = ClientAcceptance(engagement=engagement, contact=contact,
                                   accepted_on=accepted_on, verdict=verdict,
-                                  reasons=(reasons or "").strip())
+                                  reasons=(reasons or "").strip(), content_sha256=results)
     # The client's verdict on the results: the client's own act.
     acceptance = record_save(record=acceptance, by=by, event={
         "verb": "acceptance.recorded", "clause": "9", "client_visible": True,

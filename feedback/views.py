@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultancy.refusals import Refusal, refusal_response
+from consultancy.refusals import Refusal, add_refusal_to_form, refusal_response
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
+from consultancy.tenancy.versioning import StaleEdit
 from engagements.models import FrozenRecord
 from engagements.pages import frozen_response, get_engagement, posted_pk
 from engagements.stages import Stage
@@ -385,12 +386,17 @@ def _follow_up_record_edit(request, pk, record_pk, *, model, form_class, templat
                    "channel": record.channel, "topic": record.topic, "advice": record.advice}
         save, arg = services.follow_up_guidance_save, "guidance"
         done = _("The guidance record is saved (clause 9.1).")
-    form = form_class(request.POST or None, initial=initial, firm=request.user.firm)
+    form = form_class(request.POST or None, initial=initial, firm=request.user.firm,
+                      versioned=record)
     if request.method == "POST" and form.is_valid():
         try:
-            save(engagement=engagement, by=request.user, **{arg: record}, **form.cleaned_data)
+            with form.version_guard():
+                save(engagement=engagement, by=request.user, **{arg: record},
+                     **form.cleaned_data)
         except FrozenRecord as exc:
             return frozen_response(request, engagement, record, exc)
+        except StaleEdit as exc:
+            add_refusal_to_form(form, exc)
         except (ValidationError, Refusal) as exc:
             _refused(request, form, exc)
         else:

@@ -141,14 +141,15 @@ def question_set(request):
                                       "is_active": True},
         prefix="q")
     if which in ("add", "edit") and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.fields
+        fields = {name: value for name, value in form.cleaned_data.items()
                   if not form.fields[name].disabled}
         try:
             # the form has already set its values on ``editing``: the service compares
             # against the question as stored
-            stored = SurveyQuestion.objects.get(pk=editing.pk) if editing else None
-            saved = services.survey_question_edit(firm=firm, by=request.user,
-                                                  question=stored, **fields)
+            with form.version_guard():
+                stored = SurveyQuestion.objects.get(pk=editing.pk) if editing else None
+                saved = services.survey_question_edit(firm=firm, by=request.user,
+                                                      question=stored, **fields)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

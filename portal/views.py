@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consultancy.activity.selectors import timeline
 from consultancy.documents.serving import private_file_response
 from consultancy.refusals import Refusal
+from consultancy.tenancy.versioning import FINGERPRINT_FIELD
 from contracts.models import Contract
 from delivery import risk
 from delivery import selectors as delivery_selectors
@@ -77,6 +78,12 @@ def portal_view(view):
 def _refused(request, engagement, message):
     messages.error(request, message)
     return redirect("portal:engagement", engagement.pk)
+
+
+def _fingerprint(request):
+    """The fingerprint of the content the client's page showed (None from a page that
+    carries none)."""
+    return request.POST.get(FINGERPRINT_FIELD) or None
 
 
 def _message_of(exc) -> str:
@@ -153,6 +160,8 @@ def engagement_detail(request, contact, pk):
                            .order_by("-received_on", "-pk")),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
+        "results_fingerprint": feedback_services.results_fingerprint(engagement)
+        if awaiting.acceptance else "",
         "today": timezone.localdate(),
         # What the client did and what was shared with them.
         "activity": timeline(request, firm_id=engagement.firm_id, engagement_id=engagement.pk,
@@ -227,7 +236,8 @@ def framework_confirm(request, contact, pk, framework_pk):
     try:
         engagement_services.framework_confirm(framework=framework, contact=contact,
                                               confirmed_on=timezone.localdate(),
-                                              by=request.user)
+                                              by=request.user,
+                                              fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This framework version no longer awaits your "
                                                "confirmation: %(why)s") %
@@ -246,7 +256,8 @@ def plan_confirm(request, contact, pk, plan_pk):
                              firm_id=contact.firm_id, issued_pdf__isnull=False)
     try:
         delivery_services.plan_confirm(plan=plan, contact=contact,
-                                       confirmed_on=timezone.localdate(), by=request.user)
+                                       confirmed_on=timezone.localdate(), by=request.user,
+                                       fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Version %(v)s of the plan no longer awaits "
                                                "your confirmation: %(why)s") %
@@ -266,7 +277,8 @@ def delivery_acknowledge(request, contact, pk, delivery_pk):
     try:
         delivery_services.delivery_acknowledge(delivery=delivery, contact=contact,
                                                acknowledged_on=timezone.localdate(),
-                                               by=request.user)
+                                               by=request.user,
+                                               fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This document no longer awaits your "
                                                "acknowledgement: %(why)s") %
@@ -291,7 +303,7 @@ def acceptance(request, contact, pk):
         feedback_services.acceptance_record(
             engagement=engagement, by=request.user, contact=contact,
             accepted_on=timezone.localdate(), verdict=form.cleaned_data["verdict"],
-            reasons=form.cleaned_data["reasons"])
+            reasons=form.cleaned_data["reasons"], fingerprint=_fingerprint(request))
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("Your verdict was not recorded: %(why)s") %
                         {"why": _message_of(exc)})

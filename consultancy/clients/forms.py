@@ -2,11 +2,13 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from consultancy.tenancy.versioning import VersionedFormMixin
+
 from .models import Client, ClientContact
 from .validators import normalize_uscc
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "uscc", "industry", "size", "address", "phone", "notes"]
@@ -33,7 +35,7 @@ class ClientForm(forms.ModelForm):
         return code
 
 
-class ClientContactForm(forms.ModelForm):
+class ClientContactForm(VersionedFormMixin, forms.ModelForm):
     portal_email = forms.EmailField(
         label=_("Portal login e-mail"),
         required=False,

@@ -69,7 +69,8 @@ def client_update(request, pk):
     form = ClientForm(request.POST or None, instance=client, firm=request.user.firm)
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(client=client, by=request.user, **form.cleaned_data)
+            with form.version_guard():
+                services.client_update(client=client, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -112,13 +113,14 @@ def contact_update(request, pk):
         data = dict(form.cleaned_data)
         portal_email = data.pop("portal_email", "")
         try:
-            services.client_contact_update(
-                contact=contact,
-                by=request.user,
-                portal_email=portal_email,
-                request=request,
-                **data,
-            )
+            with form.version_guard():
+                services.client_contact_update(
+                    contact=contact,
+                    by=request.user,
+                    portal_email=portal_email,
+                    request=request,
+                    **data,
+                )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -3,6 +3,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from .models import Qualification, User
+from .versioning import VersionedFormMixin
 
 STAFF_ROLE_CHOICES = [(User.Role.MANAGER, User.Role.MANAGER.label),
                       (User.Role.CONSULTANT, User.Role.CONSULTANT.label)]
@@ -45,7 +46,7 @@ class StaffCreateForm(forms.Form):
         return checked_initial_password(self.cleaned_data.get("password"))
 
 
-class StaffUpdateForm(forms.ModelForm):
+class StaffUpdateForm(VersionedFormMixin, forms.ModelForm):
     role = forms.ChoiceField(label=_("Role"), choices=STAFF_ROLE_CHOICES)
 
     class Meta:
@@ -53,7 +54,7 @@ class StaffUpdateForm(forms.ModelForm):
         fields = ["full_name", "phone", "language", "role"]
 
 
-class QualificationForm(forms.ModelForm):
+class QualificationForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Qualification
         fields = ["kind", "name", "level", "specialty", "number", "valid_from", "valid_until",

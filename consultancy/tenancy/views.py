@@ -92,8 +92,9 @@ def staff_update(request, pk):
     form = StaffUpdateForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_update(user=_member(request, pk), by=request.user,
-                                  **{n: form.cleaned_data[n] for n in form.Meta.fields})
+            with form.version_guard():
+                services.staff_update(user=_member(request, pk), by=request.user,
+                                      **{n: form.cleaned_data[n] for n in form.Meta.fields})
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -149,10 +150,11 @@ def qualification_edit(request, pk, qualification_pk=None):
     form = QualificationForm(request.POST or None, request.FILES or None, instance=qualification)
     if request.method == "POST" and form.is_valid():
         try:
-            services.qualification_save(
-                firm=request.user.firm, by=request.user, holder=member,
-                qualification=qualification,
-                **{n: form.cleaned_data[n] for n in QualificationForm.Meta.fields})
+            with form.version_guard():
+                services.qualification_save(
+                    firm=request.user.firm, by=request.user, holder=member,
+                    qualification=qualification,
+                    **{n: form.cleaned_data[n] for n in QualificationForm.Meta.fields})
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -52,7 +52,8 @@ def _edit(request, engagement, record, form, *, save, success, clause, back_url,
         return frozen_response(request, engagement, record)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save(form)
+            with form.version_guard():
+                saved = save(form)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:

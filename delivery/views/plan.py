@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.versioning import current_version_of
 from engagements.models import FrozenRecord
 from engagements.stages import Stage
 
@@ -48,7 +49,9 @@ def _edit_forms(request, engagement, current, milestones, data=None):
         if new_version:
             initial["change_reason"] = ""
     form = PlanForm(data, initial=initial, new_version=new_version,
-                    show_change_reason=current is not None and current.version > 1)
+                    show_change_reason=current is not None and current.version > 1,
+                    versioned=current, reload=current_version_of(
+                        ConsultingPlan.objects.filter(engagement=engagement)))
     formset = milestone_formset(data, initial=[
         {"title": m.title, "due_date": m.due_date} for m in milestones])
     return form, formset
@@ -120,8 +123,9 @@ def plan_page(request, pk):
             form.add_error(None, _("Nothing in the plan changed, so no new version was made."))
         else:
             try:
-                saved = services.plan_save(engagement=engagement, by=request.user,
-                                           milestones=rows, **fields)
+                with form.version_guard():
+                    saved = services.plan_save(engagement=engagement, by=request.user,
+                                               milestones=rows, **fields)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             except FrozenRecord as exc:

@@ -5,7 +5,6 @@ import os
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -88,7 +87,7 @@ def site_research_edit(request, pk, record_pk=None):
         record = form.save(commit=False)
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with form.version_guard():
                 services.site_research_save(record=record, by=request.user,
                                             researchers=list(data["researchers"]))
                 if creating and data.get("photo"):
@@ -163,7 +162,8 @@ def resource_research_edit(request, pk, record_pk=None):
     if request.method == "POST" and form.is_valid():
         record = form.save(commit=False)
         try:
-            record_save(record=record, by=request.user)
+            with form.version_guard():
+                record_save(record=record, by=request.user)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:

@@ -1,0 +1,146 @@
+"""A client's confirmation is bound to the content on their screen (6.4, 8.3.1): the
+portal form carries the content's fingerprint; a confirmation of content changed since
+the page was opened is refused and records nothing; the same content confirms."""
+
+import re
+
+import pytest
+from django.contrib.messages import constants
+from django.test import Client
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from consultancy.tenancy.versioning import ContentChanged
+from delivery.models import ConsultingPlan
+from engagements import services as engagement_services
+from engagements.models import ProjectFramework
+from tests.conftest import login, zh
+from tests.portal.conftest import snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint(page, action):
+    """The fingerprint the form posting to ``action`` carries on the client's page."""
+    pattern = r'<form[^>]*action="' + re.escape(action) + r'".*?</form>'
+    form = re.search(pattern, page, re.S)
+    assert form, f"no form to {action}"
+    return re.search(r'name="content_fingerprint" value="([0-9a-f]{64})"', form.group(0))[1]
+
+
+def _levels(response):
+    return [m.level for m in response.context["messages"]]
+
+
+def test_a_framework_changed_while_the_client_had_it_open_is_not_confirmed(a, b, world):
+    client = login(Client(), a.contact.user)
+    url = reverse("portal:framework_confirm", args=[world.e_communication.pk,
+                                                     world.framework.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_communication.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    with scopes_disabled():
+        engagement_services.framework_save(engagement=world.e_communication, by=a.manager,
+                                           budget=276000)
+    before = snapshot()
+    r = client.post(url, {"content_fingerprint": seen}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert zh(str(ContentChanged.default_message)) in r.content.decode()
+    assert snapshot() == before
+    with scopes_disabled():
+        assert not ProjectFramework.objects.get(pk=world.framework.pk).is_confirmed
+
+    # The other firm's contact never reaches it.
+    other = login(Client(), b.contact.user)
+    assert other.post(url, {"content_fingerprint": seen}).status_code == 404
+
+    # Reviewed again, the content on the screen is what is confirmed.
+    page = client.get(reverse("portal:engagement", args=[world.e_communication.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    r = client.post(url, {"content_fingerprint": seen}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        fw = ProjectFramework.objects.get(pk=world.framework.pk)
+        assert fw.is_confirmed and fw.budget == 276000
+        assert fw.confirmed_fingerprint == seen == fw.content_fingerprint
+
+
+def test_a_plan_whose_content_changed_is_not_confirmed(a, b, world):
+    client = login(Client(), a.contact.user)
+    url = reverse("portal:plan_confirm", args=[world.e_delivery.pk, world.plan.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    with scopes_disabled():
+        ConsultingPlan.objects.filter(pk=world.plan.pk).update(schedule="另一个进度安排")
+    before = snapshot()
+    r = client.post(url, {"content_fingerprint": seen}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert zh(str(ContentChanged.default_message)) in r.content.decode()
+    assert snapshot() == before
+    with scopes_disabled():
+        assert not ConsultingPlan.objects.get(pk=world.plan.pk).is_confirmed
+
+    other = login(Client(), b.contact.user)
+    assert other.post(url, {"content_fingerprint": seen}).status_code == 404
+
+
+def test_the_plan_on_the_screen_confirms(a, world):
+    client = login(Client(), a.contact.user)
+    url = reverse("portal:plan_confirm", args=[world.e_delivery.pk, world.plan.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    r = client.post(url, {"content_fingerprint": seen}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        plan = ConsultingPlan.objects.get(pk=world.plan.pk)
+        assert plan.is_confirmed and plan.confirmed_fingerprint == seen
+
+
+def test_a_delivery_is_acknowledged_as_shown_and_not_once_changed(a, b, world):
+    from delivery.models import DocumentDelivery, DocumentVersion
+
+    client = login(Client(), a.contact.user)
+    first, second = world.deliveries
+    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk])).content.decode()
+    urls = [reverse("portal:delivery_acknowledge", args=[world.e_delivery.pk, d.pk])
+            for d in (first, second)]
+    seen = [_fingerprint(page, url) for url in urls]
+    with scopes_disabled():
+        DocumentVersion.objects.filter(pk=first.version_id).update(sha256="f" * 64)
+    before = snapshot()
+    r = client.post(urls[0], {"content_fingerprint": seen[0]}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert snapshot() == before
+    assert login(Client(), b.contact.user).post(
+        urls[1], {"content_fingerprint": seen[1]}).status_code == 404
+    r = client.post(urls[1], {"content_fingerprint": seen[1]}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        assert not DocumentDelivery.objects.get(pk=first.pk).is_acknowledged
+        assert DocumentDelivery.objects.get(pk=second.pk).acknowledged_fingerprint == seen[1]
+
+
+def test_a_verdict_is_given_on_the_results_shown(a, b, world):
+    from delivery.models import DocumentDelivery, DocumentVersion
+    from feedback.models import ClientAcceptance
+
+    client = login(Client(), a.contact.user)
+    url = reverse("portal:acceptance", args=[world.e_evaluation.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_evaluation.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    with scopes_disabled():
+        delivered = DocumentDelivery.objects.filter(engagement=world.e_evaluation).first()
+        DocumentVersion.objects.filter(pk=delivered.version_id).update(sha256="e" * 64)
+    before = snapshot()
+    r = client.post(url, {"verdict": "accepted", "content_fingerprint": seen}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert zh(str(ContentChanged.default_message)) in r.content.decode()
+    assert snapshot() == before
+    assert login(Client(), b.contact.user).post(
+        url, {"verdict": "accepted", "content_fingerprint": seen}).status_code == 404
+
+    page = client.get(reverse("portal:engagement", args=[world.e_evaluation.pk]))
+    seen = _fingerprint(page.content.decode(), url)
+    r = client.post(url, {"verdict": "accepted", "content_fingerprint": seen}, follow=True)
+    assert constants.SUCCESS in _levels(r)
+    with scopes_disabled():
+        assert ClientAcceptance.objects.get(engagement=world.e_evaluation).content_sha256 == seen
