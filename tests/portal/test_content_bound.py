@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from consultancy.tenancy.versioning import ContentChanged
 from delivery.models import ConsultingPlan
 from engagements import services as engagement_services
+from engagements.freezing import frozen_records_unlocked
 from engagements.models import ProjectFramework
 from tests.conftest import login, zh
 from tests.portal.conftest import snapshot
@@ -69,7 +70,7 @@ def test_a_plan_whose_content_changed_is_not_confirmed(a, b, world):
     url = reverse("portal:plan_confirm", args=[world.e_delivery.pk, world.plan.pk])
     page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk]))
     seen = _fingerprint(page.content.decode(), url)
-    with scopes_disabled():
+    with scopes_disabled(), frozen_records_unlocked("test: the plan changed behind the page"):
         ConsultingPlan.objects.filter(pk=world.plan.pk).update(schedule="另一个进度安排")
     before = snapshot()
     r = client.post(url, {"content_fingerprint": seen}, follow=True)
