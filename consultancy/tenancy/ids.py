@@ -5,6 +5,7 @@ longer (or non-numeric) id is "no such object" (a 404) before any query is made.
 """
 
 from django.urls import register_converter
+from django.urls.converters import get_converters
 
 MAX_ID_DIGITS = 18
 
@@ -30,4 +31,6 @@ def parse_id(value) -> int | None:
 
 
 def register():
-    register_converter(IdConverter, "id")
+    """Register ``<id:…>`` once (an app registry set up again calls ``ready()`` again)."""
+    if "id" not in get_converters():
+        register_converter(IdConverter, "id")
