@@ -28,7 +28,10 @@ def _entries(args, po):
 def _source_tree(tmp_path):
     """A copy of the source (tracked and new files) (what makemessages reads), without tests."""
     files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.split(b"\0")
     for name in files:
         name = name.decode()
@@ -54,9 +57,20 @@ def test_every_string_in_the_source_has_its_chinese(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(DEBUG="1", DJANGO_SETTINGS_MODULE="consultancy.settings.base")
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-location",
-         "--no-obsolete"],
-        cwd=tree, env=env, capture_output=True, check=True, timeout=300,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-location",
+            "--no-obsolete",
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
     )
     missing = _entries(["--untranslated", "--no-obsolete"], tree / PO)
     assert missing == [], f"strings without Chinese (run makemessages and translate): {missing}"
