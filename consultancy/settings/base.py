@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "consultancy.tenancy",
     "consultancy.workdays",
     "consultancy.activity",
+    "consultancy.search",
     "consultancy.clients",
     "consultancy.documents",
     "engagements",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "feedback",
     "dashboard",
     "portal",
+    "consultancy.imports",
     "consultancy.demo",
 ]
 

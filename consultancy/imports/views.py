@@ -1,0 +1,5 @@
+def start(request):
+    raise NotImplementedError
+
+
+template = preview = commit = start

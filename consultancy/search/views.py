@@ -1,0 +1,2 @@
+def search(request):
+    raise NotImplementedError
