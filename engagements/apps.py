@@ -8,6 +8,9 @@ class EngagementsConfig(AppConfig):
     verbose_name = _("Engagements (clauses 4–6)")
 
     def ready(self):
+        from .search import register_sources
+
+        register_sources()  # the staff search box: engagements
         from . import panels
         from .requirements import register_all
         from .timeline import activity_panel

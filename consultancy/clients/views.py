@@ -9,7 +9,6 @@ from django.views.generic import DetailView, ListView
 
 from consultancy.activity.selectors import described
 from consultancy.refusals import Refusal, answer_refusal
-
 from consultancy.tenancy.mixins import (
     FirmScopedQuerysetMixin,
     FirmStaffRequiredMixin,

@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 
 from consultancy.activity.models import Event
 from consultancy.clients import services
-from consultancy.clients.models import Client, ClientContact
+from consultancy.clients.models import ClientContact
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login, zh
