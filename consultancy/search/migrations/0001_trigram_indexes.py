@@ -1,9 +1,8 @@
-"""The search box's indexes on PostgreSQL: pg_trgm and btree_gin (both trusted extensions:
-the database's owner may create them), then a trigram GIN index led by the firm on each
-column the search matches with a substring (consultancy.search.operations). Nothing
-happens on SQLite."""
+"""The search box's indexes on PostgreSQL: pg_trgm (a trusted extension: the database's
+owner may create it), then a trigram GIN index on each column the search matches with a
+substring (consultancy.search.operations). Nothing happens on SQLite."""
 
-from django.contrib.postgres.operations import BtreeGinExtension, TrigramExtension
+from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 from consultancy.search.operations import TrigramIndex
@@ -19,7 +18,6 @@ class Migration(migrations.Migration):
 
     operations = [
         TrigramExtension(),
-        BtreeGinExtension(),
         TrigramIndex("clients_client", "client_name_trgm", "name"),
         TrigramIndex("clients_client", "client_initials_trgm", "name_initials", upper=False),
         TrigramIndex("clients_client", "client_uscc_trgm", "uscc", upper=False),
