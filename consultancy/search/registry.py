@@ -76,12 +76,20 @@ class Query:
         """Letters and digits only (a 统一社会信用代码 or part of one), upper case."""
         return self.text.upper() if _CODE.match(self.text) else ""
 
+    @property
+    def words(self) -> list[str]:
+        return self.text.split(" ")
+
     def contains(self, *fields) -> Q:
-        """Any of ``fields`` contains the text, whatever its case (on PostgreSQL
-        ``UPPER(col) LIKE UPPER('%…%')``, which the trigram indexes serve)."""
+        """Each word typed is in one of ``fields``, whatever its case (on PostgreSQL
+        ``UPPER(col) LIKE UPPER('%…%')``, which the trigram indexes serve): 苏州 化工 finds
+        苏州恒信化工."""
         q = Q()
-        for field in fields:
-            q |= Q(**{f"{field}__icontains": self.text})
+        for word in self.words:
+            any_field = Q()
+            for field in fields:
+                any_field |= Q(**{f"{field}__icontains": word})
+            q &= any_field
         return q
 
     def name(self, field="name", initials_field="name_initials") -> Q:

@@ -316,3 +316,72 @@ def test_zip_of_no_office_kind_is_refused(client, a):
         z.writestr("a.txt", "x")
     login(client, a.consultant)
     assert upload(client, "clients", buf.getvalue()).context["form"].errors["file"]
+
+
+def test_the_history_service_refuses_a_taken_number_the_future_and_a_stranger(a, b):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from feedback.history import HistoricalResponse, history_engagement_import
+
+    now = timezone.now()
+    with scopes_disabled():
+        taken = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+        base = dict(firm=a.firm, by=a.manager, title="历史项目", client=a.client,
+                    service_type="other", lead=a.consultant)
+        ok = [HistoricalResponse(a.contact, now - datetime.timedelta(days=1), {"overall": 4})]
+        with pytest.raises(ValidationError):
+            history_engagement_import(number=taken.number, surveyed_at=now, responses=ok,
+                                      **base)
+        with pytest.raises(ValidationError):
+            history_engagement_import(number="H-F", responses=ok,
+                                      surveyed_at=now + datetime.timedelta(days=2), **base)
+        from consultancy.tenancy.scoping import CrossFirmReference
+
+        with pytest.raises(CrossFirmReference):
+            history_engagement_import(
+                number="H-X", surveyed_at=now - datetime.timedelta(days=2),
+                responses=[HistoricalResponse(b.contact, now, {"overall": 4})], **base)
+        e = history_engagement_import(number="H-OK", surveyed_at=now - datetime.timedelta(days=2),
+                                      responses=ok, **base)
+        assert e.stage == Stage.CLOSED
+        assert not Engagement.objects.filter(number__in=["H-F", "H-X"]).exists()
+
+
+def test_a_double_upload_and_a_double_import_act_once(client, a):
+    from consultancy.tenancy import once
+
+    login(client, a.consultant)
+    token = once.issue(a.consultant)
+    content = xlsx(CLIENT_HEADERS, clean_rows(2))
+    data = lambda: {"kind": "clients", "file": SimpleUploadedFile("c.xlsx", content),  # noqa: E731
+                    once.FIELD: token}
+    first = client.post(START, data())
+    second = client.post(START, data())
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    batch = _batch(first)
+    token = once.issue(a.consultant)
+    url = reverse("imports:commit", args=[batch.pk])
+    client.post(url, {"mode": "all", once.FIELD: token})
+    client.post(url, {"mode": "all", once.FIELD: token})
+    with scopes_disabled():
+        assert ImportBatch.objects.count() == 1
+        assert Client.objects.filter(firm=a.firm, name__startswith="导入客户").count() == 2
+        assert Event.objects.filter(verb="import.done").count() == 1
+
+
+def test_a_double_resend_sends_once(client, a, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from consultancy.tenancy import once
+
+    login(client, a.consultant)
+    token = once.issue(a.consultant)
+    url = reverse("clients:contact_invite", args=[a.contact.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {once.FIELD: token})
+        client.post(url, {once.FIELD: token})
+    assert len(mail.outbox) == 1

@@ -45,6 +45,8 @@ def test_finds_a_client_by_pinyin_initials_and_never_another_firms(client, a, b)
     # upper case initials too, and part of the name, and part of the credit code
     assert _hits(client.get(URL, {"q": "HXHG"}), "clients") == [ours.name]
     assert _hits(client.get(URL, {"q": "恒信"}), "clients") == [ours.name]
+    assert _hits(client.get(URL, {"q": "苏州  化工"}), "clients") == [ours.name]  # each word
+    assert _hits(client.get(URL, {"q": "苏州 钢铁"}), "clients") == []
     assert _hits(client.get(URL, {"q": ours.uscc[-7:].lower()}), "clients") == [ours.name]
 
 
