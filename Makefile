@@ -46,11 +46,15 @@ $(ASSETS): package-lock.json
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
+# `make run PORT=8001` serves on another port; links in mails follow it (SITE_URL, unless set).
+PORT ?= 8000
+export PORT
+
 run: setup
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py demo
-	@echo "Serving on http://127.0.0.1:8000/  (Ctrl-C to stop)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+	@DEBUG=1 $(PY) manage.py demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 demo: setup
 	DEBUG=1 $(PY) manage.py demo

@@ -7,12 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
 from consultancy.tenancy import areas, security
 from consultancy.tenancy.models import User
+from consultancy.tenancy.selectors import own_certificates_due
 from engagements.selectors import engagements_visible_to
 from engagements.stages import ACTIVE, Stage
 from feedback.selectors import reminders_for
@@ -72,6 +74,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 REMINDERS_SHOWN = 10  # the newest unread ones; the rest follow as these are marked read
+# A member of staff is warned of their own certificate this many days before it expires
+# (the gates of 8.1.1 and 8.2.2 count only certificates valid on the day).
+CERTIFICATE_WARNING_DAYS = 60
 
 
 def home(request):
@@ -89,7 +94,10 @@ def home(request):
         by_stage[e.stage].append(e)
     groups = [{"stage": Stage(s), "engagements": by_stage[s]} for s in ACTIVE]
     unread = reminders_for(user)
+    certificates = own_certificates_due(user=user, today=timezone.localdate(),
+                                        days=CERTIFICATE_WARNING_DAYS)
     return render(request, "home.html", {"groups": groups,
+                                         "certificates_due": certificates,
                                          "total": sum(len(g["engagements"]) for g in groups),
                                          "reminders": list(unread[:REMINDERS_SHOWN]),
                                          "reminders_unread": unread.count()})

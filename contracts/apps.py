@@ -18,4 +18,10 @@ class ContractsConfig(AppConfig):
         register_all()
         registry.register("contract", pdf.contract_pdf_spec)
         panels.register(panels.Panel("contracts/_panel.html", contract_panel, order=70))
+        # An engagement's value (the client's page shows it) is its contract's fee.
+        from engagements.selectors import register_value
+
+        from .value import contract_fee
+
+        register_value(contract_fee)
         from . import services  # noqa: F401  (registers its activity verbs)

@@ -8,6 +8,9 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Service delivery (clause 8)")
 
     def ready(self):
+        from .search import register_sources
+
+        register_sources()  # the staff search box: project documents
         from consultancy.documents import registry
         from engagements import panels, selectors
 

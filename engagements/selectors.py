@@ -45,3 +45,29 @@ def engagement_list(*, user, filters=None) -> QuerySet[Engagement]:
         .select_related("client", "lead_consultant")
         .order_by("-created_at", "-pk")
     )
+
+
+# The value of an engagement in CNY: its contract's fee. Contracts sits above engagements
+# and registers the expression (``contracts.apps``); without it the value is unknown.
+_value_expression: list[Callable] = []
+
+
+def register_value(expression: Callable) -> None:
+    """``expression()`` -> an expression on Engagement giving its value (a Subquery)."""
+    _value_expression[:] = [expression]
+
+
+def with_value(qs: QuerySet[Engagement]) -> QuerySet[Engagement]:
+    """``qs`` with ``value`` annotated (None where no contract names a fee)."""
+    from django.db.models import DecimalField, Value
+
+    if not _value_expression:
+        return qs.annotate(value=Value(None, output_field=DecimalField()))
+    return qs.annotate(value=_value_expression[0]())
+
+
+def client_engagements(*, user, client) -> QuerySet[Engagement]:
+    """The engagements of ``client`` that ``user`` may see, newest first, with their lead
+    consultant and value."""
+    return with_value(engagements_visible_to(user).filter(client=client)
+                      .select_related("lead_consultant").order_by("-created_at", "-pk"))

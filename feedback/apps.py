@@ -8,6 +8,9 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Evaluation and follow-up (clause 9)")
 
     def ready(self):
+        from .search import register_sources
+
+        register_sources()  # the staff search box: complaints
         from consultancy.tenancy import areas
         from engagements import panels
 

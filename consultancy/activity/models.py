@@ -49,6 +49,9 @@ class Event(FirmOwned):
         indexes = [
             models.Index(fields=["firm", "engagement_id", "-at"], name="event_firm_eng_at_idx"),
             models.Index(fields=["firm", "-at"], name="event_firm_at_idx"),
+            # the events of one record (a client's, a contact's: the client pages)
+            models.Index(fields=["firm", "object_type", "object_id", "-at"],
+                         name="event_firm_object_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,4 +8,7 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
+        from .search import register_sources
+
+        register_sources()  # the staff search box: clients and contacts
         from . import services  # noqa: F401  (registers its activity verbs)

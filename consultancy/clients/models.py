@@ -6,9 +6,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from consultancy.search import pinyin
 from consultancy.tenancy.scoping import FirmOwned
 
 from .validators import normalize_uscc, validate_uscc
+
+
+def _with_pinyin_fields(kwargs) -> None:
+    """A save of some fields (``update_fields``) that names the name saves its pinyin too."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and "name" in fields:
+        kwargs["update_fields"] = {*fields, "name_initials", "name_sort"}
 
 
 class Client(FirmOwned):
@@ -46,23 +54,34 @@ class Client(FirmOwned):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Filled from the name on every save (consultancy.search.pinyin): what the search box
+    # matches letters against, and the pinyin order of the lists.
+    name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True,
+                                     editable=False)
+    name_sort = models.CharField(_("pinyin sort key"), max_length=600, blank=True,
+                                 editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        ordering = ["name"]
+        ordering = ["name_sort", "name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["firm", "uscc"], name="client_unique_uscc_per_firm"),
         ]
-        indexes = [models.Index(fields=["firm", "name"], name="client_firm_name_idx")]
+        indexes = [
+            models.Index(fields=["firm", "name"], name="client_firm_name_idx"),
+            models.Index(fields=["firm", "name_sort"], name="client_firm_sort_idx"),
+        ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
         self.uscc = normalize_uscc(self.uscc)
+        pinyin.fill(self)
+        _with_pinyin_fields(kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -89,17 +108,32 @@ class ClientContact(FirmOwned):
         limit_choices_to={"role": "client_contact"},
     )
     is_active = models.BooleanField(_("active"), default=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True,
+                                     editable=False)
+    name_sort = models.CharField(_("pinyin sort key"), max_length=600, blank=True,
+                                 editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("client contact")
         verbose_name_plural = _("client contacts")
-        ordering = ["name"]
-        indexes = [models.Index(fields=["firm", "client"], name="contact_firm_client_idx")]
+        ordering = ["name_sort", "name", "pk"]
+        indexes = [
+            models.Index(fields=["firm", "client"], name="contact_firm_client_idx"),
+            models.Index(fields=["firm", "name_sort"], name="contact_firm_sort_idx"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        pinyin.fill(self)
+        _with_pinyin_fields(kwargs)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("clients:contact_detail", args=[self.pk])
 
     @property
     def has_portal_login(self):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.notifications import Recipient, notify
+from consultancy.refusals import INVALID, Refusal
 from consultancy.tenancy.models import User
 from consultancy.tenancy.scoping import require_same_firm
 
@@ -22,9 +23,21 @@ verbs.register_all({
     "client.updated": gettext_lazy("%(actor)s changed the details of the client %(name)s"),
     "contact.created": gettext_lazy("%(actor)s added the contact %(name)s"),
     "contact.updated": gettext_lazy("%(actor)s changed the details of the contact %(name)s"),
+    "contact.invited": gettext_lazy(
+        "%(actor)s sent %(name)s the link to set a portal password (to %(email)s)"),
 })
 
 USCC_TAKEN = gettext_lazy("Your firm already has a client with this code.")
+
+
+class NoPortalLogin(Refusal):
+    """An invitation to the portal needs an active contact with an active portal login."""
+
+    code = "no_portal_login"
+    kind = INVALID
+    default_message = gettext_lazy(
+        "This contact has no active portal login: give them one (the portal login e-mail on "
+        "the contact's form) or make the contact active again, then send the link.")
 EMAIL_TAKEN = gettext_lazy("This e-mail address already has a login.")
 
 
@@ -74,10 +87,10 @@ def client_contact_create(*, firm, client, by, portal_email="", request=None, **
     if portal_email:
         contact.user = _portal_user_create(firm=firm, email=portal_email, name=contact.name)
     contact.save()
-    if contact.user_id and request is not None:
-        transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
     record_event(firm=firm, by=by, verb="contact.created", obj=contact,
                  params={"name": contact.name})
+    if contact.user_id and request is not None:
+        _invite(contact, by, request)
     return contact
 
 
@@ -89,15 +102,39 @@ def client_contact_update(*, contact, by, portal_email="", request=None, **field
     contact.full_clean()
     if portal_email and not contact.user_id:
         contact.user = _portal_user_create(firm=contact.firm, email=portal_email, name=contact.name)
-        if request is not None:
-            transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+        invite = request is not None
+    else:
+        invite = False
     if contact.user_id and contact.user.is_active != contact.is_active:
         contact.user.is_active = contact.is_active
         contact.user.save(update_fields=["is_active"])
     contact.save()
     record_event(firm=contact.firm_id, by=by, verb="contact.updated", obj=contact,
                  params={"name": contact.name})
+    if invite:
+        _invite(contact, by, request)
     return contact
+
+
+@performed_by
+@transaction.atomic
+def client_contact_invite(*, contact, by, request) -> None:
+    """Send the contact the link to set their portal password again (an invitation that
+    was lost, expired or went to spam). The act is logged, so staff see on the contact's
+    page that the link was sent, to which address and when; the link itself is only ever
+    in the mail."""
+    contact = ClientContact.objects.select_for_update(of=("self",)).select_related("user").get(
+        pk=contact.pk, firm_id=contact.firm_id)
+    if not (contact.user_id and contact.is_active and contact.user.is_active):
+        raise NoPortalLogin()
+    _invite(contact, by, request)
+
+
+def _invite(contact, by, request) -> None:
+    """Log the invitation in the caller's transaction and send it once that commits."""
+    record_event(firm=contact.firm_id, by=by, verb="contact.invited", obj=contact,
+                 params={"name": contact.name, "email": contact.user.email})
+    transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
 
 
 def _portal_user_create(*, firm, email, name, password=None) -> User:

@@ -10,5 +10,7 @@ urlpatterns = [
     path("<id:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<id:pk>/edit/", views.client_update, name="update"),
     path("<id:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<id:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<id:pk>/edit/", views.contact_update, name="contact_update"),
+    path("contacts/<id:pk>/invite/", views.contact_invite, name="contact_invite"),
 ]

@@ -1,9 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
+from consultancy.activity.selectors import described
+from consultancy.refusals import Refusal, answer_refusal
 from consultancy.tenancy.mixins import (
     FirmScopedQuerysetMixin,
     FirmStaffRequiredMixin,
@@ -11,7 +16,7 @@ from consultancy.tenancy.mixins import (
     firm_staff_required,
 )
 
-from . import selectors, services
+from . import sections, selectors, services
 from .forms import ClientContactForm, ClientForm
 from .models import Client, ClientContact
 
@@ -26,13 +31,17 @@ class ClientListView(FirmStaffRequiredMixin, ListView):
             firm=self.request.user.firm,
             search=self.request.GET.get("q", "").strip(),
             industry=self.request.GET.get("industry", ""),
+            sort=self.request.GET.get("sort", "name"),
         )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        ctx["clients"] = selectors.with_last_activity(ctx["page_obj"].object_list)
         ctx["industries"] = Client.Industry.choices
         ctx["q"] = self.request.GET.get("q", "")
         ctx["industry"] = self.request.GET.get("industry", "")
+        ctx["sort"] = self.request.GET.get("sort", "name")
+        ctx["sorts"] = [("name", _("Name (pinyin)")), ("-created", _("Newest first"))]
         return ctx
 
 
@@ -43,8 +52,48 @@ class ClientDetailView(FirmStaffRequiredMixin, FirmScopedQuerysetMixin, DetailVi
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["contacts"] = selectors.client_contacts(client=self.object)
+        ctx["contacts"] = Paginator(selectors.client_contacts(client=self.object),
+                                    CONTACTS_PER_PAGE).get_page(
+                                        self.request.GET.get("contacts_page"))
+        ctx["sections"] = sections.render_context(self.object, self.request)
         return ctx
+
+
+CONTACTS_PER_PAGE = 20
+INVITATIONS_SHOWN = 10
+
+
+def _contact(request, pk):
+    return get_object_or_404(ClientContact.objects.select_related("client", "user"), pk=pk,
+                             firm=request.user.firm)
+
+
+@firm_staff_required
+def contact_detail(request, pk):
+    """A contact: their details, whether they have a portal login (and have set its
+    password), and the links to set one that were sent, by whom and when."""
+    contact = _contact(request, pk)
+    events = described(selectors.contact_events(contact=contact)[:INVITATIONS_SHOWN])
+    return render(request, "clients/contact_detail.html", {
+        "contact": contact,
+        "client": contact.client,
+        "events": events,
+        "invitations": [e for e in events if e.verb == "contact.invited"],
+        "console_mail": settings.EMAIL_BACKEND.endswith("console.EmailBackend"),
+    })
+
+
+@firm_staff_required
+@require_POST
+def contact_invite(request, pk):
+    contact = _contact(request, pk)
+    try:
+        services.client_contact_invite(contact=contact, by=request.user, request=request)
+    except Refusal as exc:
+        return answer_refusal(request, exc, redirect_to=contact)
+    messages.success(request, _("The link to set a portal password was sent to %(email)s.")
+                     % {"email": contact.user.email})
+    return redirect(contact)
 
 
 @firm_staff_required
@@ -125,7 +174,7 @@ def contact_update(request, pk):
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("Contact saved."))
-            return redirect(contact.client)
+            return redirect(contact)
     return render(
         request,
         "clients/contact_form.html",

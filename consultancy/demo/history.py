@@ -8,10 +8,10 @@ firm's staff, service types and client industries, each closed, with a satisfact
 survey sent to one or two contacts; most answered (ratings, recommend score, some
 comments in Chinese), some never answered.
 
-This is imported history, not a walk through the process: the rows are created directly
-(``bulk_create`` for the answers) and the stage is set to ``closed`` with a queryset
-``.update()``, bypassing the gates and the state machine, and no PDF is rendered, so that
-it loads in well under a second or two. Idempotent: an engagement whose number the firm
+This is imported history, not a walk through the process: each engagement is written by
+the service the Excel import uses too (``feedback.history.history_engagement_import``),
+closed without the records of clauses 5–9, the gates or a PDF, so that it loads in well
+under a second or two. Idempotent: an engagement whose number the firm
 already has is left alone, with its survey.
 
 ``load(ctx)`` needs ``ctx.data["firms"][key]`` with ``firm``, ``people`` and ``clients``
@@ -26,12 +26,12 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from consultancy.activity.models import SystemActor
-from consultancy.activity.services import acting_as, record_event
+from consultancy.activity.services import acting_as
 from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.validators import uscc_check_character
 from engagements.models import Engagement
-from engagements.stages import Stage
-from feedback.models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
+from feedback.history import HistoricalResponse, history_engagement_import
+from feedback.models import SurveyQuestion
 from feedback.services import question_set_for
 
 from .common import data
@@ -90,7 +90,6 @@ def load_firm(key, firm_data, today=None, rng=None) -> int:
     tz = timezone.get_current_timezone()
     start = today - datetime.timedelta(days=MONTHS * 30 + 15)
     created = 0
-    answers = []
     for n in range(PER_FIRM):
         sent_on = start + datetime.timedelta(days=round((n + rng.random()) * MONTHS * 30.5
                                                         / PER_FIRM))
@@ -107,62 +106,41 @@ def load_firm(key, firm_data, today=None, rng=None) -> int:
             continue
         sent_at = datetime.datetime.combine(sent_on, datetime.time(10, rng.randrange(60)),
                                             tzinfo=tz)
-        engagement = Engagement(
-            firm=firm, client=client, number=number, lead_consultant=lead,
-            title=CONTENT["engagement_title"].format(
-                client=client.name.split(CONTENT["company_suffix"])[0],
-                service=SERVICE_TITLES[service]),
-            service_type=service, origin=Engagement.Origin.REQUEST,
-            description=CONTENT["description"])
-        engagement.save()
         started = sent_at - datetime.timedelta(days=90 + rng.randrange(60))
-        Engagement.objects.filter(pk=engagement.pk).update(
-            stage=Stage.CLOSED, stage_entered_at=sent_at + datetime.timedelta(days=40),
-            created_at=started)
-        survey = Survey.objects.create(firm=firm, engagement=engagement,
-                                       question_set=question_set, sent_at=sent_at, sent_by=lead)
-        survey.questions.set(questions)
-        record_event(firm=firm, by=SystemActor.DEMO_IMPORT, verb="engagement.imported",
-                     obj=engagement, engagement=engagement, clause="9.5",
-                     params={"number": number})
         rating = _scores(rng, bias.get(lead.pk, 0))
+        responses = []
         for contact in people_here[:2]:
             answered = rng.random() < 0.8
             used_at = sent_at + datetime.timedelta(days=rng.randrange(1, 9), hours=3)
             if used_at.date() > today:
                 used_at = sent_at + datetime.timedelta(hours=5)
-            # An unanswered one counts as reminded already (it has no working link
-            # either: no token), so that the daily reminders leave the history alone.
-            invitation = SurveyInvitation.objects.create(
-                firm=firm, survey=survey, contact=contact, email=contact.email,
-                expires_at=sent_at + datetime.timedelta(days=30), mailed_at=sent_at,
-                used_at=used_at if answered else None,
-                reminder_sent_at=None if answered else min(
-                    sent_at + datetime.timedelta(days=7), timezone.now()))
             if not answered:
+                responses.append(HistoricalResponse(contact, None))
                 continue
-            response = SurveyResponse.objects.create(
-                firm=firm, invitation=invitation, survey=survey, engagement=engagement,
-                contact=contact, submitted_at=used_at)
-            given = []
+            given, answers = [], {}
             for q in questions:
                 if q.kind == SurveyQuestion.Kind.SCALE_1_5:
                     score = rating()
                     given.append(score)
-                    answers.append(SurveyAnswer(firm=firm, response=response, question=q,
-                                                score=score))
+                    answers[q] = score
             mean = sum(given) / len(given) if given else 4
             for q in questions:
                 if q.kind == SurveyQuestion.Kind.NPS_0_10:
-                    score = max(0, min(10, round((mean - 1) * 2.5 + 1.5 + rng.gauss(0, 1.2))))
-                    answers.append(SurveyAnswer(firm=firm, response=response, question=q,
-                                                score=score))
+                    answers[q] = max(0, min(10, round((mean - 1) * 2.5 + 1.5
+                                                      + rng.gauss(0, 1.2))))
                 elif q.kind == SurveyQuestion.Kind.TEXT and rng.random() < 0.4:
                     pool = CONTENT["comments_good"] if mean >= 3.8 else CONTENT["comments_bad"]
-                    answers.append(SurveyAnswer(firm=firm, response=response, question=q,
-                                                text=pool[rng.randrange(len(pool))]))
+                    answers[q] = pool[rng.randrange(len(pool))]
+            responses.append(HistoricalResponse(contact, used_at, answers))
+        history_engagement_import(
+            firm=firm, by=SystemActor.DEMO_IMPORT, number=number, client=client, lead=lead,
+            title=CONTENT["engagement_title"].format(
+                client=client.name.split(CONTENT["company_suffix"])[0],
+                service=SERVICE_TITLES[service]),
+            service_type=service, description=CONTENT["description"], surveyed_at=sent_at,
+            responses=responses, started_at=started,
+            closed_at=sent_at + datetime.timedelta(days=40))
         created += 1
-    SurveyAnswer.objects.bulk_create(answers)
     return created
 
 

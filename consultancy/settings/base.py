@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "consultancy.tenancy",
     "consultancy.workdays",
     "consultancy.activity",
+    "consultancy.search",
     "consultancy.clients",
     "consultancy.documents",
     "engagements",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "feedback",
     "dashboard",
     "portal",
+    "consultancy.imports",
     "consultancy.demo",
 ]
 
@@ -224,8 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30),  # CELERY_TIMEZONE is Asia/Shanghai
     },
 }
-# Absolute links in e-mails sent by background tasks (survey links, reminders).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Absolute links in e-mails sent by background tasks (survey links, reminders). By default
+# the address `make run` serves on: `make run PORT=8001` exports PORT.
+PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
