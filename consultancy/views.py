@@ -3,14 +3,18 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
+from consultancy.notifications.tasks import mail_password_reset
+from consultancy.outbox import enqueue
 from consultancy.tenancy import areas, security
 from consultancy.tenancy.models import User
 from engagements.selectors import engagements_visible_to
@@ -51,9 +55,25 @@ class LoginView(auth_views.LoginView):
         return landing_url_for(user)
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, except that the mail is an outbox job: it goes out after the request
+    (with retries), never inside it, whatever the mail server or the broker is doing."""
+
+    def save(self, domain_override=None, use_https=False, request=None, **kwargs):
+        domain = domain_override or (request.get_host() if request is not None else "")
+        language = translation.get_language() or ""
+        for user in self.get_users(self.cleaned_data["email"]):
+            with transaction.atomic():
+                enqueue(mail_password_reset, user.pk, "https" if use_https else "http",
+                        domain, language, firm=user.firm_id)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset request, at most ``PASSWORD_RESET_LIMIT_PER_HOUR`` an hour for one
-    e-mail address and for one client address; beyond, nothing is sent (ASVS V2.5)."""
+    e-mail address and for one client address; beyond, nothing is sent (ASVS V2.5). The
+    mail is sent in the background (``PasswordResetForm``)."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         limit = settings.PASSWORD_RESET_LIMIT_PER_HOUR

@@ -1,6 +1,7 @@
 """The manager's pages: thin; reads come from ``selectors``, changes go through the clause
 apps' services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultancy.documents.charts import Bar, Series, bar_chart, hbar_chart, line_chart
-from consultancy.documents.services import pdf_request
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required, manager_required
 from delivery import services as delivery_services
 from delivery.services import risk_settings_for
@@ -23,7 +23,7 @@ from feedback.selectors import complaint_register, feedback_settings_for
 
 from . import exports, selectors
 from .forms import FeedbackSettingsForm, RiskThresholdsForm
-from .pdf import KIND, may_see_dossier
+from .pdf import may_see_dossier, request_dossier
 
 FORMATS = ("csv", "xlsx")
 
@@ -114,12 +114,21 @@ def dossier_request(request, pk):
     engagement = get_engagement(request, pk)
     if not may_see_dossier(request.user, engagement):
         raise Http404
-    document = pdf_request(owner=engagement, kind=KIND, by=request.user)
-    if getattr(request, "htmx", False):
+    documents = request_dossier(engagement, by=request.user)
+    for document in documents:
         document.refresh_from_db()  # an eager task may already have rendered it
-        return render(request, "documents/_status.html", {"document": document})
-    messages.info(request, _("The dossier is being generated; it appears on this page when "
-                             "it is ready."))
+    if len(documents) > 1:
+        text = _("This engagement has too many records for one dossier file (the limit is "
+                 "%(limit)s records). You get it in %(count)s volumes instead, one per group "
+                 "of clauses (5–6, 7, 8, evaluation and 9, then the stage history and the "
+                 "activity log); each appears on this page when it is ready.") % {
+                     "limit": settings.DOSSIER_VOLUME_RECORDS, "count": len(documents)}
+    else:
+        text = _("The dossier is being generated; it appears on this page when it is ready.")
+    if getattr(request, "htmx", False):
+        return render(request, "dashboard/_dossier_status.html",
+                      {"documents": documents, "notice": text if len(documents) > 1 else ""})
+    messages.info(request, text)
     return redirect(engagement.get_absolute_url() + "#dossier-panel")
 
 

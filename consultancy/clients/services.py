@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.notifications import Recipient, notify
+from consultancy.outbox import enqueue
 from consultancy.tenancy.models import User
 from consultancy.tenancy.scoping import require_same_firm
 
@@ -75,7 +76,7 @@ def client_contact_create(*, firm, client, by, portal_email="", request=None, **
         contact.user = _portal_user_create(firm=firm, email=portal_email, name=contact.name)
     contact.save()
     if contact.user_id and request is not None:
-        transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+        send_portal_invitation(contact=contact, request=request)
     record_event(firm=firm, by=by, verb="contact.created", obj=contact,
                  params={"name": contact.name})
     return contact
@@ -90,7 +91,7 @@ def client_contact_update(*, contact, by, portal_email="", request=None, **field
     if portal_email and not contact.user_id:
         contact.user = _portal_user_create(firm=contact.firm, email=portal_email, name=contact.name)
         if request is not None:
-            transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+            send_portal_invitation(contact=contact, request=request)
     if contact.user_id and contact.user.is_active != contact.is_active:
         contact.user.is_active = contact.is_active
         contact.user.save(update_fields=["is_active"])
@@ -120,18 +121,30 @@ def _portal_user_create(*, firm, email, name, password=None) -> User:
 def send_portal_invitation(*, contact, request) -> None:
     """E-mail the contact a link to choose their portal password (the notice
     ``portal_invitation``), in the language of the page that created the login unless
-    the user has chosen one.
+    the user has chosen one: an outbox job written in the caller's transaction, so the
+    mail goes out after the commit and never inside the request (``tasks``).
 
-    The link is Django's password-reset link (``password_reset_confirm``); Django's own
-    reset form skips users without a usable password, so the notice is sent here.
+    The link is Django's password-reset link (``password_reset_confirm``), made by the
+    task: the token never passes through the outbox or the broker.
     """
+    from .tasks import mail_portal_invitation
+
+    enqueue(mail_portal_invitation, contact.firm_id, contact.pk,
+            "https" if request.is_secure() else "http", request.get_host(),
+            translation.get_language() or "", firm=contact.firm_id)
+
+
+def portal_invitation_notice(contact, *, protocol, domain, language) -> int:
+    """Send the invitation now (the task's body, inside the contact's firm scope)."""
     user = contact.user
+    if user is None or not user.is_active or user.has_usable_password():
+        return 0  # the contact has set a password meanwhile, or lost the login
     context = {
         "user": user,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
+        "protocol": protocol,
+        "domain": domain,
     }
-    recipient = Recipient.for_user(user, language=user.language or translation.get_language())
-    notify("portal_invitation", recipients=[recipient], context=context, firm=user.firm)
+    recipient = Recipient.for_user(user, language=user.language or language)
+    return notify("portal_invitation", recipients=[recipient], context=context, firm=user.firm)

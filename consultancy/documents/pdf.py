@@ -26,7 +26,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-__all__ = ["html_to_pdf", "render_html", "render_pdf"]
+__all__ = ["TooManyPages", "html_to_pdf", "render_html", "render_pdf"]
 
 _local = threading.local()
 
@@ -60,12 +60,23 @@ def render_html(template_name: str, context: dict) -> str:
     return render_to_string(template_name, context)
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Typeset ``html`` with WeasyPrint: ``(pdf_bytes, page_count)``."""
+def html_to_pdf(html: str, *, max_pages: int | None = None) -> tuple[bytes, int]:
+    """Typeset ``html`` with WeasyPrint: ``(pdf_bytes, page_count)``. With ``max_pages``, a
+    layout longer than that raises ``TooManyPages`` before the PDF is written."""
     document = HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyFetcher()
     ).render(font_config=font_configuration())
-    return document.write_pdf(), len(document.pages)
+    pages = len(document.pages)
+    if max_pages is not None and pages > max_pages:
+        raise TooManyPages(pages, max_pages)
+    return document.write_pdf(), pages
+
+
+class TooManyPages(Exception):
+    def __init__(self, pages, limit):
+        self.pages, self.limit = pages, limit
+        self.code = f"limit:pages:{pages}:{limit}"
+        super().__init__(self.code)
 
 
 def render_pdf(template_name: str, context: dict) -> tuple[bytes, int]:
