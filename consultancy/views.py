@@ -5,13 +5,14 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.db import connection, transaction
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
+from health_check.views import HealthCheckView
 
 from consultancy.notifications.tasks import mail_password_reset
 from consultancy.outbox import enqueue
@@ -130,7 +131,28 @@ def set_language(request):
     return response
 
 
-def healthz(request):
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+class HealthView(HealthCheckView):
+    """``/healthz`` (django-health-check): the database, the cache, the broker, the private
+    files' storage, the outbox's backlog and the beat's last run; 200 when all are fine,
+    500 otherwise, as HTML, text (``Accept: text/plain``) or JSON (``?format=json``).
+    docker-compose uses it as the web service's health check; the worker and the beat run
+    the checks that concern them (``/healthz/worker``, ``/healthz/beat``) with
+    ``manage.py health_check <name> --no-http``. It names no firm and no user."""
+
+    checks = (
+        "health_check.checks.Database",
+        "health_check.checks.Cache",
+        "consultancy.outbox.health.Broker",
+        "health_check.checks.Storage",
+        "consultancy.outbox.health.OutboxBacklog",
+        "consultancy.outbox.health.BeatHeartbeat",
+    )
+
+
+class WorkerHealthView(HealthView):
+    checks = ("health_check.checks.Database", "consultancy.outbox.health.Broker",
+              "health_check.checks.Storage")
+
+
+class BeatHealthView(HealthView):
+    checks = ("consultancy.outbox.health.Broker", "consultancy.outbox.health.BeatHeartbeat")

@@ -4,6 +4,7 @@ apps' services."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -21,7 +22,7 @@ from engagements.stages import ACTIVE
 from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
 
-from . import exports, selectors
+from . import exports, notices, selectors
 from .forms import FeedbackSettingsForm, RiskThresholdsForm
 from .pdf import may_see_dossier, request_dossier
 
@@ -74,11 +75,32 @@ def dashboard(request):
         "expiring": qualifications["expiring"],
         "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
         "filter_form": EngagementFilterForm(firm=firm),
+        "failed_notices": notices.failure_count(firm),
         **_charts(pipeline, trend, complaints),
     }
     ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])
                             + len(ctx["overdue_progress"]))
     return render(request, "dashboard/dashboard.html", ctx)
+
+
+# -- notices that failed -------------------------------------------------------------------
+
+
+@manager_required
+def notice_failures(request):
+    """The firm's notices that did not reach someone, with the address, the error and the
+    number of attempts, and its background jobs that gave up (the last 30 days)."""
+    firm = request.user.firm
+    page = Paginator(notices.failed_deliveries(firm).select_related("user"), 25).get_page(
+        request.GET.get("page"))
+    for delivery in page.object_list:
+        delivery.label = notices.notice_label(delivery.kind)
+    jobs = list(notices.failed_jobs(firm)[:50])
+    for job in jobs:
+        job.label = notices.task_label(job.task)
+    return render(request, "dashboard/notices.html", {
+        "page_obj": page, "deliveries": page.object_list, "jobs": jobs,
+        "days": notices.RECENT_DAYS})
 
 
 # -- exports ------------------------------------------------------------------------------
