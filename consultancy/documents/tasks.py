@@ -14,7 +14,7 @@ import logging
 import time
 
 from celery import Task, shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -52,8 +52,9 @@ class RenderTask(Task):
     document failed (the render itself cannot any more)."""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        if len(args) >= 2:
-            _mark_failed(args[1], f"limit:time:{settings.PDF_TIME_LIMIT}")
+        if len(args) >= 2 and isinstance(exc, TimeLimitExceeded):
+            with firm_scope(args[0]):
+                _mark_failed(args[1], f"limit:time:{settings.PDF_TIME_LIMIT}")
 
 
 def _check_html(html: str) -> None:
