@@ -18,10 +18,11 @@ one person, two files stored for one document). Expected: 0 lost, 0 duplicated. 
 process it started is stopped at the end; it exits 1 when anything was lost or duplicated.
 """
 
+import email
+import email.header
 import http.cookiejar
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -207,14 +208,15 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def mails(folder):
-    """(to, subject) of every mail the file backend wrote."""
+    """(to, subject) of every mail the file backend wrote (the subject decoded)."""
     found = []
     for path in sorted(Path(folder).glob("*.log")) if Path(folder).exists() else []:
-        for message in path.read_text("utf-8", "replace").split("-" * 79):
-            to = re.search(r"^To: (.+)$", message, re.M)
-            subject = re.search(r"^Subject: (.+)$", message, re.M)
-            if to and subject:
-                found.append((to.group(1).strip(), subject.group(1).strip()))
+        for text in path.read_text("utf-8", "replace").split("-" * 79):
+            message = email.message_from_string(text.strip())
+            if message["To"] and message["Subject"]:
+                subject = str(email.header.make_header(
+                    email.header.decode_header(message["Subject"])))
+                found.append((message["To"].strip(), subject))
     return found
 
 
