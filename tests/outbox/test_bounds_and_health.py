@@ -116,9 +116,10 @@ def test_the_health_check_page(client, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_check_sees_a_stale_sweep(settings):
+    from health_check.exceptions import ServiceUnavailable, ServiceWarning
+
     from consultancy.celery import app
     from consultancy.outbox.health import BeatHeartbeat
-    from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = False
