@@ -45,7 +45,7 @@ def test_a_pdf_whose_html_is_too_long_is_refused_before_the_typesetting(a, setti
         document = _render(a)
     assert not typeset.called
     assert document.is_failed and document.error.startswith("limit:html:")
-    assert "pages" in str(document.problem)
+    assert str(settings.PDF_MAX_PAGES) in str(document.problem)
 
 
 def test_a_render_past_its_soft_time_limit_records_a_plain_failure(a):
