@@ -26,6 +26,8 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from consultancy.refusals import INVALID, Refusal
+
 __all__ = ["TooManyPages", "html_to_pdf", "render_html", "render_pdf"]
 
 _local = threading.local()
@@ -72,11 +74,17 @@ def html_to_pdf(html: str, *, max_pages: int | None = None) -> tuple[bytes, int]
     return document.write_pdf(), pages
 
 
-class TooManyPages(Exception):
-    def __init__(self, pages, limit):
+class TooManyPages(Refusal):
+    """The layout has more pages than a PDF may have; ``error`` is what the document
+    records (``GeneratedDocument.problem`` says it in words)."""
+
+    code = "document.too_many_pages"
+    kind = INVALID
+
+    def __init__(self, pages=0, limit=0):
         self.pages, self.limit = pages, limit
-        self.code = f"limit:pages:{pages}:{limit}"
-        super().__init__(self.code)
+        self.error = f"limit:pages:{pages}:{limit}"
+        super().__init__(self.error)
 
 
 def render_pdf(template_name: str, context: dict) -> tuple[bytes, int]:

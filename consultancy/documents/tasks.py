@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 
+from consultancy.refusals import INVALID, Refusal
 from consultancy.tenancy.scoping import firm_scope
 
 from .models import GeneratedDocument
@@ -39,12 +40,15 @@ def _pdf_name(filename: str) -> str:
     return filename if filename.lower().endswith(".pdf") else f"{filename}.pdf"
 
 
-class TooLarge(Exception):
-    """The document is beyond a limit; ``code`` is stored as its error."""
+class TooLarge(Refusal):
+    """The document is beyond a limit; ``error`` is stored as its error."""
 
-    def __init__(self, code):
-        self.code = code
-        super().__init__(code)
+    code = "document.too_large"
+    kind = INVALID
+
+    def __init__(self, error=""):
+        self.error = error
+        super().__init__(error)
 
 
 class RenderTask(Task):
@@ -108,7 +112,7 @@ def render_document(firm_id: int, document_id: int) -> str:
                 render_ms = round((time.perf_counter() - started) * 1000)
             return _store(document.pk, spec.filename, pdf_bytes, pages, render_ms)
         except (TooLarge, TooManyPages, SoftTimeLimitExceeded) as exc:
-            code = (exc.code if not isinstance(exc, SoftTimeLimitExceeded)
+            code = (exc.error if not isinstance(exc, SoftTimeLimitExceeded)
                     else f"limit:time:{settings.PDF_SOFT_TIME_LIMIT}")
             logger.warning("Document %s (%s) of firm %s not made: %s", document_id,
                            document.kind, firm_id, code)

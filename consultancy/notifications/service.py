@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 
 from consultancy.outbox.context import current_job_id
 from consultancy.outbox.scope import across_firms
+from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.models import User
 
 from .channels import channels
@@ -34,15 +35,18 @@ logger = logging.getLogger(__name__)
 SENDING_STALE_AFTER = timedelta(minutes=10)
 
 
-class NoticeNotDelivered(Exception):
+class NoticeNotDelivered(Refusal):
     """Some recipients of a notice were not reached (their errors are recorded); the
-    others were."""
+    others were. The task that sent it retries (``NOTICE_TASK``)."""
 
-    def __init__(self, kind, failures):
-        self.kind = kind
-        self.failures = failures  # [(address, channel, error text)]
-        super().__init__(f"The notice {kind!r} did not reach "
-                         + "; ".join(f"{a} ({c}): {e}" for a, c, e in failures))
+    code = "notice.not_delivered"
+    kind = GONE
+
+    def __init__(self, notice="", failures=()):
+        self.notice = notice
+        self.failures = list(failures)  # [(address, channel, error text)]
+        super().__init__(f"The notice {notice!r} did not reach "
+                         + "; ".join(f"{a} ({c}): {e}" for a, c, e in self.failures))
 
 
 # The options of every Celery task that sends notices: retried with exponential backoff
