@@ -13,7 +13,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 	chromium poppler-utils docker-compose
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: setup system run test lint demo lock clean-venv
+.PHONY: setup system run test lint demo lock clean-venv faults
 
 setup: system $(STAMP) $(ASSETS) $(MO_FILES)
 
@@ -70,6 +70,13 @@ test: setup
 	$(VENV)/bin/lint-imports --no-cache
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo "Models changed without a migration: run manage.py makemigrations"; exit 1; }
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Fault injection (README, "Background work"): its own Redis, worker, beat and gunicorn on
+# private ports and a throwaway database; kills the worker and stops Redis mid-run; prints
+# jobs requested / done / lost / duplicated. FAULTS_DATABASE_URL=postgres://… to run it on
+# PostgreSQL (that database is dropped and created again).
+faults: setup
+	$(PY) scripts/faults.py
 
 # Re-resolve the locked dependencies after editing pyproject.toml (needs `pip install uv`):
 # requirements.lock is what production runs (the Dockerfile), requirements-dev.lock adds the test tools.

@@ -17,7 +17,9 @@ from consultancy.documents import views as documents_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", views.HealthView.as_view(), name="healthz"),
+    path("healthz/worker", views.WorkerHealthView.as_view(), name="healthz-worker"),
+    path("healthz/beat", views.BeatHealthView.as_view(), name="healthz-beat"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -3,15 +3,19 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.db import connection
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
+from health_check.views import HealthCheckView
 
+from consultancy.notifications.tasks import mail_password_reset
+from consultancy.outbox import enqueue
 from consultancy.tenancy import areas, security
 from consultancy.tenancy.models import User
 from consultancy.tenancy.selectors import own_certificates_due
@@ -53,9 +57,25 @@ class LoginView(auth_views.LoginView):
         return landing_url_for(user)
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, except that the mail is an outbox job: it goes out after the request
+    (with retries), never inside it, whatever the mail server or the broker is doing."""
+
+    def save(self, domain_override=None, use_https=False, request=None, **kwargs):
+        domain = domain_override or (request.get_host() if request is not None else "")
+        language = translation.get_language() or ""
+        for user in self.get_users(self.cleaned_data["email"]):
+            with transaction.atomic():
+                enqueue(mail_password_reset, user.pk, "https" if use_https else "http",
+                        domain, language, firm=user.firm_id)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset request, at most ``PASSWORD_RESET_LIMIT_PER_HOUR`` an hour for one
-    e-mail address and for one client address; beyond, nothing is sent (ASVS V2.5)."""
+    e-mail address and for one client address; beyond, nothing is sent (ASVS V2.5). The
+    mail is sent in the background (``PasswordResetForm``)."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         limit = settings.PASSWORD_RESET_LIMIT_PER_HOUR
@@ -118,7 +138,28 @@ def set_language(request):
     return response
 
 
-def healthz(request):
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+class HealthView(HealthCheckView):
+    """``/healthz`` (django-health-check): the database, the cache, the broker, the private
+    files' storage, the outbox's backlog and the beat's last run; 200 when all are fine,
+    500 otherwise, as HTML, text (``Accept: text/plain``) or JSON (``?format=json``).
+    docker-compose uses it as the web service's health check; the worker and the beat run
+    the checks that concern them (``/healthz/worker``, ``/healthz/beat``) with
+    ``manage.py health_check <name> --no-http``. It names no firm and no user."""
+
+    checks = (
+        "health_check.checks.Database",
+        "health_check.checks.Cache",
+        "consultancy.outbox.health.Broker",
+        "health_check.checks.Storage",
+        "consultancy.outbox.health.OutboxBacklog",
+        "consultancy.outbox.health.BeatHeartbeat",
+    )
+
+
+class WorkerHealthView(HealthView):
+    checks = ("health_check.checks.Database", "consultancy.outbox.health.Broker",
+              "health_check.checks.Storage")
+
+
+class BeatHealthView(HealthView):
+    checks = ("consultancy.outbox.health.Broker", "consultancy.outbox.health.BeatHeartbeat")

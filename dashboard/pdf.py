@@ -14,11 +14,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from consultancy.activity.selectors import described, engagement_events
 from consultancy.documents.registry import PdfSpec
+from consultancy.documents.services import pdf_request
 from contracts.models import Contract
 from delivery import selectors as delivery_selectors
 from delivery.models import (
@@ -399,10 +401,65 @@ BUILDERS = {
 }
 
 
-def dossier_chapters(engagement) -> list[dict]:
-    """``[{"key", "title", "sections": [Section, …]}]``: every record, by clause."""
+# A dossier past DOSSIER_VOLUME_RECORDS records (settings) is made in these volumes, one
+# PDF each: (volume, the chapters it holds, its title). "log" holds the stage history and
+# the activity log, which close a whole dossier.
+VOLUMES = [
+    ("1", ["5", "6"], "第一卷　需求分析、沟通与确认（第5、6条）"),
+    ("2", ["7"], "第二卷　签订合同（第7条）"),
+    ("3", ["8"], "第三卷　提供咨询服务（第8条）"),
+    ("4", ["E", "9"], "第四卷　评价、跟踪与改进（第9条）"),
+    ("log", [], "第五卷　项目阶段变更记录及活动记录"),
+]
+VOLUME_KEYS = [v[0] for v in VOLUMES]
+
+# The records a dossier prints, counted to decide whether it needs volumes: each model's
+# rows of the engagement (the activity log's events are counted apart: many small rows).
+SIZE_MODELS = [NeedsAssessment, SiteVisit, CommunicationRecord, ExchangeRecord,
+               ProjectFramework, Contract, SiteResearch, ResourceResearch, ConsultingPlan,
+               GuidanceLog, ProgressReport, RiskItem, DocumentDelivery, ClientAcceptance,
+               OutcomeReview, FollowUpGuidance, FollowUpVisit, Complaint, Survey]
+EVENTS_PER_RECORD = 10  # about ten activity-log lines take the room of one record
+
+
+def dossier_size(engagement) -> int:
+    """How many records the engagement's dossier would print (activity-log lines count
+    for a tenth each): one COUNT per model, whatever the engagement."""
+    from django.db.models import Count
+
+    records = 0
+    for model in SIZE_MODELS:
+        records += model.objects.filter(engagement=engagement).aggregate(n=Count("pk"))["n"]
+    events = engagement_events(firm_id=engagement.firm_id,
+                               engagement_id=engagement.pk).count()
+    return records + events // EVENTS_PER_RECORD
+
+
+def dossier_volumes(engagement) -> list[str]:
+    """``[""]`` (one file) or the volume keys, when the dossier is past the limit."""
+    from django.conf import settings
+
+    if dossier_size(engagement) > settings.DOSSIER_VOLUME_RECORDS:
+        return list(VOLUME_KEYS)
+    return [""]
+
+
+@transaction.atomic
+def request_dossier(engagement, *, by) -> list:
+    """Ask for the dossier: one PDF, or its volumes when the engagement has too many
+    records for one (``dossier_volumes``). Returns the pending documents (a volume
+    already pending is reused)."""
+    return [pdf_request(owner=engagement, kind=KIND, by=by, volume=volume)
+            for volume in dossier_volumes(engagement)]
+
+
+def dossier_chapters(engagement, only=None) -> list[dict]:
+    """``[{"key", "title", "sections": [Section, …]}]``: every record, by clause (only the
+    chapters whose keys are in ``only``, when given)."""
     chapters = []
     for key, title, sections in CHAPTERS:
+        if only is not None and key not in only:
+            continue
         chapters.append({"key": key, "title": title, "anchor": f"c-{key}", "sections": [
             Section(skey, clause, stitle, BUILDERS[skey](engagement))
             for skey, clause, stitle in sections]})
@@ -425,22 +482,31 @@ def activity_log(engagement) -> list:
     return events
 
 
-def dossier_pdf_spec(engagement) -> PdfSpec:
-    chapters = dossier_chapters(engagement)
+def dossier_pdf_spec(engagement, volume: str = "") -> PdfSpec:
+    """The whole dossier, or one of its ``VOLUMES``."""
+    spec = dict((v[0], v) for v in VOLUMES).get(volume)
+    if volume and spec is None:
+        raise ValueError(f"No dossier volume {volume!r}.")
+    with_log = not volume or volume == "log"
+    chapters = dossier_chapters(engagement, only=spec[1] if spec else None)
     return PdfSpec(
         template_name="pdf/dossier.html",
         context={
             "engagement": engagement,
             "client": engagement.client,
             "title": TITLE,
-            "doc_number": f"DA-{engagement.number}",
+            "volume_title": spec[2] if spec else "",
+            "volume_count": len(VOLUMES),
+            "doc_number": f"DA-{engagement.number}" + (f"-{volume.upper()}" if volume else ""),
             "chapters": chapters,
             "sections": [s for c in chapters for s in c["sections"]],
-            "transitions": stage_history(engagement),
-            "activity": activity_log(engagement),
+            "with_log": with_log,
+            "transitions": stage_history(engagement) if with_log else [],
+            "activity": activity_log(engagement) if with_log else [],
             "generated_on": timezone.localdate(),
         },
-        filename=f"项目档案-{engagement.number}.pdf",
+        filename=(f"项目档案-{engagement.number}"
+                  + (f"-第{VOLUME_KEYS.index(volume) + 1}卷" if volume else "") + ".pdf"),
     )
 
 

@@ -1,8 +1,10 @@
 """The manager's pages: thin; reads come from ``selectors``, changes go through the clause
 apps' services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -10,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultancy.documents.charts import Bar, Series, bar_chart, hbar_chart, line_chart
-from consultancy.documents.services import pdf_request
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required, manager_required
 from delivery import services as delivery_services
 from delivery.services import risk_settings_for
@@ -21,9 +22,9 @@ from engagements.stages import ACTIVE
 from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
 
-from . import exports, selectors
+from . import exports, notices, selectors
 from .forms import FeedbackSettingsForm, RiskThresholdsForm
-from .pdf import KIND, may_see_dossier
+from .pdf import may_see_dossier, request_dossier
 
 FORMATS = ("csv", "xlsx")
 
@@ -74,11 +75,32 @@ def dashboard(request):
         "expiring": qualifications["expiring"],
         "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
         "filter_form": EngagementFilterForm(firm=firm),
+        "failed_notices": notices.failure_count(firm),
         **_charts(pipeline, trend, complaints),
     }
     ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])
                             + len(ctx["overdue_progress"]))
     return render(request, "dashboard/dashboard.html", ctx)
+
+
+# -- notices that failed -------------------------------------------------------------------
+
+
+@manager_required
+def notice_failures(request):
+    """The firm's notices that did not reach someone, with the address, the error and the
+    number of attempts, and its background jobs that gave up (the last 30 days)."""
+    firm = request.user.firm
+    page = Paginator(notices.failed_deliveries(firm).select_related("user"), 25).get_page(
+        request.GET.get("page"))
+    for delivery in page.object_list:
+        delivery.label = notices.notice_label(delivery.kind)
+    jobs = list(notices.failed_jobs(firm)[:50])
+    for job in jobs:
+        job.label = notices.task_label(job.task)
+    return render(request, "dashboard/notices.html", {
+        "page_obj": page, "deliveries": page.object_list, "jobs": jobs,
+        "days": notices.RECENT_DAYS})
 
 
 # -- exports ------------------------------------------------------------------------------
@@ -114,12 +136,21 @@ def dossier_request(request, pk):
     engagement = get_engagement(request, pk)
     if not may_see_dossier(request.user, engagement):
         raise Http404
-    document = pdf_request(owner=engagement, kind=KIND, by=request.user)
-    if getattr(request, "htmx", False):
+    documents = request_dossier(engagement, by=request.user)
+    for document in documents:
         document.refresh_from_db()  # an eager task may already have rendered it
-        return render(request, "documents/_status.html", {"document": document})
-    messages.info(request, _("The dossier is being generated; it appears on this page when "
-                             "it is ready."))
+    if len(documents) > 1:
+        text = _("This engagement has too many records for one dossier file (the limit is "
+                 "%(limit)s records). You get it in %(count)s volumes instead, one per group "
+                 "of clauses (5–6, 7, 8, evaluation and 9, then the stage history and the "
+                 "activity log); each appears on this page when it is ready.") % {
+                     "limit": settings.DOSSIER_VOLUME_RECORDS, "count": len(documents)}
+    else:
+        text = _("The dossier is being generated; it appears on this page when it is ready.")
+    if getattr(request, "htmx", False):
+        return render(request, "dashboard/_dossier_status.html",
+                      {"documents": documents, "notice": text if len(documents) > 1 else ""})
+    messages.info(request, text)
     return redirect(engagement.get_absolute_url() + "#dossier-panel")
 
 

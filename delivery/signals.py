@@ -1,7 +1,7 @@
 """What clause 8's services announce, for apps that delivery must not import (the client
 portal mails the contacts when something awaits them). Sent inside the service's
-transaction; a receiver that does work outside the database defers it with
-``transaction.on_commit``."""
+transaction; a receiver that has work done outside the database writes an outbox job
+(``consultancy.outbox.enqueue``) in that transaction."""
 
 from django.dispatch import Signal
 

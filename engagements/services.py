@@ -1,8 +1,8 @@
 """Every state change of an engagement and its clause 5–6 records.
 
 Each function runs in one transaction, writes its audit (``StageTransition`` for stage
-changes; django-simple-history for records) and sends follow-up work to Celery with
-``transaction.on_commit``.
+changes; django-simple-history for records) and writes its follow-up work to the outbox
+(``consultancy.outbox.enqueue``) in the same transaction.
 """
 
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
+from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
@@ -154,7 +155,7 @@ def engagement_transition(*, engagement, transition, by, note="", expected_stage
 
     Locks the engagement's row, checks that it is still in ``expected_stage`` (the stage
     the user saw), runs the transition (whose condition is the gate), saves, and writes
-    the ``StageTransition`` row, all in one transaction; notifications go on commit.
+    the ``StageTransition`` row and the team's notice (an outbox job), all in one transaction.
     Two users at the same moment: the second waits for the lock, then finds the stage
     moved and gets :class:`StageConflict`; nothing of theirs is written.
     """
@@ -193,7 +194,7 @@ def engagement_transition(*, engagement, transition, by, note="", expected_stage
                          engagement=locked, clause=STAGE_CLAUSE.get(from_stage, "4"),
                          params={"from": from_stage, "to": locked.stage,
                                  "transition": transition})
-            transaction.on_commit(lambda: _notify_stage_changed(row))
+            _notify_stage_changed(row)
     except ConcurrentTransition as exc:
         raise StageConflict(
             _("Someone else has just moved this engagement. Reload the page to see it.")
@@ -203,9 +204,11 @@ def engagement_transition(*, engagement, transition, by, note="", expected_stage
 
 
 def _notify_stage_changed(row):
+    """The team hears of the move once it is committed (an outbox job: whatever the
+    broker's state, the transition stands and the notice follows)."""
     from .tasks import notify_stage_changed
 
-    notify_stage_changed.delay(row.firm_id, row.pk)
+    enqueue(notify_stage_changed, row.firm_id, row.pk, firm=row.firm_id)
 
 
 # The named transitions of DESIGN.md.

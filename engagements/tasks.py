@@ -1,12 +1,12 @@
 from celery import shared_task
 
-from consultancy.notifications import notify
+from consultancy.notifications import NOTICE_TASK, notify
 from consultancy.tenancy.scoping import firm_scope
 
 from .models import StageTransition
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def notify_stage_changed(firm_id: int, transition_id: int) -> int:
     """Tell the engagement's consultants that it moved to another stage (the notice
     ``stage_changed``). Returns the number of people told."""

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from consultancy.activity.models import SystemActor
 from consultancy.activity.services import acting_as, record_event
-from consultancy.notifications import notify, recipients_for
+from consultancy.notifications import NoticeNotDelivered, notify, recipients_for
 from consultancy.tenancy.models import Qualification, User
 from engagements.models import Engagement
 from engagements.stages import Stage
@@ -105,7 +105,7 @@ def _complaints(firm_id, today, managers):
                       url, engagement_id=c.engagement_id)
 
 
-def _surveys(firm_id, settings_row):
+def _surveys(firm_id, settings_row, failures):
     now = timezone.now()
     cutoff = now - datetime.timedelta(days=settings_row.survey_reminder_after_days)
     unanswered = (SurveyInvitation.objects.filter(
@@ -113,8 +113,12 @@ def _surveys(firm_id, settings_row):
         mailed_at__lte=cutoff, expires_at__gt=now)
         .select_related("survey__engagement__lead_consultant", "contact"))
     for invitation in unanswered:
-        # The contact's reminder: once (the task skips an invitation already reminded).
-        survey_invitation_mail(invitation.pk, "", True, actor=SystemActor.DAILY_REMINDERS)
+        # The contact's reminder: once (the task skips an invitation already reminded). An
+        # address that fails is left for the task's retry; the batch goes on.
+        try:
+            survey_invitation_mail(invitation.pk, "", True, actor=SystemActor.DAILY_REMINDERS)
+        except NoticeNotDelivered as exc:
+            failures.append(exc)
         e = invitation.survey.engagement
         yield Due(e.lead_consultant, Reminder.Kind.SURVEY_UNANSWERED, f"survey:{invitation.pk}",
                   lambda e=e, inv=invitation: _(
@@ -163,10 +167,11 @@ def _run_daily_reminders(firm_id, today) -> int:
     settings_row = feedback_settings_for(firm_id)
     managers = recipients_for(firm_id, roles=[User.Role.MANAGER])
     created = 0
+    failures = []
     sources = [
         _follow_up(firm_id, today, settings_row.visit_reminder_days),
         _complaints(firm_id, today, managers),
-        _surveys(firm_id, settings_row),
+        _surveys(firm_id, settings_row, failures),
         _qualifications(firm_id, today, managers),
     ]
     for source in sources:
@@ -187,13 +192,18 @@ def _run_daily_reminders(firm_id, today) -> int:
                                  params={"name": str(due.user), "kind": due.kind,
                                          "text": text})
             created += new
-    _mail_pending(firm_id)
+    _mail_pending(firm_id, failures)
+    if failures:
+        # Everyone else was reached; the task's retry mails what is left.
+        raise NoticeNotDelivered("daily_reminder",
+                                 [f for exc in failures for f in exc.failures])
     return created
 
 
-def _mail_pending(firm_id) -> int:
+def _mail_pending(firm_id, failures) -> int:
     """Mail the reminders not mailed yet, each in one small transaction (so a failure
-    leaves the rest to the next run, and nothing is mailed twice)."""
+    leaves the rest to the next run, and nothing is mailed twice). An address that fails
+    is added to ``failures`` and the batch goes on."""
     sent = 0
     pending = (Reminder.objects.filter(firm_id=firm_id, emailed_at__isnull=True,
                                        user__is_active=True).exclude(user__email="")
@@ -205,8 +215,13 @@ def _mail_pending(firm_id) -> int:
             if reminder is None:
                 continue
             link = _site_url() + reminder.url if reminder.url else ""
-            notify("daily_reminder", recipients=[reminder.user],
-                   context={"reminder": reminder, "link": link}, firm=firm_id)
+            try:
+                notify("daily_reminder", recipients=[reminder.user],
+                       context={"reminder": reminder, "link": link}, firm=firm_id,
+                       key=f"reminder:{reminder.pk}")
+            except NoticeNotDelivered as exc:
+                failures.append(exc)  # recorded on the delivery; not marked mailed
+                continue
             reminder.emailed_at = timezone.now()
             reminder.save(update_fields=["emailed_at"])
             sent += 1

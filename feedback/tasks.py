@@ -2,10 +2,13 @@
 scope (``consultancy.tenancy.scoping``); none returns a secret.
 
 The services announce what they wrote (``feedback.signals``); :func:`connect` (called
-from the app's ``ready()``) turns each announcement into a task sent after commit.
+from the app's ``ready()``) turns each announcement into an outbox job, written in the
+service's transaction and sent once it commits (``consultancy.outbox``). A notice task is
+idempotent and retried with backoff (``NOTICE_TASK``).
 
-The daily reminders run from Celery beat: ``send_all_daily_reminders`` fans out one
-``send_daily_reminders(firm_id)`` per firm (see ``CELERY_BEAT_SCHEDULE`` in the settings).
+The daily reminders run from Celery beat: ``send_all_daily_reminders`` writes one
+``send_daily_reminders(firm_id, day)`` job per firm (see ``CELERY_BEAT_SCHEDULE`` in the
+settings); a second beat run on the same day finds the same open jobs.
 """
 
 import datetime
@@ -14,6 +17,8 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from consultancy.notifications import NOTICE_TASK
+from consultancy.outbox import enqueue
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import firm_scope
 
@@ -21,14 +26,14 @@ from . import notices, signals
 from .reminders import run_daily_reminders
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def notify_acceptance(firm_id: int, acceptance_id: int) -> int:
     """Tell the engagement's consultants the client's verdict on the results."""
     with firm_scope(firm_id):
         return notices.acceptance_notify(acceptance_id)
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def notify_complaint(firm_id: int, complaint_id: int) -> int:
     """A new complaint: the firm's managers and the engagement's lead consultant hear of
     it at once (safety-related ones say so in the subject)."""
@@ -36,7 +41,7 @@ def notify_complaint(firm_id: int, complaint_id: int) -> int:
         return notices.complaint_notify(complaint_id)
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def mail_survey_invitation(firm_id: int, invitation_id: int, base_url: str = "",
                            reminder: bool = False) -> bool:
     """Mail a contact their survey link. The token is made in the task, its hash stored
@@ -46,10 +51,11 @@ def mail_survey_invitation(firm_id: int, invitation_id: int, base_url: str = "",
         return notices.survey_invitation_mail(invitation_id, base_url, reminder)
 
 
-@shared_task
+@shared_task(**{**NOTICE_TASK, "soft_time_limit": 600, "time_limit": 660})
 def send_daily_reminders(firm_id: int, today: str | None = None) -> int:
     """Write the day's reminders of one firm and mail them; returns the number of new
-    reminders. Run it twice and nothing is written or sent twice."""
+    reminders. Run it twice and nothing is written or sent twice. An address that fails
+    does not stop the others; the task is retried for the reminders not mailed."""
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
     with firm_scope(firm_id):
         return run_daily_reminders(firm_id, day)
@@ -57,29 +63,34 @@ def send_daily_reminders(firm_id: int, today: str | None = None) -> int:
 
 @shared_task
 def send_all_daily_reminders() -> int:
-    """The beat entry point: one ``send_daily_reminders`` per firm. Returns the number of
-    firms."""
+    """The beat entry point: one ``send_daily_reminders`` job per firm for today (one open
+    job per firm and day, however often the beat fires). Returns the number of firms."""
+    day = timezone.localdate().isoformat()
     firm_ids = list(Firm.objects.values_list("pk", flat=True))
     for firm_id in firm_ids:
-        send_daily_reminders.delay(firm_id)
+        with transaction.atomic():
+            enqueue(send_daily_reminders, firm_id, day, firm=firm_id,
+                    key=f"daily_reminders:{day}")
     return len(firm_ids)
 
 
-# -- the services' announcements, sent as tasks once committed ------------------------
+# -- the services' announcements, written as outbox jobs in their transaction ----------
+# Converting a notice: ``enqueue(task, firm_id, pk, firm=firm_id)`` in the receiver, in
+# place of ``transaction.on_commit(lambda: task.delay(firm_id, pk))``.
 
 
 def on_acceptance_recorded(sender, acceptance, **kwargs):
-    transaction.on_commit(lambda: notify_acceptance.delay(acceptance.firm_id, acceptance.pk))
+    enqueue(notify_acceptance, acceptance.firm_id, acceptance.pk, firm=acceptance.firm_id)
 
 
 def on_complaint_received(sender, complaint, **kwargs):
-    transaction.on_commit(lambda: notify_complaint.delay(complaint.firm_id, complaint.pk))
+    enqueue(notify_complaint, complaint.firm_id, complaint.pk, firm=complaint.firm_id)
 
 
 def on_survey_sent(sender, survey, invitations, base_url="", **kwargs):
     for invitation in invitations:
-        transaction.on_commit(
-            lambda pk=invitation.pk: mail_survey_invitation.delay(survey.firm_id, pk, base_url))
+        enqueue(mail_survey_invitation, survey.firm_id, invitation.pk, base_url,
+                firm=survey.firm_id)
 
 
 def connect():

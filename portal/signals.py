@@ -1,13 +1,11 @@
 """What the portal hangs on the clause apps, without their knowing it: the portal
-receives what delivery's services announce (delivery.signals) and mails the contacts
-once the change is committed, and it tells feedback where a contact with a login
+receives what delivery's services announce (delivery.signals) and writes an outbox job
+in their transaction that mails the contacts once it committed, and it tells feedback where a contact with a login
 answers a survey (feedback.links)."""
 
-from functools import partial
-
-from django.db import transaction
 from django.urls import reverse
 
+from consultancy.outbox import enqueue
 from delivery.signals import documents_delivered, plan_issued
 
 from .tasks import notify_documents_delivered, notify_plan_issued
@@ -15,14 +13,13 @@ from .tasks import notify_documents_delivered, notify_plan_issued
 
 def on_plan_issued(sender, plan, **kwargs):
     """8.3.1: a plan version awaits the client's confirmation."""
-    transaction.on_commit(partial(notify_plan_issued.delay, plan.firm_id, plan.pk),
-                          robust=True)
+    enqueue(notify_plan_issued, plan.firm_id, plan.pk, firm=plan.firm_id)
 
 
 def on_documents_delivered(sender, engagement, deliveries, **kwargs):
     """8.5.2: one e-mail per hand-over, however many documents it holds."""
-    transaction.on_commit(partial(notify_documents_delivered.delay, engagement.firm_id,
-                                  engagement.pk, [d.pk for d in deliveries]), robust=True)
+    enqueue(notify_documents_delivered, engagement.firm_id, engagement.pk,
+            [d.pk for d in deliveries], firm=engagement.firm_id)
 
 
 def survey_page(invitation) -> str:

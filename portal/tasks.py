@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from consultancy.clients.models import ClientContact
-from consultancy.notifications import Recipient, notify
+from consultancy.notifications import NOTICE_TASK, Recipient, notify
 from consultancy.tenancy.scoping import firm_scope
 from delivery.models import ConsultingPlan, DocumentDelivery
 from engagements.models import Engagement
@@ -36,7 +36,7 @@ def _notify_contacts(kind, engagement, context) -> int:
                   firm=engagement.firm)
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def notify_plan_issued(firm_id: int, plan_id: int) -> int:
     """8.3.1: a plan version is issued and awaits the client's confirmation."""
     with firm_scope(firm_id):
@@ -49,7 +49,7 @@ def notify_plan_issued(firm_id: int, plan_id: int) -> int:
                                 {"plan": plan, "link": _link(engagement, "#plan")})
 
 
-@shared_task
+@shared_task(**NOTICE_TASK)
 def notify_documents_delivered(firm_id: int, engagement_id: int, delivery_ids: list) -> int:
     """8.5.2: documents were delivered and await the client's acknowledgement."""
     with firm_scope(firm_id):

@@ -72,7 +72,7 @@ def test_celery_reliability_settings():
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
 
 
-@shared_task
+@shared_task(ignore_result=False)  # tasks ignore their results by default; this one is read
 def firm_client_count(firm_id: int) -> int:
     """A firm-scoped task in its simplest form: it takes ``firm_id`` and enters the scope."""
     with firm_scope(firm_id):

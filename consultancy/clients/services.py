@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.notifications import Recipient, notify
+from consultancy.outbox import enqueue
 from consultancy.refusals import INVALID, Refusal
 from consultancy.tenancy.models import User
 from consultancy.tenancy.scoping import require_same_firm
@@ -131,10 +132,11 @@ def client_contact_invite(*, contact, by, request) -> None:
 
 
 def _invite(contact, by, request) -> None:
-    """Log the invitation in the caller's transaction and send it once that commits."""
+    """Log the invitation and write its mail to the outbox, both in the caller's
+    transaction (the mail goes out after the commit)."""
     record_event(firm=contact.firm_id, by=by, verb="contact.invited", obj=contact,
                  params={"name": contact.name, "email": contact.user.email})
-    transaction.on_commit(lambda: send_portal_invitation(contact=contact, request=request))
+    send_portal_invitation(contact=contact, request=request)
 
 
 def _portal_user_create(*, firm, email, name, password=None) -> User:
@@ -157,18 +159,33 @@ def _portal_user_create(*, firm, email, name, password=None) -> User:
 def send_portal_invitation(*, contact, request) -> None:
     """E-mail the contact a link to choose their portal password (the notice
     ``portal_invitation``), in the language of the page that created the login unless
-    the user has chosen one.
+    the user has chosen one: an outbox job written in the caller's transaction, so the
+    mail goes out after the commit and never inside the request (``tasks``).
 
-    The link is Django's password-reset link (``password_reset_confirm``); Django's own
-    reset form skips users without a usable password, so the notice is sent here.
+    The link is Django's password-reset link (``password_reset_confirm``), made by the
+    task: the token never passes through the outbox or the broker.
     """
+    from .tasks import mail_portal_invitation
+
+    enqueue(mail_portal_invitation, contact.firm_id, contact.pk,
+            "https" if request.is_secure() else "http", request.get_host(),
+            translation.get_language() or "", firm=contact.firm_id)
+
+
+def portal_invitation_notice(contact, *, protocol, domain, language) -> int:
+    """Send the invitation now (the task's body, inside the contact's firm scope)."""
     user = contact.user
+    if user is None or not user.is_active:
+        return 0  # the contact lost the login meanwhile
+    # A contact who has set a password meanwhile still gets the link: staff resend an
+    # invitation when a contact asks (lost mail, forgotten password), and the link only
+    # lets the contact choose a password again.
     context = {
         "user": user,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
+        "protocol": protocol,
+        "domain": domain,
     }
-    recipient = Recipient.for_user(user, language=user.language or translation.get_language())
-    notify("portal_invitation", recipients=[recipient], context=context, firm=user.firm)
+    recipient = Recipient.for_user(user, language=user.language or language)
+    return notify("portal_invitation", recipients=[recipient], context=context, firm=user.firm)

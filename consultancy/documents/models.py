@@ -21,9 +21,10 @@ class GeneratedDocument(FirmOwned):
     """A PDF rendered from ``templates/pdf/`` for an owner (a contract, a plan, …).
 
     Asked for by :func:`consultancy.documents.services.pdf_request`, rendered by the
-    :func:`consultancy.documents.tasks.render_document` task. Rows are never re-rendered:
-    asking again makes a new row, so every version that was handed out stays, with its
-    SHA-256.
+    :func:`consultancy.documents.tasks.render_document` task (an outbox job). Rows are never
+    re-rendered: asking again once it is ready or failed makes a new row, so every version
+    that was handed out stays, with its SHA-256; asking again while it is pending returns
+    the pending one.
     """
 
     class Status(models.TextChoices):
@@ -32,6 +33,10 @@ class GeneratedDocument(FirmOwned):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=50)
+    volume = models.CharField(
+        _("volume"), max_length=20, blank=True,
+        help_text=_("The part of a document too large for one file (a dossier's volume by "
+                    "clause); empty for a whole document."))
     owner_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner type")
     )
@@ -67,6 +72,14 @@ class GeneratedDocument(FirmOwned):
                 fields=["firm", "owner_type", "owner_id", "kind"], name="gendoc_firm_owner_idx"
             ),
         ]
+        constraints = [
+            # One document of a kind (and volume) is made at a time for an owner: asking
+            # again while it is pending reuses it (two clicks, one render).
+            models.UniqueConstraint(
+                fields=["firm", "owner_type", "owner_id", "kind", "volume"],
+                condition=models.Q(status="pending"), name="gendoc_one_pending",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.get_status_display()})"
@@ -90,6 +103,27 @@ class GeneratedDocument(FirmOwned):
             self.is_pending
             and (timezone.now() - self.requested_at).total_seconds() > STALE_AFTER_SECONDS
         )
+
+    @property
+    def problem(self) -> str:
+        """Why a failed document was not made, in the reader's language, when it hit one of
+        the limits (``limit:…``, set by the render task); "" otherwise."""
+        parts = self.error.split(":") if self.error.startswith("limit:") else []
+        try:
+            if parts[1] == "pages":
+                return _("This PDF would have %(pages)s pages, more than the %(limit)s a PDF "
+                         "may have, so it was not made.") % {"pages": parts[2],
+                                                              "limit": parts[3]}
+            if parts[1] == "html":
+                return _("This PDF would be far longer than the %(limit)s pages a PDF may "
+                         "have, so it was not made.") % {
+                             "limit": settings.PDF_MAX_PAGES}
+            if parts[1] == "time":
+                return _("Making this PDF took longer than the limit of %(seconds)s seconds, "
+                         "so it was stopped.") % {"seconds": parts[2]}
+        except IndexError:
+            pass
+        return ""
 
     @property
     def download_filename(self) -> str:

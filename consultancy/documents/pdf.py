@@ -26,7 +26,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-__all__ = ["html_to_pdf", "render_html", "render_pdf"]
+from consultancy.refusals import INVALID, Refusal
+
+__all__ = ["TooManyPages", "html_to_pdf", "render_html", "render_pdf"]
 
 _local = threading.local()
 
@@ -60,12 +62,29 @@ def render_html(template_name: str, context: dict) -> str:
     return render_to_string(template_name, context)
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Typeset ``html`` with WeasyPrint: ``(pdf_bytes, page_count)``."""
+def html_to_pdf(html: str, *, max_pages: int | None = None) -> tuple[bytes, int]:
+    """Typeset ``html`` with WeasyPrint: ``(pdf_bytes, page_count)``. With ``max_pages``, a
+    layout longer than that raises ``TooManyPages`` before the PDF is written."""
     document = HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyFetcher()
     ).render(font_config=font_configuration())
-    return document.write_pdf(), len(document.pages)
+    pages = len(document.pages)
+    if max_pages is not None and pages > max_pages:
+        raise TooManyPages(pages, max_pages)
+    return document.write_pdf(), pages
+
+
+class TooManyPages(Refusal):
+    """The layout has more pages than a PDF may have; ``error`` is what the document
+    records (``GeneratedDocument.problem`` says it in words)."""
+
+    code = "document.too_many_pages"
+    kind = INVALID
+
+    def __init__(self, pages=0, limit=0):
+        self.pages, self.limit = pages, limit
+        self.error = f"limit:pages:{pages}:{limit}"
+        super().__init__(self.error)
 
 
 def render_pdf(template_name: str, context: dict) -> tuple[bytes, int]:

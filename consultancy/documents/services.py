@@ -1,17 +1,20 @@
 """Asking for a PDF, and hashing stored files.
 
-``pdf_request`` only records the request: the PDF is rendered by a Celery task once the
-transaction commits, so a view that asks for a PDF answers at once and shows
-``documents/_status.html``, which polls until the file is ready.
+``pdf_request`` only records the request and its render job (an outbox job, sent to the
+worker once the transaction commits), so a view that asks for a PDF answers at once,
+whatever the broker's state, and shows ``documents/_status.html``, which polls until the
+file is ready. Asking again while the same document is pending returns the pending one.
 """
 
 import hashlib
-from functools import partial
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
 
 from consultancy.activity.services import performed_by
-from consultancy.tenancy.scoping import CrossFirmReference
+from consultancy.outbox import enqueue
+from consultancy.outbox.services import resend
+from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
 
 from .models import GeneratedDocument
 from .registry import builder_for
@@ -20,11 +23,18 @@ from .tasks import render_document
 CHUNK_SIZE = 1024 * 1024
 
 
+def render_job_key(document_id: int) -> str:
+    return f"render:{document_id}"
+
+
 @performed_by
 @transaction.atomic
-def pdf_request(*, owner, kind: str, by) -> GeneratedDocument:
-    """Record that ``by`` asked for the ``kind`` PDF of ``owner`` (a firm-owned record) and
-    render it in the background after commit. Returns the pending ``GeneratedDocument``.
+def pdf_request(*, owner, kind: str, by, volume: str = "") -> GeneratedDocument:
+    """Record that ``by`` asked for the ``kind`` PDF of ``owner`` (a firm-owned record; a
+    ``volume`` of it, for a document split in parts) and render it in the background after
+    commit. Returns the pending ``GeneratedDocument``: a new one, or the one already
+    pending (two requests while one is pending make one render; a pending one that is
+    stale has its job sent again).
 
     Raises ``UnknownDocumentKind`` for a kind nobody registered, ``CrossFirmReference``
     when ``by`` is not of the owner's firm."""
@@ -34,10 +44,34 @@ def pdf_request(*, owner, kind: str, by) -> GeneratedDocument:
         raise ValueError("A PDF's owner must be a saved firm-owned record.")
     if by.firm_id != firm_id:
         raise CrossFirmReference("The user asking for a PDF belongs to another firm.")
-    document = GeneratedDocument(firm_id=firm_id, kind=kind, owner=owner, requested_by=by)
-    document.save()
-    transaction.on_commit(partial(render_document.delay, firm_id, document.pk), robust=True)
-    return document
+    pending = pending_document(owner, kind, volume)
+    if pending is None:
+        document = GeneratedDocument(firm_id=firm_id, kind=kind, volume=volume, owner=owner,
+                                     requested_by=by)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # another request made it a moment ago
+            pending = pending_document(owner, kind, volume)
+            if pending is None:
+                raise
+        else:
+            enqueue(render_document, firm_id, document.pk, firm=firm_id,
+                    key=render_job_key(document.pk))
+            return document
+    if pending.is_stale:
+        resend(firm_id, render_job_key(pending.pk))
+    return pending
+
+
+def pending_document(owner, kind: str, volume: str = "") -> GeneratedDocument | None:
+    """The owner's pending ``kind`` document (of that volume), if there is one (read in
+    the owner's firm scope, whoever asks)."""
+    with firm_scope(owner.firm_id):
+        return GeneratedDocument.objects.filter(
+            firm_id=owner.firm_id, owner_type=ContentType.objects.get_for_model(owner),
+            owner_id=owner.pk, kind=kind, volume=volume,
+            status=GeneratedDocument.Status.PENDING).first()
 
 
 def sha256_of(file, *, chunk_size: int = CHUNK_SIZE) -> str:

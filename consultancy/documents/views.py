@@ -63,10 +63,13 @@ def document_download(request, pk):
 @require_POST
 @firm_staff_required
 def document_retry(request, pk):
-    """Ask again for a document that failed or is stuck; answers the new one's fragment."""
+    """Ask again for a document that failed or is stuck; answers the fragment of the one
+    now pending (a stuck one has its render job sent again; a document already asked for
+    again is not asked for a third time)."""
     document = _document_for(request, pk)
     if document.is_failed or document.is_stale:
-        document = pdf_request(owner=document.owner, kind=document.kind, by=request.user)
+        document = pdf_request(owner=document.owner, kind=document.kind, by=request.user,
+                               volume=document.volume)
         document.refresh_from_db()  # an eager task may already have rendered it
     back = request.headers.get("referer", "")
     if not getattr(request, "htmx", False) and url_has_allowed_host_and_scheme(

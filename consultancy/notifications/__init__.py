@@ -10,11 +10,29 @@ The kinds: ``portal_invitation`` (consultancy.clients), ``stage_changed`` (engag
 and ``daily_reminder`` (feedback), ``plan_issued`` and ``documents_delivered`` (portal).
 """
 
-from .channels import Channel, EmailChannel, channels, register_channel, unregister_channel
-from .service import Message, Recipient, notify, recipients_for
+import importlib
 
-__all__ = [
+_EXPORTS = {
+    "Channel": "channels", "EmailChannel": "channels", "channels": "channels",
+    "register_channel": "channels", "unregister_channel": "channels",
+    "Message": "service", "Recipient": "service", "notify": "service",
+    "recipients_for": "service", "NoticeNotDelivered": "service", "NOTICE_TASK": "service",
+}
+
+
+def __getattr__(name):
+    # The package is an app too (its Delivery model): the names load on first use, once
+    # the app registry is ready.
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = [  # noqa: F822 (loaded by __getattr__)
     "Channel",
+    "NOTICE_TASK",
+    "NoticeNotDelivered",
     "EmailChannel",
     "Message",
     "Recipient",

@@ -19,6 +19,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -58,7 +59,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_guid",
+    "health_check",
     "consultancy.tenancy",
+    "consultancy.outbox",
+    "consultancy.notifications",
     "consultancy.workdays",
     "consultancy.activity",
     "consultancy.search",
@@ -75,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id (django-guid): taken from X-Request-ID when it is a UUID, else made;
+    # every log line of the request, and of the background jobs it asked for, carries it.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Security: CSP and the other headers on every page the application renders.
@@ -218,12 +226,63 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Nothing reads a task's return value: the outbox row and the task's own rows say how it
+# went (a task that wants its result sets ignore_result=False).
+CELERY_TASK_IGNORE_RESULT = True
+
+# Background work (DESIGN.md, "Background work"; consultancy.outbox). Every task has a soft
+# limit (it is told, and records a plain failure) and a hard one (its process is killed);
+# a PDF render has its own, longer pair. Redis hands an unacknowledged message to another
+# worker after the visibility timeout: a few times the longest render, so a slow render is
+# never run twice, and a dead worker's job comes back within minutes (the outbox's sweep
+# usually sends it again sooner: when the job's claim runs out).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("TASK_TIME_LIMIT", default=90)
+PDF_SOFT_TIME_LIMIT = env.int("PDF_SOFT_TIME_LIMIT", default=90)
+PDF_TIME_LIMIT = env.int("PDF_TIME_LIMIT", default=120)
+# A PDF's size: at most this many pages, and this many characters of HTML (checked before
+# the typesetting; about PDF_MAX_PAGES pages of a dense dossier). An engagement dossier
+# past DOSSIER_VOLUME_RECORDS records is made in volumes by clause (dashboard.pdf).
+PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)
+PDF_MAX_HTML_CHARS = env.int("PDF_MAX_HTML_CHARS", default=2_000_000)
+DOSSIER_VOLUME_RECORDS = env.int("DOSSIER_VOLUME_RECORDS", default=150)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=5 * PDF_TIME_LIMIT),
+    # A broker that is down or hangs is given up on quickly; the outbox keeps the job.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+# A worker process that grew past this (in KiB, after a task) is replaced by a fresh one:
+# a large PDF cannot keep its memory for the next job.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_MB", default=400) * 1024
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("WORKER_MAX_TASKS_PER_CHILD", default=200)
+# The outbox: how long a job handed to the broker may wait for a worker, how long past its
+# hard limit a running job may go unacknowledged, before the sweep sends it again; how
+# often the beat sweeps; how long the relay leaves the broker alone after it failed.
+OUTBOX_QUEUE_CLAIM_SECONDS = env.int("OUTBOX_QUEUE_CLAIM_SECONDS", default=300)
+OUTBOX_RUNNING_GRACE_SECONDS = env.int("OUTBOX_RUNNING_GRACE_SECONDS", default=60)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=30)
+OUTBOX_SWEEP_MIN_AGE_SECONDS = env.int("OUTBOX_SWEEP_MIN_AGE_SECONDS", default=5)
+OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default=10)
+# The health check: unhealthy when an open job is older than this, or the beat's sweep
+# has not run for this long.
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     # Clause 9 reminders: follow-up visits and guidance periods coming due, overdue
     # complaint steps, unanswered surveys, expiring certificates (feedback.tasks).
     "feedback-daily-reminders": {
         "task": "feedback.tasks.send_all_daily_reminders",
         "schedule": crontab(hour=7, minute=30),  # CELERY_TIMEZONE is Asia/Shanghai
+    },
+    # The outbox's sweep: jobs the relay could not send, jobs whose worker died.
+    "outbox-sweep": {
+        "task": "consultancy.outbox.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
 }
 # Absolute links in e-mails sent by background tasks (survey links, reminders). By default
@@ -319,7 +378,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check speaks HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/worker|/beat)?$"]  # the container's health check speaks HTTP
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -327,14 +386,60 @@ if not DEBUG:
 
 PRODUCT_NAME = _("Safety Consulting Workbench")
 
+# Logging: every line has the time, the level, the logger and the request id (django-guid;
+# "-" outside a request or job). LOG_FORMAT=json writes one JSON object per line
+# (python-json-logger) for a log collector; the default is plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "consultancy.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every step of every render at INFO; its warnings still show.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every step of every render at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
+        # django-guid says at INFO where each id came from.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "IGNORE_URLS": ["healthz"],
+    # In a worker, the id of the request that asked for the job (the outbox publishes
+    # under it).
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+}
+
+# Errors to Sentry when SENTRY_DSN is set (sentry-sdk: Django and Celery); off otherwise.
+# No personal data is sent (send_default_pii off); SENTRY_TRACES_SAMPLE_RATE turns on
+# performance tracing.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
 
 # History is for reading: reverting through the admin would bypass the services and the
 # frozen-record rules (DESIGN.md, "The engagement and its gates").

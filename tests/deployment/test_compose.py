@@ -210,9 +210,10 @@ def test_commands(services):
     web_command = " ".join(web_command) if isinstance(web_command, list) else web_command
     assert re.search(r"manage\.py migrate --noinput\s*&&.*gunicorn consultancy\.wsgi", web_command)
     assert "8000:8000" in [str(p) for p in services["web"]["ports"]]
-    assert services["worker"]["command"] == "celery -A consultancy worker -l info"
-    assert services["beat"]["command"].startswith("celery -A consultancy beat -l info")
-    assert "--schedule /tmp/" in services["beat"]["command"]
+    worker, beat = (" ".join(services[s]["command"]) for s in ("worker", "beat"))
+    assert worker.endswith("exec celery -A consultancy worker -l info")
+    assert "exec celery -A consultancy beat -l info" in beat
+    assert "--schedule /tmp/" in beat
 
 
 def test_dockerfile_final_stage_is_nonroot_without_node():
@@ -229,3 +230,21 @@ def test_dockerfile_final_stage_is_nonroot_without_node():
     assert not re.search(r"(?m)^ENV\b.*SECRET_KEY", text), "SECRET_KEY must not be an ENV"
     assert "collectstatic --noinput" in final_stage and "compilemessages" in final_stage
     assert "consultancy.wsgi:application" in final_stage
+
+
+def test_redis_persists_and_the_background_services_wait_and_are_checked(services):
+    """Redis keeps its queue across a restart (append-only file on a volume); the worker
+    and the beat start once the migrations ran; every service of ours has a health check
+    (the web's is /healthz)."""
+    redis = services["redis"]
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
+    assert any(v.endswith(":/data") for v in redis["volumes"])
+    for name in ("worker", "beat"):
+        command = " ".join(services[name]["command"])
+        assert "migrate --check" in command and command.index("migrate --check") < \
+            command.index("celery")
+    for name in ("web", "worker", "beat", "redis", "db"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "healthz-worker" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "healthz-beat" in " ".join(services["beat"]["healthcheck"]["test"])

@@ -152,6 +152,12 @@ def test_a_postgresql_round_trip(a, b, tmp_path, settings):
             sha = db.execute("SELECT sha256 FROM documents_generateddocument WHERE id = %s",
                              [document.pk]).fetchone()[0]
         assert stage == Stage.DELIVERY and sha == document.sha256
+        # the frozen records are still frozen in the restored database (its triggers came
+        # with the dump): a change to the needs assessment of a delivery engagement is refused
+        with psycopg.connect(**backups._pg_connect_args(target)) as db:
+            with pytest.raises(psycopg.Error, match="frozen record"):
+                db.execute("UPDATE engagements_needsassessment SET measures = 'x' "
+                           "WHERE engagement_id = %s", [engagement.pk])
     finally:
         with psycopg.connect(**args, autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{target["NAME"]}"')

@@ -110,9 +110,13 @@ def test_browser_language_is_used_without_a_user_choice(client):
     assert "登录" in resp.text
 
 
-def test_password_reset_sends_a_mail(client, a):
-    resp = client.post(reverse("password_reset"), {"email": a.consultant.email})
+def test_password_reset_sends_a_mail(client, a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as sent_later:
+        resp = client.post(reverse("password_reset"), {"email": a.consultant.email})
     assert resp.status_code == 302
+    assert mail.outbox == []  # never inside the request: an outbox job, sent after commit
+    for callback in sent_later:
+        callback()
     assert len(mail.outbox) == 1 and a.consultant.email in mail.outbox[0].to
 
 

@@ -1,5 +1,7 @@
-"""``manage.py pdf_benchmark``: how long a ten-page Chinese PDF takes on this machine."""
+"""``manage.py pdf_benchmark``: how long a ten-page Chinese PDF takes on this machine, and
+the process's peak memory (resident set size) while making it."""
 
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -44,9 +46,12 @@ class Command(BaseCommand):
         if document:
             template, context = self._real_document(document)
 
+        cpu = []
+
         def once():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             data, pages = pdf.render_pdf(template, context)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             return (time.perf_counter() - started) * 1000, data, pages
 
         cold_ms, data, pages = once()
@@ -59,7 +64,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"pages={pages} size={len(data) / 1024:.0f} KiB runs={runs} "
             f"cold={cold_ms:.0f} ms min={min(timings):.0f} ms "
-            f"median={statistics.median(timings):.0f} ms max={max(timings):.0f} ms"
+            f"median={statistics.median(timings):.0f} ms max={max(timings):.0f} ms "
+            f"cpu_median={statistics.median(cpu[1:]):.0f} ms"
+            + f" peak_rss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
             + (" (fontTools subsetting)" if fonttools else "")
         )
 
@@ -79,7 +86,8 @@ class Command(BaseCommand):
         # Build the context inside the document's firm, as the render task does; list
         # querysets so that the timed renders run no query.
         with firm_scope(doc.firm_id), translation.override(settings.LANGUAGE_CODE):
-            spec = builder_for(doc.kind)(doc.owner)
+            builder = builder_for(doc.kind)
+            spec = builder(doc.owner, volume=doc.volume) if doc.volume else builder(doc.owner)
             context = {"firm": doc.firm, "document": doc, **spec.context}
             pdf.render_html(spec.template_name, context)  # evaluate lazy lookups once
         self.stdout.write(f"{doc.kind} {spec.filename}")
