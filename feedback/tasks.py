@@ -37,6 +37,15 @@ def notify_complaint(firm_id: int, complaint_id: int) -> int:
 
 
 @shared_task
+def notify_complainant(firm_id: int, notice_id: int) -> bool:
+    """E-mail a complainant the notice of a step of their complaint (acknowledgement,
+    written answer, closing), in their language. Idempotent: a notice already sent is
+    not sent again (see ``notices.complainant_notice_send``)."""
+    with firm_scope(firm_id):
+        return notices.complainant_notice_send(notice_id)
+
+
+@shared_task
 def mail_survey_invitation(firm_id: int, invitation_id: int, base_url: str = "",
                            reminder: bool = False) -> bool:
     """Mail a contact their survey link. The token is made in the task, its hash stored
@@ -76,6 +85,10 @@ def on_complaint_received(sender, complaint, **kwargs):
     transaction.on_commit(lambda: notify_complaint.delay(complaint.firm_id, complaint.pk))
 
 
+def on_complaint_notice_written(sender, notice, **kwargs):
+    transaction.on_commit(lambda: notify_complainant.delay(notice.firm_id, notice.pk))
+
+
 def on_survey_sent(sender, survey, invitations, base_url="", **kwargs):
     for invitation in invitations:
         transaction.on_commit(
@@ -87,4 +100,6 @@ def connect():
                                         dispatch_uid="feedback_acceptance_recorded")
     signals.complaint_received.connect(on_complaint_received,
                                        dispatch_uid="feedback_complaint_received")
+    signals.complaint_notice_written.connect(on_complaint_notice_written,
+                                             dispatch_uid="feedback_complaint_notice_written")
     signals.survey_sent.connect(on_survey_sent, dispatch_uid="feedback_survey_sent")
