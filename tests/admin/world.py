@@ -58,7 +58,9 @@ def populate(w):
         complaint = feedback_services.complaint_receive(
             firm=w.firm, by=w.manager, received_on=today, channel="phone",
             complainant_name="张三", description="报告交付延迟", engagement=d)
-        feedback_services.complaint_acknowledge(complaint=complaint, by=w.manager)
+        feedback_services.complaint_acknowledge(
+            complaint=complaint, by=w.manager,
+            acknowledgement="电话告知投诉人已受理，并说明投诉编号和处理时限")
         meet_delivery_code("8.1.1.site_research", d)
         research = SiteResearch.objects.filter(engagement=d).first()
         delivery_services.research_attachment_add(
