@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.selectors import firm_staff
@@ -122,7 +123,7 @@ class ComplaintForm(forms.Form):
 
 
 STEP_DATE_LABELS = {
-    "acknowledge": _("Acknowledged on"), "assess": _("Assessed on"),
+    "acknowledge": pgettext_lazy("complaint", "Acknowledged on"), "assess": _("Assessed on"),
     "investigate": _("Investigated on"), "respond": _("Answer given on"),
     "close": _("Closed on"), "escalate": _("Escalated on"),
 }
@@ -182,13 +183,16 @@ class ComplaintStepForm(VersionedFormMixin, forms.Form):
                      "investigate": "investigated_on", "respond": "responded_on",
                      "close": "closed_on", "escalate": "escalated_on"}
 
-    def __init__(self, *args, step=None, firm=None, complaint=None, **kwargs):
+    def __init__(self, *args, step=None, firm=None, complaint=None, causes=None, **kwargs):
         if complaint is not None:
             kwargs.setdefault("versioned", complaint)
         super().__init__(*args, **kwargs)
         if firm is not None:
             self.fields["cause"].queryset = ComplaintCause.objects.filter(
                 firm_id=getattr(firm, "pk", firm), is_active=True).order_by("order", "pk")
+        if causes is not None:  # read once for every form of a page
+            self.fields["cause"].choices = [("", "---------"),
+                                            *[(c.pk, c.label) for c in causes if c.is_active]]
         step = step or self.data.get("step") or self.initial.get("step")
         if step in STEP_DATE_LABELS:
             self.fields["on"].label = STEP_DATE_LABELS[step]
@@ -268,7 +272,7 @@ class GeneralComplaintForm(ComplaintForm):
         self.order_fields(self.field_order)
 
 
-COMPLAINT_STATE_CHOICES = [("", _("All states")), ("open", _("Open")),
+COMPLAINT_STATE_CHOICES = [("", _("All states")), ("open", pgettext_lazy("complaint", "Open")),
                            *Complaint.Status.choices]
 
 

@@ -29,6 +29,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
@@ -496,7 +497,7 @@ class Complaint(FSMModelMixin, FirmOwned):
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint", "Acknowledged")
         ASSESSED = "assessed", _("Assessed")
         INVESTIGATED = "investigated", _("Investigated")
         RESPONDED = "responded", _("Responded")
@@ -586,7 +587,8 @@ class Complaint(FSMModelMixin, FirmOwned):
     acknowledgement = models.TextField(
         _("acknowledgement to the complainant"), blank=True,
         help_text=_("How and what the receipt was confirmed to the complainant."))
-    acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    acknowledged_on = models.DateField(pgettext_lazy("complaint", "acknowledged on"), null=True,
+                                       blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
                                 blank=True)
     cause = models.ForeignKey(ComplaintCause, verbose_name=_("cause"), on_delete=models.PROTECT,

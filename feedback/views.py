@@ -160,7 +160,7 @@ def follow_up(request, pk):
     })
 
 
-def _step_forms(complaint, user, *, bound=None, has_actions=True):
+def _step_forms(complaint, user, *, bound=None, has_actions=True, causes=None):
     """The forms of the steps possible now: the next one, a revised answer while the
     complainant has not accepted, and escalation or (after an escalation) closing.
     ``bound``: a posted step form with its errors, shown in its step's place."""
@@ -185,6 +185,7 @@ def _step_forms(complaint, user, *, bound=None, has_actions=True):
         else:
             step_form = ComplaintStepForm(initial={"step": step}, step=step,
                                           firm=complaint.firm_id, complaint=complaint,
+                                          causes=causes,
                                           auto_id=f"id_c{complaint.pk}_{step}_%s")
         forms_.append({"step": step, "label": label, "form": step_form,
                        "fields": step_form.fields_for(step, manager=show_waiver)})
@@ -264,10 +265,11 @@ def complaints(request, pk):
             return redirect(back + f"#c{complaint.pk}")
         bound_pk = complaint.pk
     today = timezone.localdate()
+    causes = services.causes_for(engagement.firm_id)
     rows = [{"complaint": complaint, "overdue": complaint.is_overdue_on(today),
              "steps": _step_forms(complaint, request.user,
                                   bound=bound if complaint.pk == bound_pk else None,
-                                  has_actions=complaint.action_count > 0)}
+                                  has_actions=complaint.action_count > 0, causes=causes)}
             for complaint in visible]
     return render(request, "feedback/complaints.html", {
         "engagement": engagement, "rows": rows, "form": form},
