@@ -173,11 +173,14 @@ def _step_forms(complaint, user, *, bound=None, has_actions=True, causes=None):
         steps.append("escalate")
     if complaint.status == Complaint.Status.ESCALATED:
         steps.append("close")
+    posted = bound.data.get("step") if bound is not None else None
+    if posted in ComplaintStepForm.FIELDS and posted not in steps:
+        steps.insert(0, posted)  # taken meanwhile: the input and why, kept
     show_waiver = (user.is_manager and not has_actions
                    and not complaint.no_action_reason.strip())
     forms_ = []
     for step in steps:
-        label = services.STEP_LABELS[step]
+        label = services.STEP_LABELS.get(step, step)
         if step == "respond" and complaint.status == Complaint.Status.RESPONDED:
             label = _("give a revised answer")
         if bound is not None and bound.data.get("step") == step:
