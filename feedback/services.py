@@ -497,15 +497,16 @@ def _write_notice(complaint, kind, by) -> ComplaintNotice:
     return notice
 
 
-def _required(value, message):
-    if not (value or "").strip():
-        raise ComplaintStepRefused(message)
-    return value.strip()
+def _given(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
 
 
 def _text(value, field, message):
-    """A step's text: given, and saying something (9.4)."""
-    value = _required(value, message)
+    """A step's text: given, and saying something (9.4); refused on its field."""
+    value = _given(value, field, message)
     meaningful_text(value, field)
     return value
 
@@ -632,8 +633,18 @@ def complaint_escalate(*, complaint, by, escalated_to, reason, escalated_on=None
                        note="") -> Complaint:
     """The complainant takes the complaint to external dispute resolution, per the
     contract's clause (``selectors.complaint_clause``)."""
-    escalated_to = _required(escalated_to, _("Name the body the complaint is escalated to."))
-    reason = _text(reason, "reason", _("Give the reason for the escalation."))
+    errors = {}
+    try:
+        escalated_to = _given(escalated_to, "escalated_to",
+                              _("Name the body the complaint is escalated to."))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        reason = _text(reason, "reason", _("Give the reason for the escalation."))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
     return _complaint_step(complaint, by, "escalate", on=escalated_on, note=note,
                            escalated_to=escalated_to, escalation_reason=reason)
 

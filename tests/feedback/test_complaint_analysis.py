@@ -35,8 +35,8 @@ CSV = reverse("feedback:complaint_analysis_csv")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    calendar.forget()
+def _calendar(china_calendar):
+    """China's working days, as seeded (conftest)."""
 
 
 def _receive(w, received_on, name="王经理", safety=False, contact=None):

@@ -13,7 +13,6 @@ from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from consultancy.activity.models import Event
-from consultancy.workdays import calendar
 from feedback import services, tasks
 from feedback.errors import ComplaintStepRefused
 from feedback.models import Complaint, ComplaintNotice, ComplaintReply
@@ -27,8 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    calendar.forget()
+def _calendar(china_calendar):
+    """China's working days, as seeded (conftest)."""
 
 
 def _receive(w, *, contact=None, complainant_contact="", received_on=None):

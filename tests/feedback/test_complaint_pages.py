@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from consultancy.tenancy.versioning import VERSION_FIELD
-from consultancy.workdays import calendar
 from feedback import services
 from feedback.models import Complaint, ComplaintAction, ComplaintStep
 from tests.conftest import login, zh
@@ -25,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    calendar.forget()
+def _calendar(china_calendar):
+    """China's working days, as seeded (conftest)."""
 
 
 def _receive(w, engagement=None, days_ago=0, contact=None):

@@ -33,8 +33,7 @@ MONDAY, TUESDAY = FRIDAY + datetime.timedelta(days=3), FRIDAY + datetime.timedel
 
 
 @pytest.fixture(autouse=True)
-def _unscoped():
-    calendar.forget()
+def _unscoped(china_calendar):
     with scopes_disabled():
         yield
 

@@ -265,6 +265,10 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
             c = step(c, "assess", lead, severity="low")
             c = step(c, "investigate", lead, findings="回访时间未提前确认")
             c = step(c, "respond", lead, decision="回访提前一周预约")
+            action = fs.complaint_action_add(complaint=c, by=lead, owner=lead, due_on=today,
+                                             description="回访前一周书面预约并请客户确认")
+            fs.complaint_action_done(action=action, by=lead, done_on=today,
+                                     done_note="已修订回访预约流程")
             step(c, "close", lead, complainant_acceptance="客户电话确认接受")
 
         w.record(["9.4.complaints"], handle_complaint)
