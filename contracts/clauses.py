@@ -59,7 +59,36 @@ PLACEHOLDERS = {
     "timetable": _("timetable from the confirmed framework (6.4)"),
     "guidance_period_days": _("the guidance period after delivery, in days"),
     "follow_up_visits": _("the number of follow-up visits"),
+    # 9.4: the firm's complaint settings, kept on the contract when it is drafted
+    "complaint_acknowledge_limit": _("the time to acknowledge a complaint, from its receipt "
+                                     "(the firm's complaint settings)"),
+    "complaint_respond_limit": _("the time to answer a complaint in writing, from its receipt "
+                                 "(the firm's complaint settings)"),
 }
+
+
+def complaint_limit_text(days, working_days) -> str:
+    """A complaint time limit as the contract prints it: ``1 个工作日`` or ``15 日``."""
+    return f"{days} 个工作日" if working_days else f"{days} 日"
+
+
+# Terms a later app supplies when a contract is drafted: a function ``(engagement) ->
+# {contract field: value}`` registered in its ``AppConfig.ready()``. ``feedback`` gives the
+# firm's complaint time limits (9.4): the contract keeps them, its complaint clause prints
+# them, and the engagement's complaints are held to them.
+_DRAFT_TERMS = []
+
+
+def register_draft_terms(source) -> None:
+    if source not in _DRAFT_TERMS:
+        _DRAFT_TERMS.append(source)
+
+
+def draft_terms(engagement) -> dict:
+    terms = {}
+    for source in _DRAFT_TERMS:
+        terms.update(source(engagement))
+    return terms
 
 
 def fill_placeholders(text: str, values: dict) -> str:

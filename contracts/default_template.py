@@ -53,7 +53,8 @@ DEFAULT_CLAUSES_ZH = {
     ),
     "complaints": (
         "甲方对乙方服务有异议的，可通过书面、电话或电子邮件向乙方投诉，"
-        "乙方按 GB/T 17242《投诉处理指南》在一个工作日内确认受理，并在十五个工作日内书面答复处理结果。"
+        "乙方按 GB/T 17242-2025《投诉处理规范》处理投诉，自收到投诉之日起 "
+        "{complaint_acknowledge_limit}内确认受理，{complaint_respond_limit}内书面答复处理结果。"
         "双方因本合同发生争议的，应友好协商解决；协商不成的，任何一方可向合同签订地有管辖权的"
         "人民法院提起诉讼。"
     ),
@@ -86,9 +87,10 @@ DEFAULT_CLAUSES_EN = {
                  "safety engineer with a valid certificate.",
     "liability": "The Provider warrants its advice complies with law and standards; the "
                  "Client keeps its primary responsibility for safety production.",
-    "complaints": "Complaints are handled per GB/T 17242: acknowledged within one working "
-                  "day, answered in writing within fifteen. Disputes go to the competent court "
-                  "where the contract was signed.",
+    "complaints": "Complaints are handled per GB/T 17242-2025 (投诉处理规范): acknowledged "
+                  "within {complaint_acknowledge_limit} and answered in writing within "
+                  "{complaint_respond_limit} of their receipt. Disputes go to the competent "
+                  "court where the contract was signed.",
     "compensation": "The Provider's liability for direct loss caused by its fault is limited "
                     "to the fees received; force majeure excuses both parties.",
 }

@@ -85,6 +85,18 @@ class Contract(FSMModelMixin, FirmOwned):
         _("number of follow-up visits"), null=True, blank=True,
         help_text=_("Clause 9.2."),
     )
+    # 9.4: the complaint time limits the contract promises, counted from the receipt of a
+    # complaint: taken from the firm's complaint settings when the contract is drafted
+    # (its complaint clause prints them), kept as signed; the engagement's complaints are
+    # held to them.
+    complaint_acknowledge_days = models.PositiveSmallIntegerField(
+        _("complaints acknowledged within (days of receipt)"), null=True, blank=True,
+        editable=False)
+    complaint_respond_days = models.PositiveSmallIntegerField(
+        _("complaints answered in writing within (days of receipt)"), null=True, blank=True,
+        editable=False)
+    complaint_working_days = models.BooleanField(
+        _("complaint time limits count working days"), null=True, blank=True, editable=False)
     # issuing
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, editable=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"),
@@ -131,7 +143,8 @@ class Contract(FSMModelMixin, FirmOwned):
 
     # What is frozen once the contract leaves the draft.
     CONTENT_FIELDS = [clause_field(k) for k in CLAUSE_KEYS] + [
-        "fee", "start_date", "end_date", "guidance_period_days", "follow_up_visits"]
+        "fee", "start_date", "end_date", "guidance_period_days", "follow_up_visits",
+        "complaint_acknowledge_days", "complaint_respond_days", "complaint_working_days"]
     SIGNATURE_FIELDS = ["firm_signatory_id", "firm_signed_on", "client_signatory",
                         "client_signed_on", "signed_copy", "signed_copy_sha256"]
 

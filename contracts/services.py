@@ -25,6 +25,8 @@ from .clauses import (
     PLACEHOLDERS,
     clause_field,
     cny_in_words,
+    complaint_limit_text,
+    draft_terms,
     fill_placeholders,
 )
 from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
@@ -105,6 +107,12 @@ def _placeholder_values(engagement, contract, framework):
         "guidance_period_days": contract.guidance_period_days or "{guidance_period_days}",
         "follow_up_visits": contract.follow_up_visits or "{follow_up_visits}",
         "personnel": "、".join(u.full_name for u in engagement_team(engagement)),
+        "complaint_acknowledge_limit": complaint_limit_text(
+            contract.complaint_acknowledge_days, contract.complaint_working_days)
+        if contract.complaint_acknowledge_days else "{complaint_acknowledge_limit}",
+        "complaint_respond_limit": complaint_limit_text(
+            contract.complaint_respond_days, contract.complaint_working_days)
+        if contract.complaint_respond_days else "{complaint_respond_limit}",
     }
 
 
@@ -131,6 +139,7 @@ def contract_draft(*, engagement, by) -> Contract:
         number=f"HT-{engagement.number}",
         fee=framework.budget if framework else None,
         start_date=today, guidance_period_days=90, follow_up_visits=2,
+        **draft_terms(engagement),  # 9.4: the firm's complaint time limits
     )
     template = contract_template_for(engagement.firm)
     values = _placeholder_values(engagement, contract, framework)
@@ -173,7 +182,7 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
 # Placeholders of terms that are often unknown when the draft is made: filled as soon as
 # the draft states them (the end date, say), so no clause is issued with "{end_date}".
 TERM_PLACEHOLDERS = ("fee", "fee_in_words", "start_date", "end_date", "guidance_period_days",
-                     "follow_up_visits")
+                     "follow_up_visits", "complaint_acknowledge_limit", "complaint_respond_limit")
 
 
 def placeholder(name: str) -> str:

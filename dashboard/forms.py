@@ -1,5 +1,4 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.versioning import VersionedFormMixin
 from feedback.models import FeedbackSettings
@@ -13,22 +12,6 @@ class FeedbackSettingsForm(VersionedFormMixin, forms.ModelForm):
         fields = ["survey_required", "survey_link_valid_days", "survey_reminder_after_days",
                   "working_days", "acknowledge_days", "assess_days", "investigate_days",
                   "respond_days", "close_days", "visit_reminder_days"]
-        help_texts = {
-            "acknowledge_days": _("Days to confirm receipt to the complainant (9.4)."),
-            "assess_days": _("Days to assess severity and safety implications (9.4)."),
-            "investigate_days": _("Days to investigate and record the findings (9.4)."),
-            "respond_days": _("Days to communicate the decision (9.4)."),
-            "close_days": _("Days to close after the decision (9.4)."),
-        }
-
-    def clean(self):
-        data = super().clean()
-        for name in ("acknowledge_days", "assess_days", "investigate_days", "respond_days",
-                     "close_days", "survey_link_valid_days"):
-            if data.get(name) == 0:
-                self.add_error(name, _("A time limit of zero days cannot be met; give at "
-                                       "least one day."))
-        return data
 
 
 class RiskThresholdsForm(VersionedFormMixin, forms.Form):

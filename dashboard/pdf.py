@@ -44,6 +44,9 @@ from engagements.models import (
 from feedback.models import (
     ClientAcceptance,
     Complaint,
+    ComplaintAction,
+    ComplaintNotice,
+    ComplaintReply,
     ComplaintStep,
     FollowUpGuidance,
     FollowUpVisit,
@@ -347,20 +350,73 @@ def _follow_up_visits(e):
             .prefetch_related("visitors").order_by("visited_on", "pk")]
 
 
+COMPLAINT_NOTICES_ZH = {"acknowledged": "确认受理通知", "answered": "书面答复通知",
+                        "closed": "结案通知"}
+COMPLAINT_ACTION_KINDS_ZH = {"corrective": "纠正措施", "preventive": "预防措施"}
+
+
 def _complaints(e):
+    """9.4: each complaint of the engagement with the limits it was held to, its steps,
+    the notices the complainant was sent, their replies and the corrective and
+    preventive actions."""
     blocks = []
     for c in (Complaint.objects.filter(engagement=e).order_by("received_on", "pk")
-              .prefetch_related(Prefetch("steps", queryset=ComplaintStep.objects
-                                         .select_related("by").order_by("at", "pk")))):
+              .select_related("cause", "limits_contract", "no_action_by")
+              .prefetch_related(
+                  Prefetch("steps", queryset=ComplaintStep.objects.select_related("by")
+                           .order_by("at", "pk")),
+                  Prefetch("notices", queryset=ComplaintNotice.objects.order_by("created_at",
+                                                                                "pk")),
+                  Prefetch("replies", queryset=ComplaintReply.objects.select_related("contact")
+                           .order_by("at", "pk")),
+                  Prefetch("actions", queryset=ComplaintAction.objects
+                           .select_related("owner", "verified_by", "plan_version")
+                           .order_by("due_on", "pk")))):
+        limits = "合同 " + c.limits_contract.number if c.limits_contract_id else "本机构投诉处理设置"
+        unit = "个工作日" if c.limits_working_days else "日"
         blocks.append(record(c, ["number", "received_on", "channel", "complainant_name",
                                  "description", "remedy_sought", "safety_related", "status",
-                                 "severity", "assessment", "findings", "decision",
-                                 "responded_on", "complainant_acceptance", "closed_on",
-                                 "escalated_to", "escalation_reason"],
-                             title=f"投诉 {c.number}"))
-        blocks.append(table(["时间", "步骤", "状态", "处理人", "说明"],
-                            [[_date(s.at), COMPLAINT_STEPS_ZH.get(s.step, s.step), s.get_to_status_display(), s.by.full_name,
-                              s.note] for s in c.steps.all()]))
+                                 "acknowledgement", "acknowledged_on", "severity", "cause",
+                                 "assessment", "assessed_on", "findings", "investigated_on",
+                                 "decision", "responded_on", "complainant_acceptance",
+                                 "closed_on", "escalated_to", "escalation_reason",
+                                 "escalated_on", "no_action_reason", "no_action_by",
+                                 "no_action_on"],
+                             title=f"投诉 {c.number}",
+                             extra=[("处理时限依据", limits),
+                                    ("确认受理时限", f"自收到之日起 {c.acknowledge_limit_days} {unit}，"
+                                                   f"至 {_date(c.acknowledge_due_on)}"
+                                     if c.acknowledge_limit_days else ""),
+                                    ("书面答复时限", f"自收到之日起 {c.respond_limit_days} {unit}，"
+                                                   f"至 {_date(c.respond_due_on)}"
+                                     if c.respond_limit_days else "")]))
+        blocks.append(table(["日期", "步骤", "状态", "处理人", "说明", "记录时间"],
+                            [[_date(s.on), COMPLAINT_STEPS_ZH.get(s.step, s.step),
+                              s.get_to_status_display(), s.by.full_name, s.note, _date(s.at)]
+                             for s in c.steps.all()], title="处理步骤"))
+        notices = list(c.notices.all())
+        if notices:
+            blocks.append(table(["通知", "生成时间", "发送至", "发送时间"],
+                                [[COMPLAINT_NOTICES_ZH.get(n.kind, n.kind), _date(n.created_at),
+                                  n.email or "（无电子邮件地址）", _date(n.sent_at)]
+                                 for n in notices], title="给投诉人的通知"))
+        replies = list(c.replies.all())
+        if replies:
+            blocks.append(table(["时间", "投诉人", "是否接受答复", "处理评价", "意见"],
+                                [[_date(r.at), r.contact.name, "接受" if r.accepts else "不接受",
+                                  f"{r.handling_rating} / 5", r.comment] for r in replies],
+                                title="投诉人的答复"))
+        actions = list(c.actions.all())
+        if actions:
+            blocks.append(table(
+                ["类别", "措施", "责任人", "期限", "完成日期", "完成情况", "验证人", "验证日期",
+                 "验证结果"],
+                [[COMPLAINT_ACTION_KINDS_ZH.get(a.kind, a.kind)
+                  + (f"（方案第 {a.plan_version.version} 版）" if a.plan_version_id else ""),
+                  a.description, a.owner.full_name, _date(a.due_on), _date(a.done_on),
+                  a.done_note, a.verified_by.full_name if a.verified_by_id else "",
+                  _date(a.verified_on), a.verification] for a in actions],
+                title="纠正和预防措施"))
     return blocks
 
 

@@ -24,8 +24,14 @@ from engagements.services import record_delete, record_save
 
 from . import services
 from .models import (
+    LIMIT_STEPS,
     ClientAcceptance,
     Complaint,
+    ComplaintAction,
+    ComplaintCause,
+    ComplaintNotice,
+    ComplaintReply,
+    ComplaintReport,
     ComplaintStep,
     FeedbackSettings,
     FollowUpGuidance,
@@ -243,7 +249,23 @@ class FeedbackSettingsAdmin(FirmScopedAdmin):
 
 class ComplaintStepInline(ReadOnlyInline):
     model = ComplaintStep
-    fields = ["at", "step", "from_status", "to_status", "by", "note"]
+    fields = ["on", "at", "step", "from_status", "to_status", "by", "note"]
+
+
+class ComplaintActionInline(ReadOnlyInline):
+    model = ComplaintAction
+    fields = ["kind", "description", "owner", "due_on", "done_on", "done_note", "verified_by",
+              "verified_on", "verification", "plan_version"]
+
+
+class ComplaintNoticeInline(ReadOnlyInline):
+    model = ComplaintNotice
+    fields = ["kind", "created_at", "email", "language", "sent_at"]
+
+
+class ComplaintReplyInline(ReadOnlyInline):
+    model = ComplaintReply
+    fields = ["at", "contact", "accepts", "handling_rating", "comment"]
 
 
 @admin.register(Complaint)
@@ -252,20 +274,26 @@ class ComplaintAdmin(FirmScopedAdmin):
     and moved only by the step services; here they are read, with their steps."""
 
     list_display = ["number", "received_on", "complainant_name", "engagement", "safety_related",
-                    "severity", "status", "due_on", "overdue"]
+                    "severity", "cause", "status", "due_on", "overdue"]
     list_display_links = ["number", "complainant_name"]
-    list_filter = ["status", "safety_related", "severity", "channel"]
-    list_select_related = ["engagement"]
+    list_filter = ["status", "safety_related", "severity", "cause", "channel"]
+    list_select_related = ["engagement", "cause"]
     search_fields = ["number", "complainant_name", "description", "engagement__number",
                      "engagement__title"]
     autocomplete_fields = ["engagement"]
     date_hierarchy = "received_on"
     intake_fields = ["received_on", "channel", "complainant_name", "complainant_contact",
                      "contact", "engagement", "description", "remedy_sought", "safety_related"]
-    step_fields = ["status", "status_changed_at", "due_on", "severity", "assessment", "findings",
-                   "decision", "responded_on", "complainant_acceptance", "closed_on",
-                   "escalated_to", "escalation_reason"]
-    inlines = [ComplaintStepInline]
+    step_fields = ["status", "status_changed_at", "due_on", "limits_contract",
+                   "limits_working_days", "acknowledge_limit_days", "respond_limit_days",
+                   "acknowledge_due_on", "assess_due_on", "investigate_due_on", "respond_due_on",
+                   "close_due_on", "acknowledgement", "acknowledged_on", "severity", "cause",
+                   "assessment", "assessed_on", "findings", "investigated_on", "decision",
+                   "responded_on", "first_responded_on", "complainant_acceptance", "closed_on",
+                   "escalated_to", "escalation_reason", "escalated_on", "no_action_reason",
+                   "no_action_by", "no_action_on"]
+    inlines = [ComplaintStepInline, ComplaintActionInline, ComplaintNoticeInline,
+               ComplaintReplyInline]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -295,10 +323,78 @@ class ComplaintAdmin(FirmScopedAdmin):
             firm=request.user.firm, by=request.user,
             **{name: data[name] for name in self.intake_fields})
         _adopt(obj, saved, ["number", "status_changed_at", "due_on", "received_by_id",
-                            "created_at"])
+                            "created_at", *[f"{step}_due_on" for step in LIMIT_STEPS],
+                            "acknowledge_limit_days", "respond_limit_days",
+                            "limits_working_days", "limits_contract_id"])
 
     def save_related(self, request, form, formsets, change):
         pass  # no inline is editable
+
+
+@admin.register(ComplaintCause)
+class ComplaintCauseAdmin(FirmScopedAdmin):
+    """9.4: the firm's list of complaint causes (seeded with the default seven), saved
+    through ``complaint_cause_save``. A cause in use is not deleted: stop offering it."""
+
+    list_display = ["name", "name_en", "order", "is_active"]
+    fields = ["name", "name_en", "order", "is_active"]
+    ordering = ["order", "pk"]
+
+    def get_queryset(self, request):
+        if request.user.firm_id is not None:
+            services.causes_for(request.user.firm)
+        return super().get_queryset(request)
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = ComplaintCause.objects.get(pk=obj.pk) if change else None
+        saved = services.complaint_cause_save(firm=firm, by=request.user, cause=stored,
+                                              **form.cleaned_data)
+        _adopt(obj, saved, ["name", "name_en", "order", "is_active"])
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComplaintAction)
+class ComplaintActionAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """9.4: the corrective and preventive actions (taken on the complaint's page)."""
+
+    list_display = ["complaint", "kind", "description", "owner", "due_on", "done_on",
+                    "verified_on"]
+    list_filter = ["kind"]
+    list_select_related = ["complaint", "owner"]
+    search_fields = ["complaint__number", "description"]
+    date_hierarchy = "due_on"
+
+
+@admin.register(ComplaintNotice)
+class ComplaintNoticeAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """9.4: the notices the complainants were sent."""
+
+    list_display = ["complaint", "kind", "created_at", "email", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["complaint"]
+    search_fields = ["complaint__number", "email"]
+
+
+@admin.register(ComplaintReply)
+class ComplaintReplyAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """9.4: the complainants' replies to the answers, given in the client portal."""
+
+    list_display = ["complaint", "contact", "at", "accepts", "handling_rating"]
+    list_filter = ["accepts", "handling_rating"]
+    list_select_related = ["complaint", "contact"]
+    search_fields = ["complaint__number", "comment"]
+
+
+@admin.register(ComplaintReport)
+class ComplaintReportAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """9.4: the complaint analysis reports managers requested."""
+
+    list_display = ["__str__", "period_from", "period_to", "group_by", "requested_by",
+                    "created_at", "document"]
+    list_select_related = ["requested_by", "document"]
 
 
 @admin.register(ComplaintStep)

@@ -31,3 +31,15 @@ class FeedbackConfig(AppConfig):
         registry.register("satisfaction_statistics", statistics_pdf_spec)
         registry.register_access("satisfaction_statistics", report_access)
         from . import services  # noqa: F401  (registers its activity verbs)
+        from .complaint_analysis import analysis_pdf_spec
+        from .complaint_analysis import report_access as analysis_access
+
+        registry.register("complaint_analysis", analysis_pdf_spec)
+        registry.register_access("complaint_analysis", analysis_access)
+
+        # 9.4: a contract drafted now promises the firm's complaint time limits.
+        from contracts.clauses import register_draft_terms
+
+        from .selectors import contract_complaint_terms
+
+        register_draft_terms(contract_complaint_terms)

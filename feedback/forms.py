@@ -3,13 +3,21 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.selectors import firm_staff
 from consultancy.tenancy.versioning import VersionedFormMixin
 from engagements.forms import DATE, TEXT3
 
-from .models import ClientAcceptance, Complaint, FollowUpGuidance, ObjectiveReview
+from .models import (
+    ClientAcceptance,
+    Complaint,
+    ComplaintAction,
+    ComplaintCause,
+    FollowUpGuidance,
+    ObjectiveReview,
+)
 
 
 class AcceptanceForm(forms.Form):
@@ -114,48 +122,130 @@ class ComplaintForm(forms.Form):
             client_id=engagement.client_id)
 
 
-class ComplaintStepForm(forms.Form):
-    """The next step of a complaint; the service says what each step needs."""
+STEP_DATE_LABELS = {
+    "acknowledge": pgettext_lazy("complaint", "Acknowledged on"), "assess": _("Assessed on"),
+    "investigate": _("Investigated on"), "respond": _("Answer given on"),
+    "close": _("Closed on"), "escalate": _("Escalated on"),
+}
+
+
+class ComplaintStepForm(VersionedFormMixin, forms.Form):
+    """The next step of a complaint (9.4): its text, its date (not before the step it
+    follows, not in the future) and a note. It carries the version of the complaint the
+    user saw (``versioned=``), so a step taken on a complaint someone changed meanwhile
+    is refused. The service says what each step needs."""
 
     STEPS = ["acknowledge", "assess", "investigate", "respond", "close", "escalate"]
 
     step = forms.ChoiceField(choices=[(s, s) for s in STEPS], widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
-        attrs={"rows": 2}))
+    acknowledgement = forms.CharField(
+        label=_("How the receipt was confirmed to the complainant"), required=False,
+        widget=TEXT3, help_text=_("E.g. by phone to the complainant, telling them the number "
+                                  "and the time limits; they are also sent a notice."))
     severity = forms.ChoiceField(label=_("Severity"), required=False,
                                  choices=[("", "---------"), *Complaint.Severity.choices])
-    assessment = forms.CharField(label=_("Assessment"), required=False, widget=TEXT3)
+    cause = forms.ModelChoiceField(label=_("Cause"), required=False,
+                                   queryset=ComplaintCause.objects.none(),
+                                   help_text=_("The firm's list of complaint causes."))
     safety_related = forms.BooleanField(label=_("Safety-related"), required=False)
+    assessment = forms.CharField(label=_("Assessment"), required=False, widget=TEXT3,
+                                 help_text=_("Severity, safety implications, what the "
+                                             "complaint is about, immediate action taken."))
     findings = forms.CharField(label=_("Findings of the investigation"), required=False,
                                widget=TEXT3)
     decision = forms.CharField(label=_("Decision communicated to the complainant"),
-                               required=False, widget=TEXT3)
-    responded_on = forms.DateField(label=_("Decision communicated on"), required=False,
-                                   widget=DATE)
-    complainant_acceptance = forms.CharField(label=_("The complainant's acceptance"),
-                                             required=False, widget=TEXT3)
-    closed_on = forms.DateField(label=_("Closed on"), required=False, widget=DATE)
+                               required=False, widget=TEXT3,
+                               help_text=_("The written answer: the complainant is sent it "
+                                           "and asked whether they accept it."))
+    complainant_acceptance = forms.CharField(
+        label=_("The complainant's acceptance"), required=False, widget=TEXT3,
+        help_text=_("How the complainant accepted the answer (after an escalation: the "
+                    "outcome). Not needed when they accepted it in the client portal."))
+    no_action_reason = forms.CharField(
+        label=_("Why no corrective action is needed"), required=False, widget=TEXT3,
+        help_text=_("Managers only, when the complaint has no corrective or preventive "
+                    "action."))
     escalated_to = forms.CharField(label=_("Escalated to"), required=False, max_length=200)
     reason = forms.CharField(label=_("Reason for escalation"), required=False, widget=TEXT3)
+    on = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}))
 
     FIELDS = {
-        "acknowledge": [],
-        "assess": ["severity", "assessment", "safety_related"],
+        "acknowledge": ["acknowledgement"],
+        "assess": ["severity", "cause", "safety_related", "assessment"],
         "investigate": ["findings"],
-        "respond": ["decision", "responded_on"],
-        "close": ["complainant_acceptance", "closed_on"],
+        "respond": ["decision"],
+        "close": ["complainant_acceptance", "no_action_reason"],
         "escalate": ["escalated_to", "reason"],
     }
+    DATE_ARGUMENT = {"acknowledge": "acknowledged_on", "assess": "assessed_on",
+                     "investigate": "investigated_on", "respond": "responded_on",
+                     "close": "closed_on", "escalate": "escalated_on"}
+
+    def __init__(self, *args, step=None, firm=None, complaint=None, causes=None, **kwargs):
+        if complaint is not None:
+            kwargs.setdefault("versioned", complaint)
+        super().__init__(*args, **kwargs)
+        if firm is not None:
+            self.fields["cause"].queryset = ComplaintCause.objects.filter(
+                firm_id=getattr(firm, "pk", firm), is_active=True).order_by("order", "pk")
+        if causes is not None:  # read once for every form of a page
+            self.fields["cause"].choices = [("", "---------"),
+                                            *[(c.pk, c.label) for c in causes if c.is_active]]
+        step = step or self.data.get("step") or self.initial.get("step")
+        if step in STEP_DATE_LABELS:
+            self.fields["on"].label = STEP_DATE_LABELS[step]
+        if not self.is_bound:
+            self.initial.setdefault("on", timezone.localdate())
 
     def step_kwargs(self):
         data = self.cleaned_data
         step = data["step"]
         kwargs = {name: data[name] for name in self.FIELDS[step]}
+        kwargs[self.DATE_ARGUMENT[step]] = data["on"]
         kwargs["note"] = data["note"]
         return step, kwargs
 
-    def fields_for(self, step):
-        return [self[name] for name in self.FIELDS[step]] + [self["note"]]
+    def fields_for(self, step, *, manager=False):
+        names = [n for n in self.FIELDS[step] if manager or n != "no_action_reason"]
+        return [self[name] for name in names] + [self["on"], self["note"]]
+
+
+class NoActionForm(forms.Form):
+    """9.4: a manager's reason why the complaint needs no corrective action."""
+
+    reason = forms.CharField(label=_("Why no corrective or preventive action is needed"),
+                             widget=TEXT3)
+
+
+class ComplaintActionForm(forms.Form):
+    """A corrective or preventive action on a complaint (9.4): what, who, by when."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ComplaintAction.Kind.choices)
+    description = forms.CharField(label=_("Action"), widget=TEXT3,
+                                  help_text=_("What is to be done to remove the cause (or to "
+                                              "keep it from happening again)."))
+    owner = forms.ModelChoiceField(label=_("Who"), queryset=None)
+    due_on = forms.DateField(label=_("Due by"), widget=DATE)
+    changes_plan = forms.BooleanField(
+        label=_("Changes the consulting plan (9.3)"), required=False,
+        help_text=_("Opens a new version of the engagement's consulting plan, to be approved, "
+                    "issued and confirmed again."))
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = firm_staff(firm=firm)
+
+
+class ActionDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=DATE)
+    done_note = forms.CharField(label=_("What was done"), widget=TEXT3)
+
+
+class ActionVerifyForm(forms.Form):
+    verified_on = forms.DateField(label=_("Verified on"), widget=DATE)
+    verification = forms.CharField(label=_("How its effect was verified"), widget=TEXT3)
 
 
 class GeneralComplaintForm(ComplaintForm):
@@ -182,7 +272,7 @@ class GeneralComplaintForm(ComplaintForm):
         self.order_fields(self.field_order)
 
 
-COMPLAINT_STATE_CHOICES = [("", _("All states")), ("open", _("Open")),
+COMPLAINT_STATE_CHOICES = [("", _("All states")), ("open", pgettext_lazy("complaint", "Open")),
                            *Complaint.Status.choices]
 
 

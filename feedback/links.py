@@ -45,3 +45,27 @@ def signed_in_survey_url(invitation) -> str:
         if path:
             return path
     return ""
+
+
+# -- 9.4: where a complainant reads their complaint ------------------------------------
+
+ComplaintLinkProvider = Callable[[object], str]
+
+_complaint_providers: list[ComplaintLinkProvider] = []
+
+
+def register_complaint_link(provider: ComplaintLinkProvider) -> None:
+    """Add ``provider(complaint) -> path``: the page where the complainant reads their
+    complaint and replies to the answer after logging in (the client portal), or "" when
+    they cannot. Registering it twice is a no-op."""
+    if provider not in _complaint_providers:
+        _complaint_providers.append(provider)
+
+
+def complaint_portal_url(complaint) -> str:
+    """The first registered provider's path for ``complaint``; "" when none gives one."""
+    for provider in _complaint_providers:
+        path = provider(complaint)
+        if path:
+            return path
+    return ""

@@ -7,9 +7,13 @@
 * 9.1 further technical guidance after delivery (:class:`FollowUpGuidance`); 9.2 follow-up
   visits and 9.3 site changes (:class:`FollowUpVisit`, which may open a new version of the
   consulting plan).
-* 9.4 complaints, handled per GB/T 17242 (whose process follows ISO 10002 / GB/T 19012):
-  a register per firm (:class:`Complaint`) with its own state machine and a
-  :class:`ComplaintStep` audit row per step.
+* 9.4 complaints, handled per GB/T 17242-2025 《投诉处理规范》 (whose process follows
+  ISO 10002 / GB/T 19012): a register per firm (:class:`Complaint`) with its own state
+  machine, time limits counted from the receipt (:class:`ComplaintLimits`), a
+  :class:`ComplaintStep` audit row per step, the firm's cause categories
+  (:class:`ComplaintCause`), corrective and preventive actions (:class:`ComplaintAction`),
+  the notices to the complainant (:class:`ComplaintNotice`), the complainant's replies in
+  the portal (:class:`ComplaintReply`) and the analysis PDF (:class:`ComplaintReport`).
 * 9.5 satisfaction surveys: the firm's question set, the surveys sent, one-time links
   (:class:`SurveyInvitation`, only a hash of the token is stored) and the answers.
 * The firm's settings of this app (:class:`FeedbackSettings`) and the in-app reminders
@@ -17,12 +21,15 @@
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
@@ -300,9 +307,64 @@ class FollowUpVisit(FollowUpRecord):
 # -- the firm's settings ------------------------------------------------------------------
 
 
+LIMIT_STEPS = ["acknowledge", "assess", "investigate", "respond", "close"]
+
+
+@dataclass(frozen=True)
+class ComplaintLimits:
+    """The time limits of a complaint's steps (9.4), each counted from the day the
+    complaint was received, in working days of China's calendar (``working_days``) or in
+    calendar days. The acknowledgement and the written answer are the ones the contract
+    promises; the assessment and the investigation fall due inside the answer's limit,
+    the closing no earlier than it. ``contract_id``: the contract whose promise they are
+    (None: the firm's settings, for a complaint on no contracted engagement)."""
+
+    acknowledge: int
+    assess: int
+    investigate: int
+    respond: int
+    close: int
+    working_days: bool = True
+    contract_id: int | None = None
+
+    @classmethod
+    def held_to(cls, *, acknowledge, respond, working_days, firm_limits, contract_id=None):
+        """The limits of a complaint under a contract that promises ``acknowledge`` and
+        ``respond``: the firm's intermediate limits, kept between the two."""
+        def inside(days):
+            return max(acknowledge, min(days, respond))
+        return cls(acknowledge=acknowledge, assess=inside(firm_limits.assess),
+                   investigate=inside(firm_limits.investigate), respond=respond,
+                   close=max(respond, firm_limits.close), working_days=working_days,
+                   contract_id=contract_id)
+
+    def days(self, step: str) -> int:
+        return getattr(self, step)
+
+    def due_on(self, received_on: datetime.date, step: str) -> datetime.date:
+        days = self.days(step)
+        if self.working_days:
+            return add_working_days(received_on, days)
+        return received_on + datetime.timedelta(days=days)
+
+    def due_dates(self, received_on: datetime.date) -> dict:
+        return {step: self.due_on(received_on, step) for step in LIMIT_STEPS}
+
+
+def _at_least_one_day(value):
+    if value is not None and value < 1:
+        raise ValidationError(_("A time limit of zero days cannot be met; give at least one "
+                                "day."), code="min_value")
+
+
 class FeedbackSettings(FirmOwned):
-    """One per firm (a firm without a row has the defaults): complaint time limits per
-    step, the satisfaction survey and its links."""
+    """One per firm (a firm without a row has the defaults): complaint time limits, the
+    satisfaction survey and its links.
+
+    The complaint limits count from the day a complaint is received (9.4), so they come
+    in the order of the steps: acknowledge ≤ assess ≤ investigate ≤ respond ≤ close. The
+    acknowledgement and the written answer fill the placeholders of the contract's
+    complaint clause when a contract is drafted; a signed contract keeps its numbers."""
 
     survey_required = models.BooleanField(
         _("a satisfaction survey is required before closing"), default=True,
@@ -310,18 +372,32 @@ class FeedbackSettings(FirmOwned):
                     "requirement 9.5.survey is always met."),
     )
     survey_link_valid_days = models.PositiveSmallIntegerField(
-        _("survey links are valid for (days)"), default=30)
+        _("survey links are valid for (days)"), default=30, validators=[_at_least_one_day])
     survey_reminder_after_days = models.PositiveSmallIntegerField(
         _("remind an unanswered survey after (days)"), default=7)
     working_days = models.BooleanField(
         _("complaint time limits count working days"), default=True,
         help_text=_("Weekends and China's public holidays are skipped and the make-up "
                     "working days (调休) count; unticked, calendar days."))
-    acknowledge_days = models.PositiveSmallIntegerField(_("acknowledge within"), default=1)
-    assess_days = models.PositiveSmallIntegerField(_("assess within"), default=3)
-    investigate_days = models.PositiveSmallIntegerField(_("investigate within"), default=10)
-    respond_days = models.PositiveSmallIntegerField(_("respond within"), default=15)
-    close_days = models.PositiveSmallIntegerField(_("close within"), default=30)
+    acknowledge_days = models.PositiveSmallIntegerField(
+        _("acknowledge within"), default=1, validators=[_at_least_one_day],
+        help_text=_("Days from the receipt of a complaint to confirming it to the "
+                    "complainant (9.4); the contract's complaint clause promises it."))
+    assess_days = models.PositiveSmallIntegerField(
+        _("assess within"), default=3, validators=[_at_least_one_day],
+        help_text=_("Days from the receipt to the assessment of severity, safety "
+                    "implications and cause (9.4)."))
+    investigate_days = models.PositiveSmallIntegerField(
+        _("investigate within"), default=10, validators=[_at_least_one_day],
+        help_text=_("Days from the receipt to the findings of the investigation (9.4)."))
+    respond_days = models.PositiveSmallIntegerField(
+        _("respond within"), default=15, validators=[_at_least_one_day],
+        help_text=_("Days from the receipt to the written answer (9.4); the contract's "
+                    "complaint clause promises it."))
+    close_days = models.PositiveSmallIntegerField(
+        _("close within"), default=30, validators=[_at_least_one_day],
+        help_text=_("Days from the receipt to closing, with the complainant's acceptance "
+                    "and the corrective actions done (9.4)."))
     visit_reminder_days = models.PositiveSmallIntegerField(
         _("remind of a follow-up visit or the end of guidance (days ahead)"), default=7)
 
@@ -335,33 +411,93 @@ class FeedbackSettings(FirmOwned):
     def __str__(self):
         return str(_("Evaluation and follow-up settings"))
 
+    def clean(self):
+        """The complaint limits all count from the receipt, so each step's is at least
+        the one before it (acknowledging within 30 days and closing within 1 is refused)."""
+        errors = {}
+        for earlier, later in zip(LIMIT_STEPS, LIMIT_STEPS[1:], strict=False):
+            a, b = getattr(self, f"{earlier}_days"), getattr(self, f"{later}_days")
+            if a is None or b is None or a < 1 or b < 1:
+                continue
+            if b < a:
+                errors[f"{later}_days"] = ValidationError(_(
+                    "“%(later)s” (%(b)s days) is shorter than “%(earlier)s” (%(a)s days): every "
+                    "complaint time limit counts from the receipt (9.4), so each step's limit "
+                    "is at least the one before it. Give %(a)s days or more."), params={
+                    "later": self._meta.get_field(f"{later}_days").verbose_name,
+                    "earlier": self._meta.get_field(f"{earlier}_days").verbose_name,
+                    "a": a, "b": b}, code="limits_out_of_order")
+        if errors:
+            raise ValidationError(errors)
+
     def limit_for(self, step: str) -> int:
         return getattr(self, f"{step}_days")
 
+    def complaint_limits(self) -> ComplaintLimits:
+        return ComplaintLimits(**{step: self.limit_for(step) for step in LIMIT_STEPS},
+                               working_days=self.working_days)
+
     def due_on(self, start: datetime.date, step: str) -> datetime.date:
-        days = self.limit_for(step)
-        if self.working_days:
-            return add_working_days(start, days)
-        return start + datetime.timedelta(days=days)
+        """``step``'s due date for a complaint received on ``start``."""
+        return self.complaint_limits().due_on(start, step)
 
 
 # -- 9.4 complaints -----------------------------------------------------------------------
 
 
+class ComplaintCause(FirmOwned):
+    """A cause category of complaints (9.4): the firm keeps its own list (seeded with
+    服务质量, 交付延误, 人员资质, 沟通, 收费, 安全隐患处置, 其他); the assessment names one,
+    and the complaint analysis counts by it. A cause in use is not deleted, only no
+    longer offered (``is_active``)."""
+
+    name = models.CharField(_("cause"), max_length=60)
+    name_en = models.CharField(_("cause (English)"), max_length=60, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("complaint cause")
+        verbose_name_plural = _("complaint causes")
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"],
+                                               name="complaint_cause_name_per_firm")]
+        indexes = [models.Index(fields=["firm", "order"], name="ccause_firm_order_idx")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
 class Complaint(FSMModelMixin, FirmOwned):
-    """A complaint in the firm's register (9.4, per GB/T 17242 / ISO 10002).
+    """A complaint in the firm's register (9.4, per GB/T 17242-2025 《投诉处理规范》,
+    whose process follows ISO 10002 / GB/T 19012).
 
     received → acknowledged → assessed → investigated → responded → closed, or escalated
     to external dispute resolution (per the contract's clause) from acknowledged,
     assessed, investigated or responded; an escalated complaint is closed when the
-    outcome of the external resolution is recorded. Only ``feedback.services`` moves the
-    status; each step writes a :class:`ComplaintStep` (who, when, note) and sets
-    ``due_on``, the date by which the next step is due under the firm's time limits.
+    outcome of the external resolution is recorded. A complainant who does not accept
+    the answer may get a revised one (responded again). Only ``feedback.services`` moves
+    the status; each step has its date (in order: received ≤ acknowledged ≤ assessed ≤
+    investigated ≤ responded ≤ closed ≤ today) and its text, and writes a
+    :class:`ComplaintStep` (who, when, note).
+
+    The time limits are fixed when the complaint is received, all counted from the
+    receipt (:class:`ComplaintLimits`): those the engagement's signed contract promises,
+    else the firm's settings. ``due_on`` is the due date of the step pending now.
     """
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint", "Acknowledged")
         ASSESSED = "assessed", _("Assessed")
         INVESTIGATED = "investigated", _("Investigated")
         RESPONDED = "responded", _("Responded")
@@ -393,6 +529,11 @@ class Complaint(FSMModelMixin, FirmOwned):
     OPEN = [Status.RECEIVED, Status.ACKNOWLEDGED, Status.ASSESSED, Status.INVESTIGATED,
             Status.RESPONDED, Status.ESCALATED]
     ESCALABLE = [Status.ACKNOWLEDGED, Status.ASSESSED, Status.INVESTIGATED, Status.RESPONDED]
+    # Each step's date, in the order the dates must keep.
+    STEP_DATES = [("receive", "received_on"), ("acknowledge", "acknowledged_on"),
+                  ("assess", "assessed_on"), ("investigate", "investigated_on"),
+                  ("respond", "responded_on"), ("escalate", "escalated_on"),
+                  ("close", "closed_on")]
 
     number = models.CharField(_("number"), max_length=20, editable=False)
     received_on = models.DateField(_("received on"))
@@ -420,13 +561,46 @@ class Complaint(FSMModelMixin, FirmOwned):
     status_changed_at = models.DateTimeField(_("in this status since"), default=timezone.now,
                                              editable=False)
     due_on = models.DateField(_("next step due by"), null=True, blank=True, editable=False)
-    # the content of each step
+    # the time limits it is held to, fixed at receipt, each counted from the receipt
+    limits_contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("time limits promised by"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False,
+        help_text=_("The signed contract whose complaint clause the limits come from; "
+                    "empty: the firm's complaint settings."))
+    limits_working_days = models.BooleanField(_("limits count working days"), default=True,
+                                              editable=False)
+    acknowledge_limit_days = models.PositiveSmallIntegerField(
+        _("to acknowledge within (days of receipt)"), null=True, blank=True, editable=False)
+    respond_limit_days = models.PositiveSmallIntegerField(
+        _("to answer in writing within (days of receipt)"), null=True, blank=True,
+        editable=False)
+    acknowledge_due_on = models.DateField(_("acknowledgement due by"), null=True, blank=True,
+                                          editable=False)
+    assess_due_on = models.DateField(_("assessment due by"), null=True, blank=True,
+                                     editable=False)
+    investigate_due_on = models.DateField(_("investigation due by"), null=True, blank=True,
+                                          editable=False)
+    respond_due_on = models.DateField(_("written answer due by"), null=True, blank=True,
+                                      editable=False)
+    close_due_on = models.DateField(_("closing due by"), null=True, blank=True, editable=False)
+    # the content and the date of each step
+    acknowledgement = models.TextField(
+        _("acknowledgement to the complainant"), blank=True,
+        help_text=_("How and what the receipt was confirmed to the complainant."))
+    acknowledged_on = models.DateField(pgettext_lazy("complaint", "acknowledged on"), null=True,
+                                       blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
                                 blank=True)
+    cause = models.ForeignKey(ComplaintCause, verbose_name=_("cause"), on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="complaints")
     assessment = models.TextField(_("assessment"), blank=True)
+    assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
     findings = models.TextField(_("findings of the investigation"), blank=True)
+    investigated_on = models.DateField(_("investigated on"), null=True, blank=True)
     decision = models.TextField(_("decision communicated to the complainant"), blank=True)
     responded_on = models.DateField(_("decision communicated on"), null=True, blank=True)
+    first_responded_on = models.DateField(_("first written answer on"), null=True, blank=True,
+                                          editable=False)
     complainant_acceptance = models.TextField(
         _("the complainant's acceptance"), blank=True,
         help_text=_("How the complainant accepted the decision (or, after escalation, the "
@@ -436,6 +610,18 @@ class Complaint(FSMModelMixin, FirmOwned):
                                     help_text=_("Per the contract's clause on external "
                                                 "dispute resolution, e.g. arbitration."))
     escalation_reason = models.TextField(_("reason for escalation"), blank=True)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    # no corrective action needed: a manager's recorded decision
+    no_action_reason = models.TextField(
+        _("why no corrective action is needed"), blank=True,
+        help_text=_("A manager's reason; without it, a complaint is closed only once its "
+                    "corrective and preventive actions are done."))
+    no_action_by = models.ForeignKey(settings.AUTH_USER_MODEL,
+                                     verbose_name=_("no action needed, decided by"),
+                                     on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", editable=False)
+    no_action_on = models.DateField(_("no action needed, decided on"), null=True, blank=True,
+                                    editable=False)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["status"])
@@ -451,6 +637,7 @@ class Complaint(FSMModelMixin, FirmOwned):
             models.Index(fields=["firm", "status"], name="complaint_firm_status_idx"),
             models.Index(fields=["firm", "engagement"], name="complaint_firm_eng_idx"),
             models.Index(fields=["firm", "due_on"], name="complaint_firm_due_idx"),
+            models.Index(fields=["firm", "received_on"], name="complaint_firm_received_idx"),
         ]
 
     def __str__(self):
@@ -460,6 +647,50 @@ class Complaint(FSMModelMixin, FirmOwned):
         exclude = {*(exclude or ()), "status"}
         super().full_clean(exclude=exclude, validate_unique=validate_unique,
                            validate_constraints=validate_constraints)
+
+    def clean(self):
+        """The steps' dates in order (9.4): none before the one it follows, none in the
+        future."""
+        errors = {}
+        today = timezone.localdate()
+        previous = None
+        for _step, name in self.STEP_DATES:
+            day = getattr(self, name)
+            if day is None:
+                continue
+            if day > today:
+                errors[name] = ValidationError(_("The date cannot be in the future."),
+                                               code="future")
+            elif previous is not None and day < previous[1]:
+                errors[name] = ValidationError(
+                    _("This date (%(day)s) is before the date of the step it follows, "
+                      "“%(before)s” (%(before_day)s): the steps of a complaint come in "
+                      "order (9.4)."),
+                    params={"day": day.isoformat(), "before_day": previous[1].isoformat(),
+                            "before": self._meta.get_field(previous[0]).verbose_name},
+                    code="out_of_order")
+            previous = (name, day) if previous is None or day >= previous[1] else previous
+        if errors:
+            raise ValidationError(errors)
+
+    def last_step_date(self) -> datetime.date:
+        """The latest date a step of this complaint carries (its receipt at least)."""
+        days = [getattr(self, name) for _step, name in self.STEP_DATES]
+        return max(day for day in days if day is not None)
+
+    def set_limits(self, limits: ComplaintLimits) -> None:
+        """Fix the time limits at receipt: each step's due date from ``received_on``."""
+        self.limits_contract_id = limits.contract_id
+        self.limits_working_days = limits.working_days
+        self.acknowledge_limit_days = limits.acknowledge
+        self.respond_limit_days = limits.respond
+        for step, day in limits.due_dates(self.received_on).items():
+            setattr(self, f"{step}_due_on", day)
+
+    def due_for(self, step: str | None):
+        if step is None:
+            return None
+        return getattr(self, f"{step}_due_on", None)
 
     @property
     def is_open(self) -> bool:
@@ -483,6 +714,18 @@ class Complaint(FSMModelMixin, FirmOwned):
     def is_overdue(self) -> bool:
         return self.is_overdue_on(timezone.localdate())
 
+    @property
+    def acknowledged_in_time(self) -> bool | None:
+        if self.acknowledged_on is None or self.acknowledge_due_on is None:
+            return None
+        return self.acknowledged_on <= self.acknowledge_due_on
+
+    @property
+    def answered_in_time(self) -> bool | None:
+        if self.first_responded_on is None or self.respond_due_on is None:
+            return None
+        return self.first_responded_on <= self.respond_due_on
+
     # -- the state machine (only feedback.services calls these) -------------------------
     @transition(field=status, source=Status.RECEIVED, target=Status.ACKNOWLEDGED)
     def acknowledge(self):
@@ -490,15 +733,16 @@ class Complaint(FSMModelMixin, FirmOwned):
 
     @transition(field=status, source=Status.ACKNOWLEDGED, target=Status.ASSESSED)
     def assess(self):
-        """Severity, safety implications, complexity and the need for immediate action."""
+        """Severity, safety implications, cause and the need for immediate action."""
 
     @transition(field=status, source=Status.ASSESSED, target=Status.INVESTIGATED)
     def investigate(self):
         """The circumstances are investigated and the findings recorded."""
 
-    @transition(field=status, source=Status.INVESTIGATED, target=Status.RESPONDED)
+    @transition(field=status, source=[Status.INVESTIGATED, Status.RESPONDED],
+                target=Status.RESPONDED)
     def respond(self):
-        """The decision is communicated to the complainant."""
+        """The decision is communicated to the complainant (again: a revised answer)."""
 
     @transition(field=status, source=[Status.RESPONDED, Status.ESCALATED], target=Status.CLOSED)
     def close(self):
@@ -510,7 +754,8 @@ class Complaint(FSMModelMixin, FirmOwned):
 
 
 class ComplaintStep(FirmOwned):
-    """The audit row of every step of a complaint: what, who, when, and a note."""
+    """The audit row of every step of a complaint: what, who, on which day (``on``),
+    when it was recorded (``at``), and a note."""
 
     complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"),
                                   on_delete=models.PROTECT, related_name="steps")
@@ -520,7 +765,8 @@ class ComplaintStep(FirmOwned):
     to_status = models.CharField(_("to status"), max_length=15, choices=Complaint.Status.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
                            on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    on = models.DateField(_("date of the step"), null=True, blank=True)
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -531,6 +777,179 @@ class ComplaintStep(FirmOwned):
 
     def __str__(self):
         return f"{self.complaint_id}: {self.step}"
+
+
+class ComplaintAction(FirmOwned):
+    """A corrective or preventive action taken on a complaint (9.4; GB/T 17242-2025 and
+    ISO 10002 ask for the causes to be removed and the improvement followed): what, who,
+    by when, when it was done and who verified it. A complaint closes once its actions
+    are done. An action that changes the consulting plan opens a new plan version (9.3),
+    linked here."""
+
+    class Kind(models.TextChoices):
+        CORRECTIVE = "corrective", _("Corrective")
+        PREVENTIVE = "preventive", _("Preventive")
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"),
+                                  on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
+                            default=Kind.CORRECTIVE)
+    description = models.TextField(_("action"), help_text=_("What is to be done."))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"),
+                              on_delete=models.PROTECT, related_name="+",
+                              limit_choices_to=STAFF)
+    due_on = models.DateField(_("due by"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_note = models.TextField(_("what was done"), blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("verified by"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", limit_choices_to=STAFF)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    verification = models.TextField(_("verification of its effect"), blank=True)
+    changes_plan = models.BooleanField(
+        _("changes the consulting plan"), default=False,
+        help_text=_("Clause 9.3: the action opens a new version of the engagement's "
+                    "consulting plan, to be approved, issued and confirmed again."))
+    plan_version = models.ForeignKey(
+        "delivery.ConsultingPlan", verbose_name=_("plan version opened"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                   on_delete=models.PROTECT, related_name="+", editable=False)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("corrective or preventive action")
+        verbose_name_plural = _("corrective and preventive actions")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["firm", "complaint"], name="caction_firm_complaint_idx"),
+                   models.Index(fields=["firm", "done_on"], name="caction_firm_done_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verified_on__isnull=True) | models.Q(done_on__isnull=False),
+                name="caction_verified_after_done"),
+        ]
+
+    def __str__(self):
+        return self.description[:60]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_on is not None
+
+    def is_overdue_on(self, day) -> bool:
+        return self.done_on is None and day > self.due_on
+
+
+class ComplaintNotice(FirmOwned):
+    """A notice to the complainant (9.4: they hear back on the acknowledgement, the
+    written answer and the closing): written with the step, in the same transaction,
+    shown in the portal at once and e-mailed once by a task after commit (``sent_at``
+    says it went; the task sends nothing twice). ``email`` and ``language`` are the
+    complainant's when the notice was written."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("Acknowledgement")
+        ANSWERED = "answered", _("Written answer")
+        CLOSED = "closed", _("Closing")
+
+    NOTIFICATION_KINDS = {Kind.ACKNOWLEDGED: "complaint_acknowledged",
+                          Kind.ANSWERED: "complaint_answered",
+                          Kind.CLOSED: "complaint_closed"}
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"),
+                                  on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("notice"), max_length=15, choices=Kind.choices)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    email = models.EmailField(_("sent to"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    sent_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("notice to the complainant")
+        verbose_name_plural = _("notices to the complainant")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["firm", "complaint"], name="cnotice_firm_complaint_idx")]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.get_kind_display()}"
+
+    @property
+    def notification_kind(self) -> str:
+        return self.NOTIFICATION_KINDS[self.kind]
+
+
+class ComplaintReply(FirmOwned):
+    """The complainant's reply to a written answer, given in the portal: whether they
+    accept it (an acceptance is the closing's acceptance) and how they rate the handling
+    of the complaint (1–5). The client's own act: bound to the answer on their screen
+    (``answer_sha256``), one per answer, never edited."""
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"),
+                                  on_delete=models.PROTECT, related_name="replies")
+    contact = models.ForeignKey("clients.ClientContact", verbose_name=_("client contact"),
+                                on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                           on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("replied at"), default=timezone.now)
+    accepts = models.BooleanField(_("accepts the answer"))
+    handling_rating = models.PositiveSmallIntegerField(
+        _("rating of the handling (1–5)"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    answer_sha256 = models.CharField(_("fingerprint of the answer"), max_length=64,
+                                     editable=False)
+
+    class Meta:
+        verbose_name = _("complainant's reply")
+        verbose_name_plural = _("complainants' replies")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "complaint", "answer_sha256"],
+                                    name="one_reply_per_answer"),
+            models.CheckConstraint(condition=models.Q(handling_rating__gte=1,
+                                                      handling_rating__lte=5),
+                                   name="creply_rating_range"),
+        ]
+        indexes = [models.Index(fields=["firm", "complaint"], name="creply_firm_complaint_idx")]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.accepts} {self.handling_rating}"
+
+
+class ComplaintReport(FirmOwned):
+    """A manager's request for the complaint analysis PDF of a period (9.4, for continual
+    improvement): the owner of the generated document; the figures are computed when it
+    renders."""
+
+    period_from = models.DateField(_("from"))
+    period_to = models.DateField(_("to"))
+    group_by = models.CharField(_("by"), max_length=10, choices=[
+        ("month", _("Month")), ("quarter", _("Quarter"))], default="month")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    document = models.ForeignKey("documents.GeneratedDocument", verbose_name=_("PDF"),
+                                 on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = _("complaint analysis report")
+        verbose_name_plural = _("complaint analysis reports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["firm", "created_at"], name="creport_firm_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_from__lte=models.F("period_to")),
+                                   name="creport_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.period_from} – {self.period_to}"
 
 
 # -- 9.5 satisfaction surveys -------------------------------------------------------------

@@ -10,8 +10,8 @@ from consultancy.activity.services import acting_as, record_event
 from consultancy.notifications import Recipient, notify, recipients_for
 from consultancy.tenancy.models import User
 
-from .links import signed_in_survey_url, survey_answer_url
-from .models import ClientAcceptance, Complaint, SurveyInvitation
+from .links import complaint_portal_url, signed_in_survey_url, survey_answer_url
+from .models import ClientAcceptance, Complaint, ComplaintNotice, SurveyInvitation
 from .services import issue_survey_token, site_url
 
 
@@ -46,6 +46,44 @@ def complaint_notify(complaint_id: int) -> int:
     people.discard(complaint.received_by)
     return notify("complaint_received", recipients=sorted(people, key=lambda u: u.pk),
                   context={"complaint": complaint}, firm=complaint.firm)
+
+
+def complainant_notice_context(notice, base_url="") -> dict:
+    """What the templates of a complainant's notice show: the complaint (its number, its
+    dates, the limits it is held to, the answer), the notice, and the portal page of the
+    complaint when the complainant has a login."""
+    complaint = notice.complaint
+    path = complaint_portal_url(complaint)
+    return {"complaint": complaint, "notice": notice,
+            "portal_link": site_url(base_url) + path if path else ""}
+
+
+def complainant_notice_send(notice_id: int, base_url: str = "") -> bool:
+    """E-mail one notice to the complainant (9.4: the notice ``complaint_acknowledged``,
+    ``complaint_answered`` or ``complaint_closed``) in the language stored with it.
+    Idempotent: the notice's row is locked and ``sent_at`` set in the same transaction,
+    so a notice already sent (the task run twice, a retry) is not sent again; one
+    without an address is not sent at all. Returns whether it was sent now."""
+    with transaction.atomic():
+        notice = (ComplaintNotice.objects.select_for_update()
+                  .filter(pk=notice_id).first())
+        if notice is None or notice.sent_at is not None or not notice.email:
+            return False
+        notice = (ComplaintNotice.objects
+                  .select_related("complaint__firm", "complaint__contact__user",
+                                  "complaint__limits_contract", "complaint__engagement")
+                  .get(pk=notice.pk))
+        sent = notify(notice.notification_kind,
+                      recipients=[Recipient(email=notice.email, language=notice.language,
+                                            name=notice.complaint.complainant_name)],
+                      context=complainant_notice_context(notice, base_url),
+                      firm=notice.complaint.firm)
+        if not sent:
+            return False
+        notice.sent_at = timezone.now()
+        with acting_as(SystemActor.BACKGROUND_TASK, notice.firm_id):
+            notice.save(update_fields=["sent_at"])
+        return True
 
 
 def survey_invitation_mail(invitation_id: int, base_url: str = "",

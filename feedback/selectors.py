@@ -6,11 +6,15 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultancy.tenancy.scoping import firm_scope
+from consultancy.tenancy.versioning import fingerprint_of
 from contracts.models import Contract
 from engagements.models import ProjectFramework, StageTransition
 from engagements.selectors import engagements_visible_to
@@ -20,6 +24,8 @@ from .errors import SurveyLinkExpired, SurveyLinkInvalid, SurveyLinkUsed
 from .models import (
     ClientAcceptance,
     Complaint,
+    ComplaintLimits,
+    ComplaintReply,
     FeedbackSettings,
     FollowUpVisit,
     Reminder,
@@ -197,6 +203,74 @@ def overdue_complaints(firm, day=None) -> QuerySet[Complaint]:
     day = day or timezone.localdate()
     return Complaint.objects.filter(firm=firm, status__in=list(Complaint.NEXT_STEP),
                                     due_on__lt=day)
+
+
+def complaint_limits_for(firm, engagement=None) -> ComplaintLimits:
+    """The time limits a complaint received now is held to, all counted from its receipt
+    (9.4): the acknowledgement and the written answer the engagement's signed contract
+    promises (the latest signed version's), with the firm's intermediate limits kept
+    inside them; a complaint on no contracted engagement, the firm's settings."""
+    firm_limits = feedback_settings_for(firm).complaint_limits()
+    if engagement is None:
+        return firm_limits
+    contract = current_contract(engagement)
+    if (contract is None or not contract.complaint_acknowledge_days
+            or not contract.complaint_respond_days):
+        return firm_limits
+    working = contract.complaint_working_days
+    return ComplaintLimits.held_to(
+        acknowledge=contract.complaint_acknowledge_days,
+        respond=contract.complaint_respond_days,
+        working_days=firm_limits.working_days if working is None else working,
+        firm_limits=firm_limits, contract_id=contract.pk)
+
+
+def contract_complaint_terms(engagement) -> dict:
+    """What a contract drafted now promises on complaints (9.4): the firm's limits to
+    acknowledge and to answer in writing, counted from the receipt (the contract's
+    complaint clause prints them; ``contracts.clauses.register_draft_terms``)."""
+    row = feedback_settings_for(engagement.firm_id)
+    return {"complaint_acknowledge_days": row.acknowledge_days,
+            "complaint_respond_days": row.respond_days,
+            "complaint_working_days": row.working_days}
+
+
+def complainant_address(complaint) -> tuple[str, str]:
+    """``(e-mail, language)`` the complainant's notices go to: the client contact's
+    address and their portal language; else an e-mail address given as the
+    complainant's contact; else no address (the notice is shown in the portal only, or
+    nowhere, and the staff tell the complainant themselves)."""
+    contact = complaint.contact
+    if contact is not None:
+        user = contact.user if contact.user_id else None
+        email = contact.email or (user.email if user is not None else "")
+        language = (user.language if user is not None else "") or settings.LANGUAGE_CODE
+        if email:
+            return email, language
+    text = (complaint.complainant_contact or "").strip()
+    try:
+        validate_email(text)
+    except ValidationError:
+        return "", settings.LANGUAGE_CODE
+    return text, settings.LANGUAGE_CODE
+
+
+def answer_fingerprint(complaint) -> str:
+    """What the complainant's reply is bound to: the written answer they were shown
+    (its text, its date, and when it was given, so a revised answer is another)."""
+    return fingerprint_of(["complaint-answer", complaint.pk, complaint.decision,
+                           str(complaint.responded_on),
+                           complaint.status_changed_at.isoformat()
+                           if complaint.status == Complaint.Status.RESPONDED else ""])
+
+
+def reply_to_current_answer(complaint):
+    """The complainant's reply to the answer standing now, or None."""
+    if complaint.status != Complaint.Status.RESPONDED:
+        return None
+    return (ComplaintReply.objects.filter(complaint=complaint,
+                                          answer_sha256=answer_fingerprint(complaint))
+            .select_related("contact").first())
 
 
 def complaint_clause(complaint) -> str:

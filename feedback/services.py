@@ -24,7 +24,7 @@ from consultancy.activity.services import acting_as, performed_by, record_event
 from consultancy.clients.models import ClientContact
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
-from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.validators import meaningful_text, not_in_the_future
 from consultancy.tenancy.versioning import check_fingerprint, fingerprint_of
 from delivery.models import DocumentDelivery
 from engagements.models import FrozenRecord
@@ -37,6 +37,11 @@ from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkInvalid
 from .models import (
     ClientAcceptance,
     Complaint,
+    ComplaintAction,
+    ComplaintCause,
+    ComplaintNotice,
+    ComplaintReply,
+    ComplaintReport,
     ComplaintStep,
     FeedbackSettings,
     FollowUpGuidance,
@@ -51,7 +56,16 @@ from .models import (
     SurveyQuestionSet,
     SurveyResponse,
 )
-from .selectors import check_invitation, feedback_settings_for, find_invitation, token_hash
+from .selectors import (
+    answer_fingerprint,
+    check_invitation,
+    complainant_address,
+    complaint_limits_for,
+    feedback_settings_for,
+    find_invitation,
+    reply_to_current_answer,
+    token_hash,
+)
 
 
 def _check_staff(firm_id, users):
@@ -98,6 +112,20 @@ verbs.register_all({
     "visit.saved": gettext_lazy("%(actor)s recorded the follow-up visit of %(day)s"),
     "complaint.received": gettext_lazy("%(actor)s entered complaint %(number)s"),
     "complaint.step": gettext_lazy("%(actor)s: complaint %(number)s, step “%(step)s”"),
+    "complaint.notice": gettext_lazy("%(actor)s: complaint %(number)s, notice to the "
+                                     "complainant: %(notice)s"),
+    "complaint.no_action": gettext_lazy("%(actor)s decided that complaint %(number)s needs no "
+                                        "corrective action"),
+    "complaint.replied": gettext_lazy("%(actor)s replied to the answer to complaint "
+                                      "%(number)s"),
+    "complaint_action.added": gettext_lazy("%(actor)s: complaint %(number)s, action “%(what)s”"),
+    "complaint_action.done": gettext_lazy("%(actor)s: complaint %(number)s, action done: "
+                                          "“%(what)s”"),
+    "complaint_action.verified": gettext_lazy("%(actor)s: complaint %(number)s, action "
+                                              "verified: “%(what)s”"),
+    "complaint_cause.saved": gettext_lazy("%(actor)s saved the complaint cause %(name)s"),
+    "complaint_report.requested": gettext_lazy(
+        "%(actor)s asked for the complaint analysis of %(from)s to %(to)s"),
     "feedback_settings.updated": gettext_lazy("%(actor)s changed the evaluation settings"),
     "survey_question.saved": gettext_lazy("%(actor)s saved the survey question %(code)s"),
     "survey_question.moved": gettext_lazy("%(actor)s reordered the survey questions"),
@@ -109,8 +137,17 @@ verbs.register_all({
     "reminder.read": gettext_lazy("%(actor)s read a reminder"),
     "satisfaction_report.requested": gettext_lazy(
         "%(actor)s asked for the satisfaction statistics of %(from)s to %(to)s"),
-}, format=lambda p: {"step": str(STEP_LABELS[p["step"]])} if p.get("step") in STEP_LABELS
-    else {})
+}, format=lambda p: _verb_labels(p))
+
+
+def _verb_labels(params) -> dict:
+    """The words of a step or a notice, in the reader's language."""
+    labels = {}
+    if params.get("step") in STEP_LABELS:
+        labels["step"] = str(STEP_LABELS[params["step"]])
+    if params.get("notice") in ComplaintNotice.Kind.values:
+        labels["notice"] = str(ComplaintNotice.Kind(params["notice"]).label)
+    return labels
 
 
 # -- evaluation -------------------------------------------------------------------------
@@ -266,6 +303,46 @@ def _open_plan_version(engagement, by, visit):
 
 # -- 9.4 complaints ---------------------------------------------------------------------
 
+DEFAULT_CAUSES = [("服务质量", "Quality of service"), ("交付延误", "Late delivery"),
+                  ("人员资质", "Staff qualifications"), ("沟通", "Communication"),
+                  ("收费", "Fees"), ("安全隐患处置", "Handling of hidden dangers"),
+                  ("其他", "Other")]
+
+
+def causes_for(firm) -> list[ComplaintCause]:
+    """The firm's cause categories (all, offered or not), seeded with the default list on
+    first use (a firm made after the migration that seeded the others)."""
+    firm_id = getattr(firm, "pk", firm)
+    causes = list(ComplaintCause.objects.filter(firm_id=firm_id).order_by("order", "pk"))
+    if causes:
+        return causes
+    with transaction.atomic():
+        Firm.objects.select_for_update().get(pk=firm_id)
+        if not ComplaintCause.objects.filter(firm_id=firm_id).exists():
+            for order, (name, name_en) in enumerate(DEFAULT_CAUSES):
+                ComplaintCause.objects.create(firm_id=firm_id, name=name, name_en=name_en,
+                                              order=order)
+    return list(ComplaintCause.objects.filter(firm_id=firm_id).order_by("order", "pk"))
+
+
+@performed_by
+@transaction.atomic
+def complaint_cause_save(*, firm, by, cause=None, **fields) -> ComplaintCause:
+    """Managers keep the firm's list of complaint causes (9.4): add one, rename it,
+    reorder it, or stop offering it (a cause in use stays on its complaints)."""
+    _check_manager(firm.pk, by)
+    if cause is None:
+        cause = ComplaintCause(firm=firm)
+    else:
+        require_same_firm(firm.pk, cause)
+    for name, value in fields.items():
+        setattr(cause, name, value.strip() if isinstance(value, str) else value)
+    cause.full_clean()
+    cause.save()
+    record_event(firm=firm, by=by, verb="complaint_cause.saved", obj=cause, clause="9.4",
+                 params={"name": cause.name})
+    return cause
+
 
 def next_complaint_number(firm, year) -> str:
     """``TS-2026-001``: the year and a sequence per firm. Call inside the transaction that
@@ -283,7 +360,9 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
                       complainant_contact="", contact=None, engagement=None, remedy_sought="",
                       safety_related=False) -> Complaint:
     """Enter a complaint in the firm's register (staff, or a client contact through the
-    portal). The acknowledgement is due within the firm's time limit."""
+    portal). Its time limits are fixed now, counted from ``received_on``: those the
+    engagement's signed contract promises, else the firm's settings
+    (:func:`~feedback.selectors.complaint_limits_for`)."""
     require_same_firm(firm.pk, by, contact, engagement)
     if not (by.is_firm_staff or by.is_client_contact):
         raise ValidationError(_("Only the firm's staff or a client contact enter a complaint."))
@@ -297,19 +376,23 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
     if engagement is not None and contact is not None:
         _check_contact(engagement, contact)
     not_in_the_future(received_on, "received_on")
+    meaningful_text(description, "description")
     Firm.objects.select_for_update().get(pk=firm.pk)  # serialise the numbering per firm
     complaint = Complaint(
         firm=firm, number=next_complaint_number(firm, received_on.year), received_on=received_on,
         channel=channel, complainant_name=complainant_name.strip(),
         complainant_contact=complainant_contact.strip(), contact=contact, engagement=engagement,
-        description=description, remedy_sought=remedy_sought, safety_related=safety_related,
-        received_by=by,
+        description=description.strip(), remedy_sought=remedy_sought.strip(),
+        safety_related=safety_related, received_by=by,
     )
-    complaint.due_on = feedback_settings_for(firm).due_on(received_on, "acknowledge")
+    causes_for(firm)  # the firm's list of causes exists before the assessment
+    complaint.set_limits(complaint_limits_for(firm, engagement))
+    complaint.due_on = complaint.acknowledge_due_on
     complaint.full_clean(exclude=["number", "received_by"])
     complaint.save()
     ComplaintStep.objects.create(firm=firm, complaint=complaint, step="receive", from_status="",
-                                 to_status=complaint.status, by=by, at=complaint.status_changed_at)
+                                 to_status=complaint.status, by=by, on=received_on,
+                                 at=complaint.status_changed_at)
     signals.complaint_received.send(sender=Complaint, complaint=complaint)
     # 9.4: a complaint filed by a client contact in the portal is the client's own act.
     record_event(firm=firm, by=by, verb="complaint.received", obj=complaint,
@@ -322,12 +405,43 @@ STEP_LABELS = {
     "acknowledge": gettext_lazy("acknowledge"), "assess": gettext_lazy("assess"),
     "investigate": gettext_lazy("investigate"), "respond": gettext_lazy("respond"),
     "close": gettext_lazy("close"), "escalate": gettext_lazy("escalate"),
+    "receive": gettext_lazy("receive"),
 }
+# The field that holds each step's date.
+STEP_DATE_FIELDS = dict(Complaint.STEP_DATES)
+# The notice the complainant gets after a step (9.4: they hear back).
+STEP_NOTICES = {"acknowledge": ComplaintNotice.Kind.ACKNOWLEDGED,
+                "respond": ComplaintNotice.Kind.ANSWERED,
+                "close": ComplaintNotice.Kind.CLOSED}
 
 
-def _complaint_step(complaint, by, step, note="", **content) -> Complaint:
+def _step_date(locked, step, day):
+    """The step's date: today unless given; not in the future, and not before the date
+    of the step it follows (received ≤ acknowledged ≤ assessed ≤ investigated ≤
+    responded ≤ closed ≤ today)."""
+    field = STEP_DATE_FIELDS[step]
+    day = day or timezone.localdate()
+    not_in_the_future(day, field)
+    for _step, name in reversed(Complaint.STEP_DATES):
+        before = getattr(locked, name)
+        if before is None or (name == field and step != "respond"):
+            continue
+        if day < before:
+            raise ValidationError({field: _(
+                "The date of this step (%(day)s) is before %(before_day)s, the date the "
+                "complaint was “%(before)s”: the steps of a complaint come in order (9.4). "
+                "Give %(before_day)s or a later date.") % {
+                "day": day.isoformat(), "before_day": before.isoformat(),
+                "before": Complaint._meta.get_field(name).verbose_name}})
+        break
+    return field, day
+
+
+def _complaint_step(complaint, by, step, *, on=None, note="", **content) -> Complaint:
     """Run one step: lock the complaint, refuse a step that is not possible from its
-    status, write the step's content, the due date of the next step, and the audit row."""
+    status or a date out of order, write the step's content and date, the due date of
+    the step now pending (fixed at receipt), the audit row, and the complainant's notice
+    of the step."""
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
     _check_staff(locked.firm_id, [by])
     method = getattr(locked, step)
@@ -341,96 +455,421 @@ def _complaint_step(complaint, by, step, note="", **content) -> Complaint:
         raise ComplaintStepRefused(message % {
             "step": STEP_LABELS[step], "status": locked.get_status_display(),
             "expected": STEP_LABELS.get(expected, "")}, object=locked, method=method)
+    field, day = _step_date(locked, step, on)
     from_status = locked.status
     method()
     now = timezone.now()
     for name, value in content.items():
         setattr(locked, name, value)
+    setattr(locked, field, day)
+    if step == "respond" and locked.first_responded_on is None:
+        locked.first_responded_on = day
     locked.status_changed_at = now
-    next_step = locked.next_step
-    locked.due_on = (feedback_settings_for(locked.firm_id).due_on(timezone.localdate(now),
-                                                                  next_step)
-                     if next_step else None)
+    locked.due_on = locked.due_for(locked.next_step)
     locked.full_clean(exclude=["number", "received_by"])
     locked.save()
     ComplaintStep.objects.create(firm_id=locked.firm_id, complaint=locked, step=step,
-                                 from_status=from_status, to_status=locked.status, by=by, at=now,
-                                 note=note)
+                                 from_status=from_status, to_status=locked.status, by=by,
+                                 on=day, at=now, note=(note or "").strip())
     record_event(firm=locked.firm_id, by=by, verb="complaint.step", obj=locked,
                  engagement=locked.engagement_id, clause="9.4",
                  params={"number": locked.number, "step": step, "from": from_status,
                          "to": locked.status})
+    if step in STEP_NOTICES:
+        _write_notice(locked, STEP_NOTICES[step], by)
     complaint.refresh_from_db()
     return complaint
 
 
-def _required(value, message):
-    if not (value or "").strip():
-        raise ComplaintStepRefused(message)
-    return value.strip()
+def _write_notice(complaint, kind, by) -> ComplaintNotice:
+    """The complainant's notice of a step: written now (the portal shows it), e-mailed
+    once after commit by ``feedback.tasks`` to the complainant's address, in their
+    language."""
+    email, language = complainant_address(complaint)
+    notice = ComplaintNotice.objects.create(firm_id=complaint.firm_id, complaint=complaint,
+                                            kind=kind, email=email, language=language)
+    signals.complaint_notice_written.send(sender=ComplaintNotice, notice=notice)
+    # 9.4: the complainant hears back; shared with the client.
+    record_event(firm=complaint.firm_id, by=by, verb="complaint.notice", obj=complaint,
+                 engagement=complaint.engagement_id, clause="9.4",
+                 client_visible=complaint.contact_id is not None,
+                 params={"number": complaint.number, "notice": kind})
+    return notice
+
+
+def _given(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _text(value, field, message):
+    """A step's text: given, and saying something (9.4); refused on its field."""
+    value = _given(value, field, message)
+    meaningful_text(value, field)
+    return value
 
 
 @performed_by
 @transaction.atomic
-def complaint_acknowledge(*, complaint, by, note="") -> Complaint:
-    """The receipt is confirmed to the complainant (the note says how)."""
-    return _complaint_step(complaint, by, "acknowledge", note=note)
+def complaint_acknowledge(*, complaint, by, acknowledgement, acknowledged_on=None,
+                          note="") -> Complaint:
+    """The receipt is confirmed to the complainant: how and what (``acknowledgement``),
+    on which day. The complainant is told the complaint's number and its time limits."""
+    text = _text(acknowledgement, "acknowledgement",
+                 _("Say how the receipt was confirmed to the complainant."))
+    return _complaint_step(complaint, by, "acknowledge", on=acknowledged_on, note=note,
+                           acknowledgement=text)
 
 
 @performed_by
 @transaction.atomic
-def complaint_assess(*, complaint, by, severity, assessment="", safety_related=None,
-                     note="") -> Complaint:
-    """Severity and safety implications, which set the order of handling."""
+def complaint_assess(*, complaint, by, severity, cause, assessment, assessed_on=None,
+                     safety_related=None, note="") -> Complaint:
+    """Severity, safety implications and the cause category (the firm's list), which set
+    the order of handling and feed the analysis."""
     if severity not in Complaint.Severity.values:
-        raise ComplaintStepRefused(_("Choose the severity of the complaint."))
-    content = {"severity": severity, "assessment": assessment}
+        raise ValidationError({"severity": _("Choose the severity of the complaint.")})
+    if cause is None:
+        raise ValidationError({"cause": _("Choose the cause of the complaint (the firm's "
+                                          "list of causes).")})
+    require_same_firm(complaint.firm_id, cause)
+    if not cause.is_active and cause.pk != complaint.cause_id:
+        raise ValidationError({"cause": _("This cause is no longer offered; choose another.")})
+    text = _text(assessment, "assessment", _("Record the assessment: severity, safety "
+                                             "implications, what the complaint is about."))
+    content = {"severity": severity, "cause": cause, "assessment": text}
     if safety_related is not None:
         content["safety_related"] = bool(safety_related)
-    return _complaint_step(complaint, by, "assess", note=note, **content)
+    return _complaint_step(complaint, by, "assess", on=assessed_on, note=note, **content)
 
 
 @performed_by
 @transaction.atomic
-def complaint_investigate(*, complaint, by, findings, note="") -> Complaint:
-    findings = _required(findings, _("Record the findings of the investigation."))
-    return _complaint_step(complaint, by, "investigate", note=note, findings=findings)
+def complaint_investigate(*, complaint, by, findings, investigated_on=None,
+                          note="") -> Complaint:
+    text = _text(findings, "findings", _("Record the findings of the investigation."))
+    return _complaint_step(complaint, by, "investigate", on=investigated_on, note=note,
+                           findings=text)
 
 
 @performed_by
 @transaction.atomic
 def complaint_respond(*, complaint, by, decision, responded_on=None, note="") -> Complaint:
-    """The decision is communicated to the complainant."""
-    decision = _required(decision, _("Record the decision communicated to the complainant."))
-    responded_on = responded_on or timezone.localdate()
-    not_in_the_future(responded_on, "responded_on")
-    return _complaint_step(complaint, by, "respond", note=note, decision=decision,
-                           responded_on=responded_on)
+    """The decision is communicated to the complainant in writing; they are sent it and
+    asked in the portal whether they accept it. After a complainant did not accept an
+    answer, a revised answer is given the same way."""
+    text = _text(decision, "decision",
+                 _("Record the decision communicated to the complainant."))
+    return _complaint_step(complaint, by, "respond", on=responded_on, note=note,
+                           decision=text)
+
+
+def _actions_settled(complaint, by, no_action_reason):
+    """9.4: a complaint closes once its corrective and preventive actions are done; with
+    none, a manager's recorded reason why none is needed (given now, or before)."""
+    actions = list(ComplaintAction.objects.filter(complaint=complaint).order_by("due_on", "pk"))
+    open_ = [a for a in actions if a.done_on is None]
+    if open_:
+        raise ComplaintStepRefused(_(
+            "The complaint is closed once its corrective and preventive actions are done "
+            "(9.4); not done yet: %(actions)s.") % {
+            "actions": "; ".join(f"“{a.description[:40]}”" for a in open_)})
+    if actions or complaint.no_action_reason.strip():
+        return {}
+    reason = (no_action_reason or "").strip()
+    if not reason:
+        raise ComplaintStepRefused(_(
+            "The complaint has no corrective or preventive action: record one, or a manager "
+            "records why none is needed (9.4)."))
+    if not by.is_manager:
+        raise ValidationError({"no_action_reason": _(
+            "Only a manager decides that no corrective action is needed.")})
+    meaningful_text(reason, "no_action_reason")
+    return {"no_action_reason": reason, "no_action_by": by,
+            "no_action_on": timezone.localdate()}
 
 
 @performed_by
 @transaction.atomic
-def complaint_close(*, complaint, by, complainant_acceptance, closed_on=None,
-                    note="") -> Complaint:
-    """Closed with the complainant's acceptance of the decision recorded (after an
-    escalation: the outcome of the external resolution)."""
-    acceptance = _required(complainant_acceptance,
-                           _("Record the complainant's acceptance of the decision."))
-    closed_on = closed_on or timezone.localdate()
-    not_in_the_future(closed_on, "closed_on")
-    return _complaint_step(complaint, by, "close", note=note,
-                           complainant_acceptance=acceptance, closed_on=closed_on)
+def complaint_close(*, complaint, by, complainant_acceptance="", closed_on=None,
+                    no_action_reason="", note="") -> Complaint:
+    """Closed with the complainant's acceptance of the answer: their reply in the portal
+    accepting it (their own act), or, for a complainant who accepted otherwise, how they
+    did (by phone, in writing). After an escalation: the outcome of the external
+    resolution. Closing waits for the corrective and preventive actions
+    (:func:`_actions_settled`)."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
+    text = (complainant_acceptance or "").strip()
+    if locked.status == Complaint.Status.RESPONDED:
+        reply = reply_to_current_answer(locked)
+        if reply is not None and not reply.accepts:
+            raise ComplaintStepRefused(_(
+                "The complainant did not accept the answer (%(day)s, in the portal): give a "
+                "revised answer or escalate the complaint (9.4).") % {
+                "day": timezone.localtime(reply.at).date().isoformat()})
+        if reply is not None and not text:
+            text = _("Accepted by %(contact)s in the client portal on %(day)s (handling rated "
+                     "%(rating)s of 5).") % {
+                "contact": reply.contact.name,
+                "day": timezone.localtime(reply.at).date().isoformat(),
+                "rating": reply.handling_rating}
+            if reply.comment:
+                text = f"{text} {reply.comment}"
+        text = _text(text, "complainant_acceptance",
+                     _("Record the complainant's acceptance of the decision."))
+    else:
+        text = _text(text, "complainant_acceptance",
+                     _("Record the outcome of the external resolution."))
+    content = _actions_settled(locked, by, no_action_reason)
+    return _complaint_step(complaint, by, "close", on=closed_on, note=note,
+                           complainant_acceptance=text, **content)
 
 
 @performed_by
 @transaction.atomic
-def complaint_escalate(*, complaint, by, escalated_to, reason, note="") -> Complaint:
+def complaint_escalate(*, complaint, by, escalated_to, reason, escalated_on=None,
+                       note="") -> Complaint:
     """The complainant takes the complaint to external dispute resolution, per the
     contract's clause (``selectors.complaint_clause``)."""
-    escalated_to = _required(escalated_to, _("Name the body the complaint is escalated to."))
-    reason = _required(reason, _("Give the reason for the escalation."))
-    return _complaint_step(complaint, by, "escalate", note=note, escalated_to=escalated_to,
-                           escalation_reason=reason)
+    errors = {}
+    try:
+        escalated_to = _given(escalated_to, "escalated_to",
+                              _("Name the body the complaint is escalated to."))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        reason = _text(reason, "reason", _("Give the reason for the escalation."))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    return _complaint_step(complaint, by, "escalate", on=escalated_on, note=note,
+                           escalated_to=escalated_to, escalation_reason=reason)
+
+
+@performed_by
+@transaction.atomic
+def complaint_no_action(*, complaint, by, reason) -> Complaint:
+    """A manager records why the complaint needs no corrective or preventive action, so
+    that it can be closed without one (9.4)."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
+    _check_manager(locked.firm_id, by)
+    if not locked.is_open:
+        raise ComplaintStepRefused(_("The complaint is closed."))
+    if ComplaintAction.objects.filter(complaint=locked).exists():
+        raise ComplaintStepRefused(_("The complaint has corrective or preventive actions; it "
+                                     "is closed once they are done."))
+    content = _actions_settled(locked, by, reason)
+    for name, value in content.items():
+        setattr(locked, name, value)
+    locked.save()
+    record_event(firm=locked.firm_id, by=by, verb="complaint.no_action", obj=locked,
+                 engagement=locked.engagement_id, clause="9.4",
+                 params={"number": locked.number})
+    complaint.refresh_from_db()
+    return complaint
+
+
+def _plan_version_for_action(complaint, by, action):
+    """9.3: a new version of the engagement's consulting plan for an action that changes
+    it: during delivery, a new version (or the open draft); after the hand-over, a
+    version for the change (``plan_revise_after_delivery``)."""
+    from delivery import services as delivery_services
+
+    engagement = complaint.engagement
+    if engagement is None:
+        raise ValidationError({"changes_plan": _(
+            "A complaint about no engagement has no consulting plan to change.")})
+    current = delivery_services.current_plan(engagement)
+    if current is None or engagement.stage not in (Stage.DELIVERY, Stage.EVALUATION,
+                                                   Stage.FOLLOW_UP):
+        raise ValidationError({"changes_plan": _(
+            "The engagement has no consulting plan that can change now: a plan is changed "
+            "from delivery until the engagement is closed (8.3, 9.3).")})
+    reason = _("Complaint %(number)s (9.4, 9.3): %(what)s") % {
+        "number": complaint.number, "what": action.description}
+    if not current.is_approved and current.change_reason.strip():
+        reason = f"{current.change_reason}\n{reason}"  # a draft already open: add to it
+    if engagement.stage == Stage.DELIVERY:
+        return delivery_services.plan_save(engagement=engagement, by=by, change_reason=reason)
+    return delivery_services.plan_revise_after_delivery(engagement=engagement, by=by,
+                                                        change_reason=reason)
+
+
+def _open_complaint(complaint):
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
+    if not locked.is_open:
+        raise ComplaintStepRefused(_("The complaint is closed; its actions are as they were "
+                                     "when it closed."))
+    return locked
+
+
+@performed_by
+@transaction.atomic
+def complaint_action_add(*, complaint, by, description, owner, due_on,
+                         kind=ComplaintAction.Kind.CORRECTIVE, changes_plan=False
+                         ) -> ComplaintAction:
+    """A corrective or preventive action on an open complaint: what, who, by when. One
+    that changes the consulting plan opens its new version (9.3), linked to it."""
+    locked = _open_complaint(complaint)
+    _check_staff(locked.firm_id, [by, owner])
+    text = (description or "").strip()
+    if not text:
+        raise ValidationError({"description": _("Say what is to be done.")})
+    meaningful_text(text, "description")
+    if due_on is None:
+        raise ValidationError({"due_on": _("Give the date the action is due by.")})
+    if due_on < locked.received_on:
+        raise ValidationError({"due_on": _("The action cannot be due before the complaint "
+                                           "was received (%(day)s).") % {
+            "day": locked.received_on.isoformat()}})
+    action = ComplaintAction(firm_id=locked.firm_id, complaint=locked, kind=kind,
+                             description=text, owner=owner, due_on=due_on,
+                             changes_plan=bool(changes_plan), created_by=by)
+    action.full_clean()
+    if action.changes_plan:
+        action.plan_version = _plan_version_for_action(locked, by, action)
+    action.save()
+    if locked.no_action_reason:  # an action after all: it has to be done before closing
+        locked.no_action_reason, locked.no_action_by, locked.no_action_on = "", None, None
+        locked.save(update_fields=["no_action_reason", "no_action_by", "no_action_on"])
+    record_event(firm=locked.firm_id, by=by, verb="complaint_action.added", obj=locked,
+                 engagement=locked.engagement_id, clause="9.4",
+                 params={"number": locked.number, "what": text[:80]})
+    return action
+
+
+@performed_by
+@transaction.atomic
+def complaint_action_done(*, action, by, done_on, done_note) -> ComplaintAction:
+    """The action is done: when and what was done (not before the complaint was
+    received, not in the future)."""
+    locked = ComplaintAction.objects.select_for_update().get(pk=action.pk, firm_id=action.firm_id)
+    complaint = _open_complaint(locked.complaint)
+    _check_staff(locked.firm_id, [by])
+    if locked.done_on is not None:
+        raise ComplaintStepRefused(_("This action is already recorded as done."))
+    text = (done_note or "").strip()
+    if not text:
+        raise ValidationError({"done_note": _("Say what was done.")})
+    meaningful_text(text, "done_note")
+    if done_on is None:
+        raise ValidationError({"done_on": _("Give the date the action was done.")})
+    not_in_the_future(done_on, "done_on")
+    if done_on < complaint.received_on:
+        raise ValidationError({"done_on": _("The action cannot be done before the complaint "
+                                            "was received (%(day)s).") % {
+            "day": complaint.received_on.isoformat()}})
+    locked.done_on, locked.done_note = done_on, text
+    locked.full_clean()
+    locked.save()
+    record_event(firm=locked.firm_id, by=by, verb="complaint_action.done", obj=complaint,
+                 engagement=complaint.engagement_id, clause="9.4",
+                 params={"number": complaint.number, "what": locked.description[:80]})
+    action.refresh_from_db()
+    return action
+
+
+@performed_by
+@transaction.atomic
+def complaint_action_verify(*, action, by, verified_on, verification) -> ComplaintAction:
+    """Someone other than who did it verifies the action's effect (its date not before
+    it was done). A verification may come after the complaint closed."""
+    locked = ComplaintAction.objects.select_for_update().get(pk=action.pk, firm_id=action.firm_id)
+    _check_staff(locked.firm_id, [by])
+    if locked.done_on is None:
+        raise ComplaintStepRefused(_("An action is verified once it is done."))
+    if locked.verified_on is not None:
+        raise ComplaintStepRefused(_("This action is already verified."))
+    if by.pk == locked.owner_id:
+        raise ValidationError({"verification": _(
+            "The action is verified by someone other than who was responsible for it.")})
+    text = (verification or "").strip()
+    if not text:
+        raise ValidationError({"verification": _("Say how the action's effect was verified.")})
+    meaningful_text(text, "verification")
+    if verified_on is None:
+        raise ValidationError({"verified_on": _("Give the date of the verification.")})
+    not_in_the_future(verified_on, "verified_on")
+    if verified_on < locked.done_on:
+        raise ValidationError({"verified_on": _("The verification cannot come before the "
+                                                "action was done (%(day)s).") % {
+            "day": locked.done_on.isoformat()}})
+    locked.verified_by, locked.verified_on, locked.verification = by, verified_on, text
+    locked.full_clean()
+    locked.save()
+    complaint = locked.complaint
+    record_event(firm=locked.firm_id, by=by, verb="complaint_action.verified", obj=complaint,
+                 engagement=complaint.engagement_id, clause="9.4",
+                 params={"number": complaint.number, "what": locked.description[:80]})
+    action.refresh_from_db()
+    return action
+
+
+@performed_by
+@transaction.atomic
+def complaint_reply(*, complaint, by, accepts, handling_rating, comment="",
+                    fingerprint=None) -> ComplaintReply:
+    """The complainant's reply to the written answer, in the portal (their own act):
+    whether they accept it (an acceptance is the closing's acceptance; a refusal keeps
+    the complaint open for a revised answer or an escalation) and how they rate the
+    handling (1–5). Bound to the answer on their screen (``fingerprint``; refused with
+    :class:`~consultancy.tenancy.versioning.ContentChanged` when it changed), once per
+    answer."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk, firm_id=complaint.firm_id)
+    contact = getattr(by, "client_contact", None)
+    if (not by.is_client_contact or contact is None or locked.contact_id is None
+            or contact.pk != locked.contact_id):
+        raise CrossFirmReference("Only the complainant replies to the answer.")
+    if locked.status != Complaint.Status.RESPONDED:
+        raise ComplaintStepRefused(_("The complaint does not await your reply: %(status)s.") %
+                                   {"status": locked.get_status_display()})
+    answer = answer_fingerprint(locked)
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, answer)
+    if ComplaintReply.objects.filter(complaint=locked, answer_sha256=answer).exists():
+        raise ComplaintStepRefused(_("You have already replied to this answer."))
+    if accepts not in (True, False):
+        raise ValidationError({"accepts": _("Say whether you accept the answer.")})
+    try:
+        rating = int(handling_rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"handling_rating": _("Rate the handling from 1 to 5.")})
+    comment = (comment or "").strip()
+    if not accepts and not comment:
+        raise ValidationError({"comment": _("Say why you do not accept the answer, so that "
+                                            "the firm can reconsider it.")})
+    reply = ComplaintReply.objects.create(
+        firm_id=locked.firm_id, complaint=locked, contact=contact, by=by, at=timezone.now(),
+        accepts=accepts, handling_rating=rating, comment=comment[:5000], answer_sha256=answer)
+    # 9.4: the complainant's own act.
+    record_event(firm=locked.firm_id, by=by, verb="complaint.replied", obj=locked,
+                 engagement=locked.engagement_id, clause="9.4", client_visible=True,
+                 params={"number": locked.number, "accepts": accepts, "rating": rating})
+    return reply
+
+
+@performed_by
+@transaction.atomic
+def complaint_report_request(*, firm, by, period_from, period_to, group_by="month"):
+    """A manager asks for the complaint analysis PDF of a period (9.4, continual
+    improvement): the report row, and its PDF rendered by Celery once committed."""
+    from consultancy.documents.services import pdf_request
+
+    _check_manager(firm.pk, by)
+    report = ComplaintReport(firm=firm, period_from=period_from, period_to=period_to,
+                             group_by=group_by, requested_by=by)
+    report.full_clean()
+    report.save()
+    report.document = pdf_request(owner=report, kind="complaint_analysis", by=by)
+    report.save(update_fields=["document"])
+    record_event(firm=firm, by=by, verb="complaint_report.requested", obj=report,
+                 clause="9.4", params={"from": str(period_from), "to": str(period_to)})
+    return report
 
 
 # -- settings ---------------------------------------------------------------------------

@@ -10,6 +10,10 @@ acceptance_recorded = Signal()
 # A complaint was received (``complaint``): the managers hear of it at once.
 complaint_received = Signal()
 
+# A notice to a complainant was written with a complaint step (``notice``): it is e-mailed
+# to them once the step is committed (9.4: the complainant hears back).
+complaint_notice_written = Signal()
+
 # A satisfaction survey (9.5) was sent (``survey``, ``invitations``, ``base_url``): each
 # invitation is mailed its link.
 survey_sent = Signal()

@@ -42,6 +42,15 @@ def notify_complaint(firm_id: int, complaint_id: int) -> int:
 
 
 @shared_task(**NOTICE_TASK)
+def notify_complainant(firm_id: int, notice_id: int) -> bool:
+    """E-mail a complainant the notice of a step of their complaint (acknowledgement,
+    written answer, closing), in their language. Idempotent: a notice already sent is
+    not sent again (see ``notices.complainant_notice_send``)."""
+    with firm_scope(firm_id):
+        return notices.complainant_notice_send(notice_id)
+
+
+@shared_task(**NOTICE_TASK)
 def mail_survey_invitation(firm_id: int, invitation_id: int, base_url: str = "",
                            reminder: bool = False) -> bool:
     """Mail a contact their survey link. The token is made in the task, its hash stored
@@ -87,6 +96,10 @@ def on_complaint_received(sender, complaint, **kwargs):
     enqueue(notify_complaint, complaint.firm_id, complaint.pk, firm=complaint.firm_id)
 
 
+def on_complaint_notice_written(sender, notice, **kwargs):
+    enqueue(notify_complainant, notice.firm_id, notice.pk, firm=notice.firm_id)
+
+
 def on_survey_sent(sender, survey, invitations, base_url="", **kwargs):
     for invitation in invitations:
         enqueue(mail_survey_invitation, survey.firm_id, invitation.pk, base_url,
@@ -98,4 +111,6 @@ def connect():
                                         dispatch_uid="feedback_acceptance_recorded")
     signals.complaint_received.connect(on_complaint_received,
                                        dispatch_uid="feedback_complaint_received")
+    signals.complaint_notice_written.connect(on_complaint_notice_written,
+                                             dispatch_uid="feedback_complaint_notice_written")
     signals.survey_sent.connect(on_survey_sent, dispatch_uid="feedback_survey_sent")

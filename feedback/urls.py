@@ -17,7 +17,7 @@ urlpatterns = [
     path("survey/<str:token>/", views.survey_answer, name="survey_answer"),
 ]
 
-from . import views_statistics  # noqa: E402
+from . import views_analysis, views_statistics  # noqa: E402
 
 urlpatterns += [
     path("statistics/", views_statistics.statistics_page, name="statistics"),
@@ -32,6 +32,13 @@ urlpatterns += [
     path(E + "follow-up/guidance/<id:record_pk>/", views.guidance_edit, name="guidance_edit"),
     path(E + "follow-up/visits/<id:record_pk>/", views.visit_edit, name="visit_edit"),
     path("complaints/", views.complaint_register, name="complaint_register"),
+    path("complaints/analysis/", views_analysis.analysis_page, name="complaint_analysis"),
+    path("complaints/analysis/csv/", views_analysis.analysis_csv,
+         name="complaint_analysis_csv"),
+    path("complaints/analysis/pdf/", views_analysis.analysis_pdf,
+         name="complaint_analysis_pdf"),
+    path("complaints/analysis/reports/<id:pk>/", views_analysis.analysis_report,
+         name="complaint_analysis_report"),
     path("complaints/new/", views.complaint_receive, name="complaint_receive"),
     path("complaints/<id:pk>/", views.complaint_detail, name="complaint_detail"),
     path("reminders/<id:pk>/read/", views.reminder_read, name="reminder_read"),

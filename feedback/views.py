@@ -4,7 +4,8 @@ satisfaction survey and its public answer link."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +23,16 @@ from . import selectors, services
 from .errors import SurveyLinkError, SurveyLinkInvalid
 from .forms import (
     AcceptanceForm,
+    ActionDoneForm,
+    ActionVerifyForm,
+    ComplaintActionForm,
     ComplaintFilterForm,
     ComplaintForm,
     ComplaintStepForm,
     FollowUpGuidanceForm,
     FollowUpVisitForm,
     GeneralComplaintForm,
+    NoActionForm,
     ObjectiveFormSet,
     ReviewForm,
     survey_answer_errors,
@@ -36,6 +41,7 @@ from .forms import (
 )
 from .models import (
     Complaint,
+    ComplaintAction,
     FollowUpGuidance,
     FollowUpVisit,
     OutcomeReview,
@@ -154,39 +160,75 @@ def follow_up(request, pk):
     })
 
 
-def _step_forms(complaint):
-    """The forms of the steps possible now: the next one, and escalation or (after an
-    escalation) closing."""
+def _step_forms(complaint, user, *, bound=None, has_actions=True, causes=None):
+    """The forms of the steps possible now: the next one, a revised answer while the
+    complainant has not accepted, and escalation or (after an escalation) closing.
+    ``bound``: a posted step form with its errors, shown in its step's place."""
     steps = []
     if complaint.next_step:
         steps.append(complaint.next_step)
+    if complaint.status == Complaint.Status.RESPONDED:
+        steps.append("respond")
     if complaint.status in Complaint.ESCALABLE:
         steps.append("escalate")
     if complaint.status == Complaint.Status.ESCALATED:
         steps.append("close")
+    posted = bound.data.get("step") if bound is not None else None
+    if posted in ComplaintStepForm.FIELDS and posted not in steps:
+        steps.insert(0, posted)  # taken meanwhile: the input and why, kept
+    show_waiver = (user.is_manager and not has_actions
+                   and not complaint.no_action_reason.strip())
     forms_ = []
     for step in steps:
-        step_form = ComplaintStepForm(initial={"step": step}, auto_id=f"id_c{complaint.pk}"
-                                      f"_{step}_%s")
-        forms_.append({"step": step, "label": services.STEP_LABELS[step],
-                       "form": step_form, "fields": step_form.fields_for(step)})
+        label = services.STEP_LABELS.get(step, step)
+        if step == "respond" and complaint.status == Complaint.Status.RESPONDED:
+            label = _("give a revised answer")
+        if bound is not None and bound.data.get("step") == step:
+            step_form = bound
+        else:
+            step_form = ComplaintStepForm(initial={"step": step}, step=step,
+                                          firm=complaint.firm_id, complaint=complaint,
+                                          causes=causes,
+                                          auto_id=f"id_c{complaint.pk}_{step}_%s")
+        forms_.append({"step": step, "label": label, "form": step_form,
+                       "fields": step_form.fields_for(step, manager=show_waiver)})
     return forms_
 
 
+def _step_refused(form, exc):
+    """A step's refusal on its form: a field's error on that field (a step's date on the
+    form's date field), anything else as the form's error."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            if field in ComplaintStepForm.DATE_ARGUMENT.values():
+                field = "on"
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, ValidationError) and not isinstance(exc, Refusal):
+        form.add_error(None, exc)
+    else:
+        add_refusal_to_form(form, exc)
+
+
 def _run_step(request, complaint):
-    """POST of a step form: the service runs it or says why not (as a message)."""
-    step_form = ComplaintStepForm(request.POST)
+    """POST of a step form: the service runs it and ``None`` is returned, or the bound
+    form comes back with the reason on it (a stale version, a date out of order, a
+    missing text), the user's input kept."""
+    step_form = ComplaintStepForm(request.POST, step=request.POST.get("step"),
+                                  firm=complaint.firm_id, complaint=complaint,
+                                  auto_id=f"id_c{complaint.pk}_{request.POST.get('step')}_%s")
     if not step_form.is_valid():
-        messages.error(request, _("Check the dates of the step."))
-        return
+        return step_form
     step, kwargs = step_form.step_kwargs()
     try:
-        STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
+        with step_form.version_guard():
+            STEP_SERVICES[step](complaint=complaint, by=request.user, **kwargs)
     except (ValidationError, Refusal) as exc:
-        _refused(request, None, exc)
-    else:
-        messages.success(request, _("Complaint %(number)s: %(status)s.") % {
-            "number": complaint.number, "status": complaint.get_status_display()})
+        _step_refused(step_form, exc)
+        return step_form
+    complaint.refresh_from_db()
+    messages.success(request, _("Complaint %(number)s: %(status)s.") % {
+        "number": complaint.number, "status": complaint.get_status_display()})
+    return None
 
 
 STEP_SERVICES = {
@@ -202,11 +244,13 @@ def complaints(request, pk):
     and the next step of each open complaint."""
     engagement = get_engagement(request, pk)
     visible = (selectors.complaints_visible_to(request.user).filter(engagement=engagement)
+               .select_related("cause").annotate(action_count=Count("actions"))
                .order_by("-received_on", "-pk"))
     which = request.POST.get("form") if request.method == "POST" else None
     back = reverse("feedback:complaints", args=[engagement.pk])
     form = ComplaintForm(request.POST if which == "complaint" else None, engagement=engagement,
                          initial={"received_on": timezone.localdate()})
+    bound, bound_pk = None, None
     if which == "complaint" and form.is_valid():
         try:
             complaint = services.complaint_receive(firm=engagement.firm, by=request.user,
@@ -219,13 +263,20 @@ def complaints(request, pk):
             return redirect(back + f"#c{complaint.pk}")
     elif which == "step":
         complaint = get_object_or_404(visible, pk=posted_pk(request, "complaint"))
-        _run_step(request, complaint)
-        return redirect(back + f"#c{complaint.pk}")
+        bound = _run_step(request, complaint)
+        if bound is None:
+            return redirect(back + f"#c{complaint.pk}")
+        bound_pk = complaint.pk
     today = timezone.localdate()
+    causes = services.causes_for(engagement.firm_id)
     rows = [{"complaint": complaint, "overdue": complaint.is_overdue_on(today),
-             "steps": _step_forms(complaint)} for complaint in visible]
+             "steps": _step_forms(complaint, request.user,
+                                  bound=bound if complaint.pk == bound_pk else None,
+                                  has_actions=complaint.action_count > 0, causes=causes)}
+            for complaint in visible]
     return render(request, "feedback/complaints.html", {
-        "engagement": engagement, "rows": rows, "form": form})
+        "engagement": engagement, "rows": rows, "form": form},
+        status=400 if bound is not None or form.errors else 200)
 
 
 # -- 9.5 the satisfaction survey --------------------------------------------------------
@@ -324,24 +375,128 @@ def complaint_receive(request):
     return render(request, "feedback/complaint_receive.html", {"form": form})
 
 
+def _detail_forms(request, complaint, which):
+    """The forms of the complaint page other than the steps: a new action and the
+    manager's "no action needed"; the posted one bound."""
+    post = request.POST if request.method == "POST" else None
+    return {
+        "action": ComplaintActionForm(post if which == "action" else None,
+                                      firm=request.user.firm, prefix="action",
+                                      initial={"owner": request.user.pk}),
+        "no_action": NoActionForm(post if which == "no_action" else None, prefix="noaction"),
+    }
+
+
+def _action_forms(request, complaint, actions, which):
+    """Each open action's "done" form and each done action's verification, with a prefix
+    of its own; the posted one bound. Returns the posted form (or None)."""
+    post = request.POST if request.method == "POST" else None
+    posted_action = request.POST.get("action") if post is not None else None
+    today = timezone.localdate()
+    posted = None
+    for action in actions:
+        mine = posted_action == str(action.pk)
+        action.done_form = action.verify_form = None
+        if not action.is_done and complaint.is_open:
+            action.done_form = ActionDoneForm(
+                post if mine and which == "action_done" else None, prefix=f"done{action.pk}",
+                initial={"done_on": today})
+            if mine and which == "action_done":
+                posted = action.done_form
+        elif action.is_done and not action.is_verified:
+            action.verify_form = ActionVerifyForm(
+                post if mine and which == "action_verify" else None,
+                prefix=f"verify{action.pk}", initial={"verified_on": today})
+            if mine and which == "action_verify":
+                posted = action.verify_form
+    return posted
+
+
+def _run_detail_form(request, complaint, which, forms_, posted_action_form):
+    """POST of an action form or of the manager's "no action needed": the service runs
+    it (True), or the form keeps the reason and the input (False)."""
+    if which == "action":
+        form = forms_["action"]
+        call = lambda data: services.complaint_action_add(  # noqa: E731
+            complaint=complaint, by=request.user, **data)
+        done = _("The action is recorded (clause 9.4).")
+    elif which == "no_action":
+        form = forms_["no_action"]
+        call = lambda data: services.complaint_no_action(  # noqa: E731
+            complaint=complaint, by=request.user, **data)
+        done = _("Recorded: no corrective action is needed.")
+    else:
+        form = posted_action_form
+        if form is None:
+            raise Http404
+        action = get_object_or_404(ComplaintAction, complaint=complaint,
+                                   pk=posted_pk(request, "action"))
+        if which == "action_done":
+            call = lambda data: services.complaint_action_done(  # noqa: E731
+                action=action, by=request.user, **data)
+            done = _("The action is recorded as done.")
+        else:
+            call = lambda data: services.complaint_action_verify(  # noqa: E731
+                action=action, by=request.user, **data)
+            done = _("The action's verification is recorded.")
+    if not form.is_valid():
+        return False
+    try:
+        call(form.cleaned_data)
+    except ValidationError as exc:
+        if isinstance(exc, Refusal):
+            add_refusal_to_form(form, exc)
+        else:
+            apply_validation_error(form, exc)
+        return False
+    except Refusal as exc:
+        add_refusal_to_form(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
+DETAIL_FORMS = ("action", "no_action", "action_done", "action_verify")
+
+
 @firm_staff_required
 def complaint_detail(request, pk):
-    """9.4: one complaint, every step taken (who, when) and the forms of the next ones.
-    Confidential: managers and the engagement's staff; anyone else gets a 404."""
+    """9.4: one complaint: the limits it is held to, every step taken (who, when), the
+    notices the complainant was sent, their replies, the corrective and preventive
+    actions, and the forms of the next steps. Confidential: managers and the
+    engagement's staff; anyone else gets a 404."""
     complaint = get_object_or_404(
         selectors.complaints_visible_to(request.user)
-        .select_related("engagement__client", "contact__client", "received_by"), pk=pk)
-    if request.method == "POST":
-        _run_step(request, complaint)
-        return redirect("feedback:complaint_detail", complaint.pk)
+        .select_related("engagement__client", "contact__client", "received_by", "cause",
+                        "limits_contract", "no_action_by"), pk=pk)
+    which = request.POST.get("form", "step") if request.method == "POST" else None
+    bound = None
+    forms_ = _detail_forms(request, complaint, which)
+    actions = list(complaint.actions.select_related("owner", "verified_by", "plan_version")
+                   .order_by("due_on", "pk"))
+    posted_action_form = _action_forms(request, complaint, actions, which)
+    if which == "step":
+        bound = _run_step(request, complaint)
+        if bound is None:
+            return redirect("feedback:complaint_detail", complaint.pk)
+    elif which in DETAIL_FORMS:
+        if _run_detail_form(request, complaint, which, forms_, posted_action_form):
+            return redirect(reverse("feedback:complaint_detail", args=[complaint.pk])
+                            + "#actions")
     today = timezone.localdate()
+    failed = which is not None
     return render(request, "feedback/complaint_detail.html", {
         "c": complaint, "overdue": complaint.is_overdue_on(today),
         "late_step": services.STEP_LABELS.get(complaint.next_step),
         "steps_taken": complaint.steps.select_related("by").order_by("at", "pk"),
-        "step_forms": _step_forms(complaint),
+        "step_forms": _step_forms(complaint, request.user, bound=bound,
+                                  has_actions=bool(actions)),
         "clause": selectors.complaint_clause(complaint),
-    })
+        "actions": actions, "today": today, "forms": forms_,
+        "notices": complaint.notices.order_by("created_at", "pk"),
+        "replies": complaint.replies.select_related("contact").order_by("at", "pk"),
+        "current_reply": selectors.reply_to_current_answer(complaint),
+    }, status=400 if failed else 200)
 
 
 # -- reminders ----------------------------------------------------------------------------

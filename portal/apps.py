@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from consultancy.tenancy import areas
-        from feedback.links import register_survey_link
+        from feedback.links import register_complaint_link, register_survey_link
 
         from . import signals
 
@@ -17,3 +17,4 @@ class PortalConfig(AppConfig):
 
         signals.connect()
         register_survey_link(signals.survey_page)
+        register_complaint_link(signals.complaint_page)

@@ -43,3 +43,30 @@ class ComplaintForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["engagement"].queryset = engagements
         self.fields["engagement"].label_from_instance = lambda e: f"{e.number} {e.title}"
+
+
+class ComplaintReplyForm(forms.Form):
+    """9.4: the complainant's reply to the firm's written answer: whether they accept it,
+    and how they rate the handling of their complaint."""
+
+    accepts = forms.TypedChoiceField(
+        label=_("Do you accept the answer?"), widget=forms.RadioSelect,
+        choices=[("yes", _("Yes, I accept it")), ("no", _("No, I do not accept it"))],
+        coerce=lambda value: value == "yes")
+    handling_rating = forms.TypedChoiceField(
+        label=_("How do you rate the way your complaint was handled?"), coerce=int,
+        widget=forms.RadioSelect, choices=[
+            (5, _("5 – very good")), (4, _("4 – good")), (3, _("3 – acceptable")),
+            (2, _("2 – poor")), (1, _("1 – very poor"))])
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required if you do not accept the answer: say why, so that the firm can "
+                    "reconsider it."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("accepts") is False and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say why you do not accept the answer, so that the "
+                                        "firm can reconsider it."))
+        return data

@@ -31,6 +31,16 @@ def survey_page(invitation) -> str:
     return reverse("portal:survey", args=[invitation.pk])
 
 
+def complaint_page(complaint) -> str:
+    """9.4: the complaint's page in the portal, for a complainant with an active login;
+    "" otherwise."""
+    contact = complaint.contact
+    user = contact.user if contact is not None and contact.user_id else None
+    if user is None or not user.is_active:
+        return ""
+    return reverse("portal:complaint", args=[complaint.pk])
+
+
 def connect():
     plan_issued.connect(on_plan_issued, dispatch_uid="portal_plan_issued")
     documents_delivered.connect(on_documents_delivered, dispatch_uid="portal_documents_delivered")

@@ -25,4 +25,5 @@ urlpatterns = [
     path("complaints/", views.complaint_list, name="complaints"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<id:pk>/", views.complaint_detail, name="complaint"),
+    path("complaints/<id:pk>/reply/", views.complaint_reply, name="complaint_reply"),
 ]

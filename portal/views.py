@@ -26,7 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from consultancy.activity.selectors import timeline
 from consultancy.documents.serving import private_file_response
+from consultancy.notifications.service import render as render_notice
 from consultancy.refusals import Refusal
+from consultancy.tenancy.mixins import apply_validation_error
 from consultancy.tenancy.versioning import FINGERPRINT_FIELD
 from contracts.models import Contract
 from delivery import risk
@@ -37,14 +39,16 @@ from engagements import services as engagement_services
 from engagements.models import ProjectFramework
 from engagements.pages import process_steps
 from engagements.stages import ENDED, Stage
+from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.errors import SurveyLinkError
 from feedback.forms import survey_answer_errors, survey_answers_posted, survey_rows
 from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
+from feedback.notices import complainant_notice_context
 from feedback.selectors import latest_acceptance
 
 from . import selectors
-from .forms import AcceptanceForm, ComplaintForm
+from .forms import AcceptanceForm, ComplaintForm, ComplaintReplyForm
 
 PAGE_SIZE = 20
 
@@ -395,11 +399,66 @@ def complaint_new(request, contact):
                   status=400 if form.errors else 200)
 
 
+def _complaint_page(request, contact, complaint, reply_form=None, status=200):
+    """9.4: the complaint as the complainant sees it: its steps, the notices the firm sent
+    them (in the reader's language), their replies, and, while the written answer awaits
+    them, the form to accept it (or not) and rate the handling."""
+    steps = list(complaint.steps.order_by("at", "pk"))
+    notices = []
+    for notice in complaint.notices.order_by("created_at", "pk"):
+        notice.complaint = complaint
+        subject, body = render_notice(notice.notification_kind,
+                                      {**complainant_notice_context(notice), "firm": complaint.firm})
+        notices.append({"notice": notice, "subject": subject, "body": body})
+    replies = list(complaint.replies.order_by("at", "pk"))
+    awaiting = (complaint.status == Complaint.Status.RESPONDED
+                and complaint.contact_id == contact.pk
+                and feedback_selectors.reply_to_current_answer(complaint) is None)
+    if awaiting and reply_form is None:
+        reply_form = ComplaintReplyForm()
+    return render(request, "portal/complaint.html", {
+        "contact": contact, "complaint": complaint, "steps": steps, "notices": notices,
+        "replies": replies, "reply_form": reply_form if awaiting else None,
+        "answer_fingerprint": feedback_selectors.answer_fingerprint(complaint)
+        if awaiting else ""}, status=status)
+
+
+def _complaint_of(contact, pk):
+    return get_object_or_404(selectors.complaints_of(contact).select_related(
+        "firm", "limits_contract", "contact__user"), pk=pk)
+
+
 @require_safe
 @portal_view
 def complaint_detail(request, contact, pk):
-    complaint = get_object_or_404(selectors.complaints_of(contact), pk=pk)
-    steps = list(complaint.steps.order_by("at", "pk"))
-    return render(request, "portal/complaint.html", {"contact": contact,
-                                                     "complaint": complaint, "steps": steps})
+    return _complaint_page(request, contact, _complaint_of(contact, pk))
 
+
+@require_POST
+@portal_view
+def complaint_reply(request, contact, pk):
+    """9.4: the complainant accepts the written answer or not, and rates the handling:
+    their own act, bound to the answer on their screen."""
+    complaint = _complaint_of(contact, pk)
+    form = ComplaintReplyForm(request.POST)
+    if not form.is_valid():
+        return _complaint_page(request, contact, complaint, form, status=400)
+    data = form.cleaned_data
+    try:
+        feedback_services.complaint_reply(
+            complaint=complaint, by=request.user, accepts=data["accepts"],
+            handling_rating=data["handling_rating"], comment=data["comment"],
+            fingerprint=_fingerprint(request))
+    except ValidationError as exc:
+        if isinstance(exc, Refusal):
+            messages.error(request, _("Your reply was not recorded: %(why)s") %
+                           {"why": _message_of(exc)})
+            return redirect("portal:complaint", complaint.pk)
+        apply_validation_error(form, exc)
+        return _complaint_page(request, contact, complaint, form, status=400)
+    except Refusal as exc:
+        messages.error(request, _("Your reply was not recorded: %(why)s") %
+                       {"why": _message_of(exc)})
+        return redirect("portal:complaint", complaint.pk)
+    messages.success(request, _("Thank you: your reply to the answer is recorded (9.4)."))
+    return redirect("portal:complaint", complaint.pk)

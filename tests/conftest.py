@@ -104,3 +104,24 @@ def zh(message, **values):
     with override("zh-hans"):
         text = gettext(message)
     return escape(text % values if values else text)
+
+
+@pytest.fixture
+def china_calendar(db):
+    """China's working-day calendar as its migration seeds it (2004–2026), also when a
+    transactional test before this one emptied the tables (a flush loses what migrations
+    wrote): the complaint time limits count it. The calendar's cache is cleared around
+    the test."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from consultancy.workdays import calendar
+
+    migration = importlib.import_module(
+        "consultancy.workdays.migrations.0002_seed_the_state_councils_schedules")
+    with scopes_disabled():
+        migration.seed(django_apps, None)
+    calendar.forget()
+    yield
+    calendar.forget()

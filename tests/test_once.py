@@ -200,7 +200,7 @@ def test_a_token_of_one_user_cannot_be_replayed_by_another(client, a, b):
 def test_a_forged_or_expired_token_is_refused(client, a, monkeypatch):
     login(client, a.consultant)
     data = {"received_on": TODAY(), "channel": "phone", "complainant_name": "吴女士",
-            "description": "x"}
+            "description": "电话无人接听，咨询人员未回电"}
     forged = once.issue(a.consultant)[:-2] + "xx"
     assert client.post(reverse("feedback:complaint_receive"),
                        {**data, once.FIELD: forged}).status_code == 400
@@ -218,7 +218,7 @@ def test_a_forged_or_expired_token_is_refused(client, a, monkeypatch):
 def test_a_post_without_a_token_is_accepted(client, a):
     login(client, a.manager)
     data = {"received_on": TODAY(), "channel": "phone", "complainant_name": "吴女士",
-            "description": "x"}
+            "description": "电话无人接听，咨询人员未回电"}
     assert client.post(reverse("feedback:complaint_receive"), data).status_code == 302
     with scopes_disabled():
         assert not SubmissionToken.objects.exists()
@@ -245,7 +245,7 @@ def test_old_tokens_are_cleaned_up_on_the_next_claim(client, a):
     login(client, a.manager)
     client.post(reverse("feedback:complaint_receive"), {
         "received_on": TODAY(), "channel": "phone", "complainant_name": "吴女士",
-        "description": "x", once.FIELD: once.issue(a.manager)})
+        "description": "电话无人接听，咨询人员未回电", once.FIELD: once.issue(a.manager)})
     with scopes_disabled():
         assert not SubmissionToken.objects.filter(pk=old.pk).exists()
         assert SubmissionToken.objects.filter(user=a.manager).count() == 1

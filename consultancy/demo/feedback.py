@@ -12,7 +12,11 @@ Per firm:
                complaint handled to closed, then ``close``.
 
 The complaints register of each firm holds complaints in several states: received
-(a general one, overdue), acknowledged, investigated, responded, closed and escalated.
+(a general one, overdue), acknowledged, investigated (with open corrective actions),
+responded (awaiting the complainant's reply in the portal), closed and escalated, and a
+year of closed ones (causes, corrective and preventive actions done and verified, the
+complainants' replies and ratings, two handled late) for the complaint analysis. Every
+step has its date (after the receipt, in order, never after today).
 At the end the daily reminders job runs for today (its e-mails go to the demo's dummy
 backend), so the home page shows reminders.
 
@@ -39,6 +43,7 @@ from feedback import services, tasks
 from feedback.models import (
     ClientAcceptance,
     Complaint,
+    ComplaintReply,
     FollowUpGuidance,
     FollowUpVisit,
     OutcomeReview,
@@ -123,8 +128,69 @@ def _follow_up(engagement, today, *, guidance, visits):
             tasks.mail_survey_invitation(engagement.firm_id, invitation.pk)
 
 
+DATE_ARGS = {"acknowledge": "acknowledged_on", "assess": "assessed_on",
+             "investigate": "investigated_on", "respond": "responded_on",
+             "escalate": "escalated_on", "close": "closed_on"}
+
+
+def _step_dates(row, received_on, today):
+    """Each step's date: ``step_days`` after the receipt (``late_days`` for a step handled
+    late, ``days`` to say otherwise), never before the step before it, never after today."""
+    dates, previous = {}, received_on
+    for step in row["steps"]:
+        offset = row.get("days", {}).get(step)
+        if offset is None:
+            offset = (CONTENT["late_days"][step] if step in row.get("late", [])
+                      else CONTENT["step_days"][step])
+        day = min(max(received_on + datetime.timedelta(days=offset), previous), today)
+        dates[step], previous = day, day
+    return dates
+
+
+def _actions(complaint, row, people, received_on, today):
+    lead = complaint.engagement.lead_consultant if complaint.engagement else people["manager"]
+    owners = {"lead": lead, "manager": people["manager"]}
+    for spec in row.get("actions", []):
+        owner = owners[spec.get("owner", "lead")]
+        action = services.complaint_action_add(
+            complaint=complaint, by=owner, kind=spec["kind"], description=spec["description"],
+            owner=owner, due_on=received_on + datetime.timedelta(days=spec["due"]))
+        if "done" in spec:
+            done_on = min(received_on + datetime.timedelta(days=spec["done"]), today)
+            services.complaint_action_done(action=action, by=owner, done_on=done_on,
+                                           done_note=CONTENT["action_done"])
+            if "verified" in spec:
+                verifier = people["manager"] if owner != people["manager"] else lead
+                if verifier == owner:
+                    verifier = next(p for p in people.values() if getattr(p, "is_firm_staff", False)
+                                    and p != owner)
+                services.complaint_action_verify(
+                    action=action, by=verifier, verification=CONTENT["action_verified"],
+                    verified_on=min(max(received_on + datetime.timedelta(days=spec["verified"]),
+                                        done_on), today))
+
+
+def _reply(complaint, row, reply_day):
+    """The complainant's reply to the answer in the portal (their act). Imported history:
+    the reply of a complaint answered long ago is dated back to the day of the answer
+    (the one write that is not a service call)."""
+    spec, person = row.get("reply"), complaint.contact
+    if not spec or person is None or person.user_id is None:
+        return False
+    reply = services.complaint_reply(complaint=complaint, by=person.user,
+                                     accepts=spec["accepts"], handling_rating=spec["rating"],
+                                     comment=spec.get("comment", ""))
+    tz = timezone.get_current_timezone()
+    at = datetime.datetime.combine(reply_day, datetime.time(16, 0), tzinfo=tz)
+    if at < reply.at:
+        ComplaintReply.objects.filter(pk=reply.pk).update(at=at)
+    return True
+
+
 def _complaints(firm_data, engagements, today):
-    firm, manager = firm_data["firm"], firm_data["people"]["manager"]
+    firm, people = firm_data["firm"], firm_data["people"]
+    manager = people["manager"]
+    causes = {c.name: c for c in services.causes_for(firm)}
     for row in CONTENT["complaints"]:
         on, description = row["engagement"], row["description"]
         engagement = engagements.get(on) if on else None
@@ -135,16 +201,33 @@ def _complaints(firm_data, engagements, today):
         if Complaint.objects.filter(firm=firm, complainant_name=name,
                                     description=description).exists():
             continue
+        received_on = today - datetime.timedelta(days=row["days_ago"])
         complaint = services.complaint_receive(
-            firm=firm, by=manager, received_on=today - datetime.timedelta(days=row["days_ago"]),
+            firm=firm, by=manager, received_on=received_on,
             channel=row["channel"], complainant_name=name, description=description,
             remedy_sought=row["remedy_sought"], safety_related=row["safety_related"],
             contact=person, engagement=engagement,
             complainant_contact=person.phone if person is not None else "")
         by = engagement.lead_consultant if engagement is not None else manager
+        dates = _step_dates(row, received_on, today)
         for step in row["steps"]:
-            getattr(services, f"complaint_{step}")(complaint=complaint, by=by,
-                                                   **CONTENT["step_text"][step])
+            kwargs = dict(CONTENT["step_text"][step])
+            kwargs[DATE_ARGS[step]] = dates[step]
+            if step == "assess":
+                kwargs["cause"] = causes[row.get("cause", "服务质量")]
+                kwargs["severity"] = row.get("severity", kwargs["severity"])
+                kwargs["safety_related"] = row["safety_related"]
+            if step == "respond":
+                _actions(complaint, row, people, received_on, today)
+            if step == "close":
+                if row.get("no_action"):
+                    services.complaint_no_action(complaint=complaint, by=manager,
+                                                 reason=row["no_action"])
+                if _reply(complaint, row, dates["respond"]):
+                    kwargs["complainant_acceptance"] = ""  # their reply in the portal
+            getattr(services, f"complaint_{step}")(complaint=complaint, by=by, **kwargs)
+        if "respond" not in row["steps"]:
+            _actions(complaint, row, people, received_on, today)
 
 
 def load(ctx):

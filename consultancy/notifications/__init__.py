@@ -6,8 +6,9 @@ language and handed to every registered channel (e-mail; more channels register 
     notify("stage_changed", recipients=users, context={...}, firm=firm)
 
 The kinds: ``portal_invitation`` (consultancy.clients), ``stage_changed`` (engagements),
-``acceptance_verdict``, ``complaint_received``, ``survey_invitation``, ``survey_reminder``
-and ``daily_reminder`` (feedback), ``plan_issued`` and ``documents_delivered`` (portal).
+``acceptance_verdict``, ``complaint_received``, ``complaint_acknowledged``,
+``complaint_answered``, ``complaint_closed`` (to the complainant), ``survey_invitation``,
+``survey_reminder`` and ``daily_reminder`` (feedback), ``plan_issued`` and ``documents_delivered`` (portal).
 """
 
 import importlib

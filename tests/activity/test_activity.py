@@ -59,6 +59,9 @@ def test_every_act_of_the_walk_left_one_event_with_its_actor(a):
     assert verbs["review.saved"] == verbs["guidance.saved"] == 1
     assert verbs["visit.saved"] == 2
     assert verbs["complaint.received"] == 1 and verbs["complaint.step"] == 5
+    # 9.4: the complainant's three notices, the corrective action added and done
+    assert verbs["complaint.notice"] == 3
+    assert verbs["complaint_action.added"] == verbs["complaint_action.done"] == 1
     assert verbs["survey.sent"] == 1
     # site visit, communication, exchange, site research, resource research, two team
     # members, the plan, the progress report, the risk, the document
@@ -77,7 +80,8 @@ def test_every_act_of_the_walk_left_one_event_with_its_actor(a):
     assert client_visible == {"framework.confirmed", "contract.issued", "contract.signed",
                               "plan.issued", "plan.confirmed_by_client",
                               "progress_report.shared", "documents.delivered",
-                              "delivery.acknowledged", "acceptance.recorded", "survey.sent"}
+                              "delivery.acknowledged", "acceptance.recorded", "survey.sent",
+                              "complaint.notice"}
 
 
 def test_no_history_row_of_the_walk_lacks_its_user(a):

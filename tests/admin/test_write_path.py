@@ -34,6 +34,7 @@ from engagements.models import (
 from feedback.models import (
     ClientAcceptance,
     Complaint,
+    ComplaintCause,
     FeedbackSettings,
     FollowUpGuidance,
     FollowUpVisit,
@@ -65,6 +66,7 @@ WRITE_PATHS = {
     SurveyQuestionSet: "feedback.services.survey_question_edit",
     # Every field of a received complaint is read-only: its steps are the services'.
     Complaint: None,
+    ComplaintCause: "feedback.services.complaint_cause_save",
 }
 # Admins no manager writes through: the platform operator's (firms, the calendar).
 OPERATOR_ONLY = {Firm, CalendarDay}

@@ -24,6 +24,7 @@ from tests import factories as f
 from tests.delivery.helpers import meet as meet_delivery_code
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
+from tests.feedback.steps import walk
 from tests.uploads import pdf_bytes
 
 SURVEY_ANSWERS = {"competence": 5, "timeliness": 4, "communication": 5, "deliverables": 4,
@@ -58,7 +59,21 @@ def populate(w):
         complaint = feedback_services.complaint_receive(
             firm=w.firm, by=w.manager, received_on=today, channel="phone",
             complainant_name="张三", description="报告交付延迟", engagement=d)
-        feedback_services.complaint_acknowledge(complaint=complaint, by=w.manager)
+        feedback_services.complaint_acknowledge(
+            complaint=complaint, by=w.manager,
+            acknowledgement="电话告知投诉人已受理，并说明投诉编号和处理时限")
+        # 9.4: a complaint of the contact's, answered, with an action and their reply
+        answered = feedback_services.complaint_receive(
+            firm=w.firm, by=w.manager, received_on=today, channel="phone",
+            complainant_name=w.contact.name, contact=w.contact, engagement=d,
+            description="现场检查人员迟到半小时")
+        walk(answered, w.manager, until="respond")
+        feedback_services.complaint_action_add(
+            complaint=answered, by=w.manager, owner=w.consultant, due_on=today,
+            description="现场工作前一日确认出发时间和路线")
+        answered.refresh_from_db()
+        feedback_services.complaint_reply(complaint=answered, by=w.contact.user, accepts=True,
+                                          handling_rating=4, comment="处理及时")
         meet_delivery_code("8.1.1.site_research", d)
         research = SiteResearch.objects.filter(engagement=d).first()
         delivery_services.research_attachment_add(
@@ -79,6 +94,9 @@ def populate(w):
                                        location=e.get_absolute_url())
         # 9.5: a statistics report of the year (its PDF through the documents pipeline).
         feedback_services.satisfaction_report_request(
+            firm=w.firm, by=w.manager, period_from=today.replace(month=1, day=1),
+            period_to=today, group_by="month")
+        feedback_services.complaint_report_request(
             firm=w.firm, by=w.manager, period_from=today.replace(month=1, day=1),
             period_to=today, group_by="month")
     return e, d

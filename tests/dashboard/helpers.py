@@ -9,6 +9,7 @@ from engagements import services as engagement_services
 from engagements.stages import Stage
 from feedback import services as feedback_services
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
+from tests.feedback.steps import walk
 
 ANSWERS = {"competence": 5, "timeliness": 4, "communication": 5, "deliverables": 4,
            "on_site": 5, "overall": 4, "recommend": 9, "comments": "现场指导很细致"}
@@ -40,15 +41,7 @@ def closed_engagement(w, *, complaint=True):
             firm=w.firm, by=w.manager, received_on=today, channel="phone",
             complainant_name="王经理", description="第二次回访推迟了一周", engagement=e,
             contact=w.contact)
-        c = feedback_services.complaint_acknowledge(complaint=c, by=w.manager)
-        c = feedback_services.complaint_assess(complaint=c, by=w.manager, severity="low",
-                                               assessment="影响轻微")
-        c = feedback_services.complaint_investigate(complaint=c, by=w.manager,
-                                                    findings="顾问临时出差")
-        c = feedback_services.complaint_respond(complaint=c, by=w.manager,
-                                                decision="致歉并补充一次现场指导")
-        feedback_services.complaint_close(complaint=c, by=w.manager,
-                                          complainant_acceptance="客户表示接受")
+        walk(c, w.manager)
     answer_survey(e, w)
     engagement_services.engagement_close(engagement=e, by=w.consultant)
     assert e.stage == Stage.CLOSED

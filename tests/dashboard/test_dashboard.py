@@ -25,6 +25,7 @@ from tests.conftest import login
 from tests.dashboard.helpers import answer_survey
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.feedback.helpers import end_guidance_period, handed_over, send_survey, to_follow_up
+from tests.feedback.steps import step
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +160,7 @@ def test_qualifications_expiring_and_expired(client, a, world):
 
 def test_complaints_by_status(client, a, world):
     with scopes_disabled():
-        feedback_services.complaint_acknowledge(complaint=world["on_time"], by=a.manager)
+        step(world["on_time"], "acknowledge", a.manager)
     login(client, a.manager)
     ctx = client.get(URL).context
     counts = {value: n for value, _label, n in ctx["complaints"]}

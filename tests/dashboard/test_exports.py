@@ -20,6 +20,7 @@ from feedback import services as feedback_services
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.feedback.steps import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -172,12 +173,7 @@ def test_export_query_count_does_not_grow_with_rows(client, a, rows):
 def test_open_complaints_only(client, a, rows):
     closed = rows["ca"][1]
     with scopes_disabled():
-        c = feedback_services.complaint_acknowledge(complaint=closed, by=a.manager)
-        c = feedback_services.complaint_assess(complaint=c, by=a.manager, severity="low")
-        c = feedback_services.complaint_investigate(complaint=c, by=a.manager, findings="属实")
-        c = feedback_services.complaint_respond(complaint=c, by=a.manager, decision="致歉")
-        feedback_services.complaint_close(complaint=c, by=a.manager,
-                                          complainant_acceptance="接受")
+        walk(closed, a.manager)
     login(client, a.manager)
     everything = _csv(_get(client, "dashboard:export_complaints", "csv"))
     open_only = _csv(_get(client, "dashboard:export_complaints", "csv", "?open=1"))

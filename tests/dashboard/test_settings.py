@@ -63,6 +63,20 @@ def test_a_zero_day_limit_is_explained(client, a):
         assert not FeedbackSettings.objects.exists()
 
 
+def test_complaint_limits_out_of_order_are_explained_and_nothing_is_saved(client, a):
+    """9.4: every limit counts from the receipt, so acknowledging within 30 days and
+    closing within 1 cannot both hold."""
+    login(client, a.manager)
+    response = client.post(URL, {**VALID, "acknowledge_days": 30, "close_days": 1})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"assess_days", "close_days"}  # each against the step before
+    page = response.content.decode()
+    assert "9.4" in page and 'value="30"' in page  # the input kept
+    with scopes_disabled():
+        assert not FeedbackSettings.objects.exists()
+
+
 RISK_URL = reverse("dashboard:risk_thresholds")
 RISK = {"risk-lec_major": "400", "risk-lec_large": "200", "risk-lec_general": "80",
         "risk-ls_major": "18", "risk-ls_large": "12", "risk-ls_general": "6"}

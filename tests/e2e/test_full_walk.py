@@ -333,21 +333,39 @@ def test_one_engagement_through_every_stage_in_the_browser(browser, live_server,
     page.wait_for_selector("#steps-taken")
     with scopes_disabled():
         complaint = Complaint.objects.get(engagement=e)
-    steps = [("acknowledge", {}), ("assess", {"select[name=severity]": "low"}),
+    steps = [("acknowledge", {"textarea[name=acknowledgement]": "电话告知王主任已受理，说明投诉编号和答复时限"}),
+             ("assess", {"select[name=severity]": "low", "select[name=cause]": "沟通",
+                         "textarea[name=assessment]": "回访安排沟通不足，影响客户生产"}),
              ("investigate", {"textarea[name=findings]": "回访时间未提前与客户确认"}),
-             ("respond", {"textarea[name=decision]": "今后回访提前一周书面预约"}),
-             ("close", {"textarea[name=complainant_acceptance]": "客户电话确认接受"})]
-    for step, fields in steps:
+             ("respond", {"textarea[name=decision]": "今后回访提前一周书面预约"})]
+
+    def take(step, fields):
         card = f"#step-{step}"
         for selector, value in fields.items():
-            if selector.startswith("select"):
+            if selector == "select[name=cause]":
+                page.select_option(f"{card} {selector}", label=value)
+            elif selector.startswith("select"):
                 page.select_option(f"{card} {selector}", value)
             else:
                 page.fill(f"{card} {selector}", value)
         page.click(f"{card} button[type=submit]")
         page.wait_for_selector(".alert-success")
+
+    for step, fields in steps:
+        take(step, fields)
         if step == "respond":
             shot(page, "full-walk-5-complaint-zh")
+    # 9.4: closing waits for the corrective action: recorded, then done
+    page.click("#new-action summary")
+    page.fill("textarea[name=action-description]", "回访前一周书面预约并请客户确认时间")
+    page.fill("input[name=action-due_on]", today.isoformat())
+    page.click("#new-action button[type=submit]")
+    page.wait_for_selector("#action-list")
+    page.click("#action-list details summary")
+    page.fill("#action-list textarea[name$=done_note]", "已修订回访预约流程并通知项目组")
+    page.click("#action-list details button[type=submit]")
+    page.wait_for_selector("#action-list .badge.text-bg-primary")
+    take("close", {"textarea[name=complainant_acceptance]": "客户电话确认接受"})
     page.wait_for_selector("#no-step")
     with scopes_disabled():
         complaint.refresh_from_db()

@@ -47,9 +47,9 @@ def one_of_each(w):
     meet("9.2.visits", e, w)
     survey = send_survey(e, w)
     services.complaint_receive(firm=w.firm, by=w.manager, received_on=timezone.localdate(),
-                               channel="phone", complainant_name="张三", description="x",
+                               channel="phone", complainant_name="张三", description="报告交付延误一周",
                                engagement=e)
-    services.feedback_settings_update(firm=w.firm, by=w.manager, acknowledge_days=0)
+    services.feedback_settings_update(firm=w.firm, by=w.manager, acknowledge_days=2)
     send_daily_reminders(w.firm.pk, today=(timezone.localdate() + datetime.timedelta(days=3))
                          .isoformat())
     services.survey_answer(token=links()[w.contact.email], answers=ANSWERS)

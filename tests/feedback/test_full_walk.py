@@ -20,6 +20,7 @@ from engagements.services import GateClosed
 from engagements.stages import Stage
 from feedback import services as fs
 from tests.feedback.helpers import OBJECTIVES, end_guidance_period, on_commit
+from tests.feedback.steps import step
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -260,11 +261,15 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
         w.record(["9.2.visits"], visits)
 
         def handle_complaint():
-            c = fs.complaint_acknowledge(complaint=complaint, by=lead, note="电话确认")
-            c = fs.complaint_assess(complaint=c, by=lead, severity="low")
-            c = fs.complaint_investigate(complaint=c, by=lead, findings="回访时间未提前确认")
-            c = fs.complaint_respond(complaint=c, by=lead, decision="回访提前一周预约")
-            fs.complaint_close(complaint=c, by=lead, complainant_acceptance="客户电话确认接受")
+            c = step(complaint, "acknowledge", lead, note="电话确认")
+            c = step(c, "assess", lead, severity="low")
+            c = step(c, "investigate", lead, findings="回访时间未提前确认")
+            c = step(c, "respond", lead, decision="回访提前一周预约")
+            action = fs.complaint_action_add(complaint=c, by=lead, owner=lead, due_on=today,
+                                             description="回访前一周书面预约并请客户确认")
+            fs.complaint_action_done(action=action, by=lead, done_on=today,
+                                     done_note="已修订回访预约流程")
+            step(c, "close", lead, complainant_acceptance="客户电话确认接受")
 
         w.record(["9.4.complaints"], handle_complaint)
 

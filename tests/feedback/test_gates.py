@@ -28,6 +28,7 @@ from tests.feedback.helpers import (
     meet,
     to_follow_up,
 )
+from tests.feedback.steps import step
 
 pytestmark = pytest.mark.django_db
 
@@ -251,12 +252,10 @@ def test_an_escalated_complaint_keeps_the_engagement_open_until_closed(a, follow
     c = services.complaint_receive(
         firm=a.firm, by=a.manager, received_on=timezone.localdate(), channel="letter",
         complainant_name="客户法定代表人", description="对交付成果有异议", engagement=following_up)
-    services.complaint_acknowledge(complaint=c, by=a.manager)
-    services.complaint_escalate(complaint=c, by=a.manager, escalated_to="苏州仲裁委员会",
-                                reason="双方协商未果")
+    step(c, "acknowledge", a.manager)
+    step(c, "escalate", a.manager, escalated_to="苏州仲裁委员会", reason="双方协商未果，申请仲裁")
     assert [r.code for r in following_up.requirements() if not r.met] == ["9.4.complaints"]
-    services.complaint_close(complaint=c, by=a.manager,
-                             complainant_acceptance="仲裁裁决已履行完毕")
+    step(c, "close", a.manager, complainant_acceptance="仲裁裁决已履行完毕")
     assert all(r.met for r in following_up.requirements())
 
 

@@ -22,6 +22,7 @@ from feedback.selectors import follow_up_summary, review_objectives_suggested
 from tests.delivery.helpers import meet_delivery
 from tests.engagements.helpers import meet_contracting
 from tests.feedback.helpers import end_guidance_period, on_commit
+from tests.feedback.steps import cause_of, step
 
 pytestmark = pytest.mark.django_db
 
@@ -111,11 +112,11 @@ def _walk(a):
         description="回访人员迟到", remedy_sought="说明原因")
     with pytest.raises(es.GateClosed):
         es.engagement_close(engagement=e, by=by)
-    fs.complaint_acknowledge(complaint=complaint, by=a.manager)
-    fs.complaint_assess(complaint=complaint, by=a.manager, severity="low")
-    fs.complaint_investigate(complaint=complaint, by=a.manager, findings="交通拥堵")
-    fs.complaint_respond(complaint=complaint, by=a.manager, decision="致歉并提前出发")
-    fs.complaint_close(complaint=complaint, by=a.manager, complainant_acceptance="客户表示理解")
+    step(complaint, "acknowledge", a.manager)
+    step(complaint, "assess", a.manager, severity="low", cause=cause_of(complaint, "沟通"))
+    step(complaint, "investigate", a.manager, findings="交通拥堵导致回访人员迟到")
+    step(complaint, "respond", a.manager, decision="致歉，今后回访提前出发")
+    step(complaint, "close", a.manager, complainant_acceptance="客户表示理解并接受")
     assert complaint.status == Complaint.Status.CLOSED
 
     # 9.5: the survey, answered through its link

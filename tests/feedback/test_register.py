@@ -15,6 +15,7 @@ from feedback.models import Complaint, ComplaintStep
 from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import handed_over
+from tests.feedback.steps import cause_of, step
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_the_overdue_step_is_flagged_and_filtered(client, a, world):
 def test_the_filters(client, a, world):
     with scopes_disabled():
         safety = _receive(a, world["ea"], complainant_name="安全员", safety_related=True)
-        services.complaint_acknowledge(complaint=safety, by=a.manager)
+        step(safety, "acknowledge", a.manager)
     login(client, a.manager)
     page = client.get(REGISTER, {"safety": "on"}).content.decode()
     assert "安全员" in page and "王工程师" not in page
@@ -157,41 +158,53 @@ def test_the_steps_are_taken_on_the_detail_page_and_recorded(client, a, world):
     login(client, a.consultant)
     page = client.get(url).content.decode()
     assert 'id="step-acknowledge"' in page and 'id="step-investigate"' not in page
+    with scopes_disabled():
+        cause = cause_of(complaint, "交付延误")
 
-    def step(name, **data):
-        response = client.post(url, {"step": name, **data}, follow=True)
-        assert response.status_code == 200
+    def post(name, ok=True, **data):
+        response = client.post(url, {"step": name, **data})
+        assert response.status_code == (302 if ok else 400), response.status_code
         with scopes_disabled():
             complaint.refresh_from_db()
-        return response.content.decode()
+        return client.get(url).content.decode() if ok else response.content.decode()
 
-    page = step("investigate", findings="x")  # skipped steps are refused, and said so
+    page = post("investigate", ok=False, findings="资料交接延误")  # a skipped step: said so
     assert complaint.status == "received" and "alert-danger" in page
-    step("acknowledge", note="电话告知已受理")
-    step("assess", severity="high", assessment="影响评审进度", safety_related="on")
-    step("investigate", findings="资料交接延误")
-    page = step("escalate", escalated_to="", reason="")  # both required
-    assert complaint.status == "investigated" and "alert-danger" in page
-    step("respond", decision="补交资料并减免部分费用")
-    page = step("close", complainant_acceptance="客户书面确认接受")
+    page = post("acknowledge", ok=False, acknowledgement="", note="")  # the text is required
+    assert complaint.status == "received" and "invalid-feedback" in page
+    post("acknowledge", acknowledgement="电话告知投诉人已受理，说明了编号和答复时限",
+         note="电话 13800000000")
+    post("assess", severity="high", cause=cause.pk, assessment="影响评审进度，需调查",
+         safety_related="on")
+    post("investigate", findings="资料交接延误，项目组未按计划移交", on=timezone.localdate())
+    page = post("escalate", ok=False, escalated_to="", reason="")  # both required
+    assert complaint.status == "investigated" and page.count("invalid-feedback") >= 2
+    post("respond", decision="补交资料并减免部分费用")
+    page = post("close", ok=False, complainant_acceptance="客户书面确认接受处理决定")
+    assert complaint.status == "responded" and "alert-danger" in page  # no action, no reason
+    login(client, a.manager)
+    assert client.post(url, {"form": "no_action", "noaction-reason":
+                             "属个别交接失误，已当面说明，无需采取纠正措施"}).status_code == 302
+    login(client, a.consultant)
+    page = post("close", complainant_acceptance="客户书面确认接受处理决定")
     assert complaint.status == "closed" and complaint.safety_related
-    assert 'id="no-step"' in page
+    assert complaint.cause == cause and 'id="no-step"' in page
     with scopes_disabled():
         steps = list(ComplaintStep.objects.filter(complaint=complaint).order_by("at", "pk"))
     assert [s.step for s in steps] == ["receive", "acknowledge", "assess", "investigate",
                                       "respond", "close"]
     assert all(s.by == a.consultant for s in steps[1:])
-    assert "电话告知已受理" in page and str(a.consultant) in page
+    assert "电话 13800000000" in page and str(a.consultant) in page
 
 
 def test_escalation_from_the_detail_page(client, a, world):
     complaint = world["mine"]
     with scopes_disabled():
-        services.complaint_acknowledge(complaint=complaint, by=a.manager)
+        step(complaint, "acknowledge", a.manager)
     url = reverse("feedback:complaint_detail", args=[complaint.pk])
     login(client, a.manager)
     client.post(url, {"step": "escalate", "escalated_to": "苏州仲裁委员会",
-                      "reason": "对处理决定不服"})
+                      "reason": "对处理决定不服，申请仲裁"})
     with scopes_disabled():
         complaint.refresh_from_db()
     assert complaint.status == "escalated"
@@ -232,7 +245,8 @@ def test_a_contact_of_another_client_than_the_engagement_is_refused(client, a, w
     login(client, a.manager)
     response = client.post(reverse("feedback:complaint_receive"), {
         "received_on": timezone.localdate().isoformat(), "channel": "phone",
-        "complainant_name": "孙先生", "description": "x", "engagement": world["ea"].pk,
+        "complainant_name": "孙先生", "description": "业务员未按约定时间回电",
+        "engagement": world["ea"].pk,
         "contact": stranger.pk})
     assert response.status_code == 200
     assert "contact" in response.content.decode()

@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from consultancy.workdays.calendar import add_working_days
 from feedback import services
 from feedback.models import Reminder, SurveyInvitation
 from feedback.tasks import send_all_daily_reminders, send_daily_reminders
@@ -18,6 +19,7 @@ from tests.feedback.helpers import (
     send_survey,
     to_follow_up,
 )
+from tests.feedback.steps import step
 
 pytestmark = pytest.mark.django_db
 
@@ -116,11 +118,18 @@ def test_a_reminder_mailed_before_a_crash_is_not_mailed_again(a, busy_firm):
 def test_a_complaint_overdue_again_in_its_next_step_is_reminded_again(a, busy_firm):
     send_daily_reminders(a.firm.pk)
     c = busy_firm["complaint"]
-    services.complaint_acknowledge(complaint=c, by=a.manager)
-    assert send_daily_reminders(a.firm.pk) == 0  # acknowledged: assess is not due yet
-    day = c.due_by + datetime.timedelta(days=1)
-    assert send_daily_reminders(a.firm.pk, today=day.isoformat()) >= 2
+    step(c, "acknowledge", a.manager)
+    # every limit counts from the receipt (10 days ago): the assessment, due 3 working
+    # days after it, is overdue at once
+    assert c.due_by == add_working_days(c.received_on, 3) < timezone.localdate()
+    assert send_daily_reminders(a.firm.pk) == 2
     assert Reminder.objects.filter(key=f"complaint:{c.pk}:acknowledged").count() == 2
+    assert send_daily_reminders(a.firm.pk) == 0
+    fresh = services.complaint_receive(
+        firm=a.firm, by=a.manager, received_on=timezone.localdate(), channel="email",
+        complainant_name="赵工", description="报告中的设备编号有误", engagement=c.engagement)
+    step(fresh, "acknowledge", a.manager)
+    assert send_daily_reminders(a.firm.pk) == 0  # its assessment is not due yet
 
 
 def test_the_fan_out_runs_each_firm_in_its_own_scope(a, b, busy_firm):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from feedback import services
 from feedback.models import (
     ClientAcceptance,
     Complaint,
@@ -21,6 +22,7 @@ from feedback.models import (
 from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import OBJECTIVES, handed_over, on_commit, send_survey
+from tests.feedback.steps import cause_of
 
 pytestmark = pytest.mark.django_db
 
@@ -196,25 +198,31 @@ def test_a_complaint_is_registered_and_taken_through_its_steps(client, a, b, eng
     with scopes_disabled():
         complaint = Complaint.objects.get(engagement=ea)
 
-    def step(name, **data):
+    def step(name, ok=True, **data):
         response = client.post(url, {"form": "step", "complaint": complaint.pk, "step": name,
-                                     **data}, follow=True)
-        assert response.status_code == 200
+                                     **data})
+        assert response.status_code == (302 if ok else 400)
         with scopes_disabled():
             complaint.refresh_from_db()
         return response
 
-    page = step("investigate", findings="x")  # not the next step: refused, shown
+    page = step("investigate", ok=False, findings="审核延误")  # not the next step: shown
     assert complaint.status == "received"
     assert "alert-danger" in page.content.decode()
-    step("acknowledge", note="电话确认")
+    step("acknowledge", acknowledgement="电话告知客户已受理并说明答复时限", note="电话确认")
     assert complaint.status == "acknowledged"
-    step("assess", severity="")  # the severity is required
-    assert complaint.status == "acknowledged"
-    step("assess", severity="high", assessment="影响整改计划")
-    step("investigate", findings="审核延误")
-    step("respond", decision="补充交付")
-    step("close", complainant_acceptance="客户书面确认")
+    with scopes_disabled():
+        cause = cause_of(complaint, "交付延误")
+    page = step("assess", ok=False, severity="", cause=cause.pk,
+                assessment="影响整改计划")  # the severity is required
+    assert complaint.status == "acknowledged" and "影响整改计划" in page.content.decode()
+    step("assess", severity="high", cause=cause.pk, assessment="影响整改计划")
+    step("investigate", findings="审核环节延误三天")
+    step("respond", decision="补充交付并书面致歉")
+    with scopes_disabled():
+        services.complaint_no_action(complaint=complaint, by=a.manager,
+                                     reason="属偶发延误，已当面说明，无需采取纠正措施")
+    step("close", complainant_acceptance="客户书面确认接受")
     assert complaint.status == "closed"
     assert "报告延迟交付" in client.get(url).content.decode()
 
@@ -223,16 +231,14 @@ def test_a_complaint_of_another_engagement_cannot_be_stepped(client, a, engageme
     ea, _eb = engagements
     with scopes_disabled():
         other = handed_over(a)
-        from feedback import services
-
         complaint = services.complaint_receive(
             firm=a.firm, by=a.manager, received_on=timezone.localdate(), channel="phone",
-            complainant_name="李四", description="其他项目", engagement=other)
+            complainant_name="李四", description="其他项目的资料交付延误", engagement=other)
     login(client, a.consultant)
     response = client.post(reverse("feedback:complaints", args=[ea.pk]),
                            {"form": "step", "complaint": complaint.pk, "step": "acknowledge"})
     assert response.status_code == 404
-    assert "其他项目" not in client.get(
+    assert "其他项目的资料交付延误" not in client.get(
         reverse("feedback:complaints", args=[ea.pk])).content.decode()
 
 

@@ -180,7 +180,7 @@ def test_a_complaint_about_another_companys_engagement_is_refused(client, a, wor
     login(client, a.contact.user)
     before = snapshot()
     r = client.post(reverse("portal:complaint_new"), {"engagement": theirs.pk,
-                                                      "description": "x"})
+                                                      "description": "资料交付延误一周"})
     assert r.status_code == 400
     assert snapshot() == before
 

@@ -71,7 +71,7 @@ def test_engagement_page_queries_do_not_grow_with_documents(client, a):
         for _i in range(5):
             feedback_services.complaint_receive(
                 firm=a.firm, by=a.contact.user, received_on=timezone.localdate(),
-                channel="portal", complainant_name=a.contact.name, description="x",
+                channel="portal", complainant_name=a.contact.name, description="资料交付延误一周",
                 engagement=e)
     login(client, a.contact.user)
     url = reverse("portal:engagement", args=[e.pk])
@@ -82,7 +82,7 @@ def test_engagement_page_queries_do_not_grow_with_documents(client, a):
         for _i in range(45):
             feedback_services.complaint_receive(
                 firm=a.firm, by=a.contact.user, received_on=timezone.localdate(),
-                channel="portal", complainant_name=a.contact.name, description="x",
+                channel="portal", complainant_name=a.contact.name, description="资料交付延误一周",
                 engagement=e)
     many = client.get(url).content.decode()
     assert many.count('class="btn btn-sm btn-outline-primary my-1 download-document"') == 50
@@ -94,7 +94,7 @@ def test_complaint_pages_queries_do_not_grow(client, a):
         with scopes_disabled():
             return [feedback_services.complaint_receive(
                 firm=a.firm, by=a.contact.user, received_on=timezone.localdate(),
-                channel="portal", complainant_name=a.contact.name, description=f"投诉{i}")
+                channel="portal", complainant_name=a.contact.name, description=f"第{i}次投诉：资料交付延误")
                 for i in range(n)]
 
     first = file(5)

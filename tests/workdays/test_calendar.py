@@ -18,10 +18,9 @@ D = datetime.date
 
 
 @pytest.fixture(autouse=True)
-def _fresh():
-    calendar.forget()
-    yield
-    calendar.forget()
+def _fresh(china_calendar):
+    """The calendar as its migration seeds it, even after a transactional test of the same
+    worker emptied the tables; its cache cleared (conftest)."""
 
 
 def test_the_migrations_seeded_the_schedules_up_to_2026():
