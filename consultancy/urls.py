@@ -22,6 +22,8 @@ urlpatterns = [
     path("healthz/beat", views.BeatHealthView.as_view(), name="healthz-beat"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("clients/import/", include("consultancy.imports.urls")),

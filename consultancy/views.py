@@ -3,20 +3,21 @@
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 from health_check.views import HealthCheckView
 
 from consultancy.notifications.tasks import mail_password_reset
 from consultancy.outbox import enqueue
-from consultancy.tenancy import areas, security
+from consultancy.tenancy import areas, rls, security
+from consultancy.tenancy.backends import acting_as
+from consultancy.tenancy.forms import UserPasswordResetForm
 from consultancy.tenancy.models import User
 from consultancy.tenancy.selectors import own_certificates_due
 from engagements.selectors import engagements_visible_to
@@ -57,9 +58,10 @@ class LoginView(auth_views.LoginView):
         return landing_url_for(user)
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, except that the mail is an outbox job: it goes out after the request
-    (with retries), never inside it, whatever the mail server or the broker is doing."""
+class PasswordResetForm(UserPasswordResetForm):
+    """Django's form (the account found through the narrow e-mail lookup, row-level
+    security), except that the mail is an outbox job: it goes out after the request (with
+    retries), never inside it, whatever the mail server or the broker is doing."""
 
     def save(self, domain_override=None, use_https=False, request=None, **kwargs):
         domain = domain_override or (request.get_host() if request is not None else "")
@@ -91,6 +93,25 @@ class PasswordResetView(auth_views.PasswordResetView):
             response.status_code = 429
             return response
         return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset link (also the portal's set-password link, ``clients.services``). The
+    link names its user by id before any firm is known: the page runs as that user (their
+    own row, then their firm: row-level security, ``tenancy.rls``); a bad id is Django's
+    "invalid link"."""
+
+    def dispatch(self, *args, **kwargs):
+        try:
+            user_id = int(urlsafe_base64_decode(kwargs.get("uidb64", "")).decode())
+        except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+            return super().dispatch(*args, **kwargs)
+        with rls.user_scope(user_id):
+            user = User._default_manager.filter(pk=user_id).first()
+        if user is None:
+            return super().dispatch(*args, **kwargs)
+        with acting_as(user):
+            return super().dispatch(*args, **kwargs)
 
 
 REMINDERS_SHOWN = 10  # the newest unread ones; the rest follow as these are marked read

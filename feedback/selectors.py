@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consultancy.tenancy.rls import FirmLookup
 from consultancy.tenancy.scoping import firm_scope
 from consultancy.tenancy.versioning import fingerprint_of
 from contracts.models import Contract
@@ -301,13 +302,20 @@ class SurveyLink:
     firm_name: str
 
 
+#: The survey link is opened without a log-in, before the firm is known: the narrow
+#: ``SECURITY DEFINER`` function of feedback's migration 0006 gives the firm and id of the
+#: one invitation with the token's hash (row-level security, ``consultancy.tenancy.rls``).
+SURVEY_LINK_BY_TOKEN = FirmLookup("feedback_survey_invitation_by_token", "feedback",
+                                  "surveyinvitation", "token_hash")
+
+
 def find_invitation(token) -> tuple[int, int]:
     """``(firm_id, invitation_id)`` of the link with this token, looked up by its hash
-    across firms (the only unscoped read of this app). Unknown tokens are refused."""
+    across firms (the only read of this app before the firm is known). Unknown tokens are
+    refused."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise SurveyLinkInvalid(_("This survey link is not valid."))
-    row = (SurveyInvitation.objects.with_scopes_disabled()
-           .filter(token_hash=token_hash(token)).values_list("firm_id", "pk").first())
+    row = SURVEY_LINK_BY_TOKEN.first(token_hash(token))
     if row is None:
         raise SurveyLinkInvalid(_("This survey link is not valid."))
     return row

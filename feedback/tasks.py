@@ -20,6 +20,7 @@ from django.utils import timezone
 from consultancy.notifications import NOTICE_TASK
 from consultancy.outbox import enqueue
 from consultancy.tenancy.models import Firm
+from consultancy.tenancy.rls import cross_firm
 from consultancy.tenancy.scoping import firm_scope
 
 from . import notices, signals
@@ -73,9 +74,11 @@ def send_daily_reminders(firm_id: int, today: str | None = None) -> int:
 @shared_task
 def send_all_daily_reminders() -> int:
     """The beat entry point: one ``send_daily_reminders`` job per firm for today (one open
-    job per firm and day, however often the beat fires). Returns the number of firms."""
+    job per firm and day, however often the beat fires), each of which works in its own
+    firm's scope. Returns the number of firms."""
     day = timezone.localdate().isoformat()
-    firm_ids = list(Firm.objects.values_list("pk", flat=True))
+    with cross_firm("daily reminders: the list of firms to send one job each"):
+        firm_ids = list(Firm.objects.values_list("pk", flat=True))
     for firm_id in firm_ids:
         with transaction.atomic():
             enqueue(send_daily_reminders, firm_id, day, firm=firm_id,

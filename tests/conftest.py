@@ -5,14 +5,87 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import environ
 import pytest
-from django_scopes import scopes_disabled
 
 from tests import factories as f
+from tests.scoping import scopes_disabled
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the test itself (fixtures) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# -- PostgreSQL: the suite runs as the runtime role -----------------------------------------
+#
+# With DATABASE_OWNER_URL set (the CI's second pass), the test databases are created,
+# migrated and dropped by the owner role, and every test runs connected as DATABASE_URL's
+# role: neither superuser nor BYPASSRLS nor owner, so row-level security applies to the whole
+# suite as in production. Each xdist worker has its own database and does the same.
+# TransactionTestCase (``transaction=True``) empties the tables after each test with
+# TRUNCATE, which production never grants: the owner grants it in the test databases only.
+
+_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+
+
+def _connect_as(user, password):
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict["USER"] = user
+    connection.settings_dict["PASSWORD"] = password
+
+
+def _as_owner():
+    owner = environ.Env.db_url_config(_OWNER_URL)
+    _connect_as(owner["USER"], owner.get("PASSWORD", ""))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner (before pytest-django's
+    ``django_db_setup``, which depends on this fixture)."""
+    if _OWNER_URL:
+        from django.conf import settings
+
+        runtime = settings.DATABASES["default"]
+        _RUNTIME.update(USER=runtime["USER"], PASSWORD=runtime.get("PASSWORD", ""))
+        _as_owner()
+
+
+_RUNTIME: dict = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's set-up (as the owner), then every test as the runtime role."""
+    if not _OWNER_URL:
+        yield
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:  # the test database only (see above)
+            role = _RUNTIME["USER"].replace('"', '""')
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        _connect_as(_RUNTIME["USER"], _RUNTIME["PASSWORD"])
+    yield
+    with django_db_blocker.unblock():
+        _as_owner()  # pytest-django's teardown drops the database as its owner
+
+
+@pytest.fixture
+def database_owner():
+    """``USER``/``PASSWORD`` of the owner role (what creates databases and restores), or of
+    the connected role when the suite runs as one role only."""
+    from django.db import connection
+
+    if not _OWNER_URL:
+        return {"USER": connection.settings_dict["USER"],
+                "PASSWORD": connection.settings_dict.get("PASSWORD", "")}
+    owner = environ.Env.db_url_config(_OWNER_URL)
+    return {"USER": owner["USER"], "PASSWORD": owner.get("PASSWORD", "")}
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,26 @@ from django.utils import timezone
 from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.validators import uscc_check_character
 from consultancy.tenancy.models import Firm, Qualification, User
+from tests.scoping import scopes_disabled
 
 PASSWORD = "pw-for-tests"
 
 
-class FirmFactory(factory.django.DjangoModelFactory):
+class SetUpFactory(factory.django.DjangoModelFactory):
+    """Factories build test set-up, often for several firms at once: in the explicit
+    cross-firm mode (``tests.scoping``), so that the database's row-level security lets the
+    rows in whatever scope the test is in."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        with scopes_disabled():
+            return super()._generate(strategy, params)
+
+
+class FirmFactory(SetUpFactory):
     class Meta:
         model = Firm
 
@@ -20,7 +35,7 @@ class FirmFactory(factory.django.DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"测试{n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(SetUpFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -50,7 +65,7 @@ def make_uscc(n: int) -> str:
     return first17 + uscc_check_character(first17)
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(SetUpFactory):
     class Meta:
         model = Client
 
@@ -61,7 +76,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     size = Client.Size.MEDIUM
 
 
-class ClientContactFactory(factory.django.DjangoModelFactory):
+class ClientContactFactory(SetUpFactory):
     class Meta:
         model = ClientContact
 
@@ -80,7 +95,7 @@ class PortalContactFactory(ClientContactFactory):
     )
 
 
-class QualificationFactory(factory.django.DjangoModelFactory):
+class QualificationFactory(SetUpFactory):
     class Meta:
         model = Qualification
 
@@ -106,7 +121,7 @@ from engagements.models import (  # noqa: E402
 )
 
 
-class EngagementFactory(factory.django.DjangoModelFactory):
+class EngagementFactory(SetUpFactory):
     """An engagement in needs_analysis. Use ``tests.engagements.helpers`` to move it on."""
 
     class Meta:
@@ -121,7 +136,7 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     origin = Engagement.Origin.REQUEST
 
 
-class NeedsAssessmentFactory(factory.django.DjangoModelFactory):
+class NeedsAssessmentFactory(SetUpFactory):
     """A complete assessment with the decision to proceed (meets 5.assessment)."""
 
     class Meta:
@@ -150,7 +165,7 @@ class NeedsAssessmentFactory(factory.django.DjangoModelFactory):
     decision = "proceed"
 
 
-class SiteVisitFactory(factory.django.DjangoModelFactory):
+class SiteVisitFactory(SetUpFactory):
     class Meta:
         model = SiteVisit
         skip_postgeneration_save = True
@@ -168,7 +183,7 @@ class SiteVisitFactory(factory.django.DjangoModelFactory):
             obj.visitors.set(extracted or [obj.engagement.lead_consultant])
 
 
-class CommunicationRecordFactory(factory.django.DjangoModelFactory):
+class CommunicationRecordFactory(SetUpFactory):
     class Meta:
         model = CommunicationRecord
 
@@ -182,7 +197,7 @@ class CommunicationRecordFactory(factory.django.DjangoModelFactory):
     latent_needs = "双重预防机制建设"
 
 
-class ExchangeRecordFactory(factory.django.DjangoModelFactory):
+class ExchangeRecordFactory(SetUpFactory):
     class Meta:
         model = ExchangeRecord
 
@@ -197,7 +212,7 @@ class ExchangeRecordFactory(factory.django.DjangoModelFactory):
     rights_and_obligations = "客户提供资料，咨询方按期交付"
 
 
-class ProjectFrameworkFactory(factory.django.DjangoModelFactory):
+class ProjectFrameworkFactory(SetUpFactory):
     """An unconfirmed framework; pass ``confirmed_by``/``confirmed_on`` to confirm it."""
 
     class Meta:

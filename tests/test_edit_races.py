@@ -7,7 +7,6 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from delivery.models import GuidanceLog, ProgressReport, ResourceResearch, RiskItem, SiteResearch
 from engagements import services as engagement_services
@@ -29,6 +28,7 @@ from tests.conftest import login
 from tests.delivery.helpers import meet_delivery
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
+from tests.scoping import scopes_disabled
 
 
 def _needs(a):

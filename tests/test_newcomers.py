@@ -14,12 +14,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements import gates
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
+from tests.scoping import scopes_disabled
 
 ROOT = Path(settings.BASE_DIR)
 

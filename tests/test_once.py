@@ -10,7 +10,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.clients import services as client_services
 from consultancy.clients.models import Client, ClientContact
@@ -22,6 +21,7 @@ from engagements.models import CommunicationRecord, Engagement, ExchangeRecord, 
 from feedback.models import ClientAcceptance, Complaint, SurveyResponse
 from tests.conftest import login
 from tests.portal.conftest import world  # noqa: F401  (the portal's fixture)
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
-from django_scopes import scopes_disabled
 
 from consultancy.clients.models import Client
 from consultancy.tenancy.scoping import firm_scope
+from tests.scoping import scopes_disabled
 
 ROOT = Path(__file__).resolve().parent.parent
 

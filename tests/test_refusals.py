@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.registry import UnknownDocumentKind
@@ -29,6 +28,7 @@ from feedback.errors import (
 from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 REFUSALS = [

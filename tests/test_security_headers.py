@@ -10,10 +10,10 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from tests.conftest import login
 from tests.feedback.helpers import handed_over, send_survey
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 ROOT = Path(__file__).resolve().parents[1]

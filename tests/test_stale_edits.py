@@ -11,7 +11,6 @@ from django.forms.formsets import BaseFormSet
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.versioning import VERSION_FIELD, StaleEdit
 from contracts import services as contract_services
@@ -24,6 +23,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.delivery.helpers import PLAN
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

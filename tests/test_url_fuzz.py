@@ -13,10 +13,10 @@ from urllib.parse import quote
 import pytest
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
-from django_scopes import scopes_disabled
 
 from tests import factories as f
 from tests.conftest import login
+from tests.scoping import scopes_disabled
 
 BAD_VALUES = [
     "abc",

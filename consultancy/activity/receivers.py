@@ -5,7 +5,9 @@ from axes.signals import user_locked_out
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from consultancy.tenancy import rls
 from consultancy.tenancy.models import User
+from consultancy.tenancy.scoping import firm_scope
 from consultancy.tenancy.signals import staff_changed
 
 from . import verbs
@@ -36,11 +38,13 @@ def on_user_locked_out(sender, *, request=None, username=None, **kwargs):
     email = (username or "").strip().lower()
     if not email:
         return
-    user = User.objects.filter(email__iexact=email, firm__isnull=False).first()
-    if user is None:
+    found = rls.USER_BY_EMAIL.first(email)
+    if not found or found[0] is None:
         return
-    with transaction.atomic():
-        record_event(firm=user.firm_id, by=SystemActor.LOGIN_PROTECTION,
+    firm_id, user_id = found
+    with firm_scope(firm_id), transaction.atomic():
+        user = User.objects.get(pk=user_id)
+        record_event(firm=firm_id, by=SystemActor.LOGIN_PROTECTION,
                      verb="login.locked_out", obj=user, params={"name": str(user)})
 
 

@@ -141,7 +141,7 @@ def _invite(contact, by, request) -> None:
 
 def _portal_user_create(*, firm, email, name, password=None) -> User:
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.email_in_use(email):
         raise ValidationError({"portal_email": EMAIL_TAKEN})
     try:
         with transaction.atomic():

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection
 
 from consultancy.refusals import INVALID, Refusal
+from consultancy.tenancy import rls
 
 from .inventory import sha256_of, stored_names
 
@@ -57,12 +58,19 @@ def _engine(settings_dict) -> str:
     raise BackupError(f"backups support PostgreSQL and SQLite, not {engine}")
 
 
+# A backup and a restore are every firm's rows: pg_dump and pg_restore run with
+# row-level security on (never silently off) in the audited cross-firm mode, set for their
+# connection only (``app.cross_firm``, consultancy.tenancy.rls), and logged.
+CROSS_FIRM_OPTIONS = f"-c {rls.CROSS_FIRM_SETTING}=on"
+
+
 def _pg_env(settings_dict) -> dict:
     env = dict(os.environ)
     for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"),
                      ("PASSWORD", "PGPASSWORD")):
         if settings_dict.get(key):
             env[var] = str(settings_dict[key])
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {CROSS_FIRM_OPTIONS}".strip()
     return env
 
 
@@ -70,7 +78,9 @@ def _dump_database(target: Path) -> str:
     engine = _engine(connection.settings_dict)
     if engine == "postgresql":
         target = target.with_suffix(".pgdump")
+        rls.logger.info("cross-firm mode: backup: pg_dump of every firm's rows")
         subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+                        "--enable-row-security",
                         "--file", str(target), connection.settings_dict["NAME"]],
                        env=_pg_env(connection.settings_dict), check=True,
                        capture_output=True, timeout=3600)
@@ -142,12 +152,27 @@ def _target_is_empty(settings_dict) -> bool:
 
 
 def _pg_connect_args(settings_dict) -> dict:
-    args = {"dbname": settings_dict["NAME"]}
+    args = {"dbname": settings_dict["NAME"], "options": CROSS_FIRM_OPTIONS}
     for key, arg in (("HOST", "host"), ("PORT", "port"), ("USER", "user"),
                      ("PASSWORD", "password")):
         if settings_dict.get(key):
             args[arg] = settings_dict[key]
     return args
+
+
+def _grant_runtime_role(settings_dict) -> None:
+    """The dump carries no privileges: the runtime role gets its rights on the restored
+    tables as ``migrate`` gives them (``DATABASE_APP_ROLE``; the restore runs as the owner)."""
+    role = getattr(settings, "DATABASE_APP_ROLE", "")
+    if not role:
+        return
+    import psycopg
+
+    with psycopg.connect(**_pg_connect_args(settings_dict)) as db:
+        if db.execute("SELECT current_user = %s", [role]).fetchone()[0]:
+            return
+        for statement in rls.grant_statements(role):
+            db.execute(statement)
 
 
 def _stored_document_hashes(settings_dict) -> list[tuple[str, str]]:
@@ -182,10 +207,13 @@ def restore_backup(archive: Path, *, database: dict, media_root: Path) -> dict:
             if sha256_of(dump) != manifest["database"]["sha256"]:
                 raise BackupError("the database dump does not match its SHA-256")
             if manifest["engine"] == "postgresql":
+                rls.logger.info("cross-firm mode: restore: pg_restore of every firm's rows")
                 subprocess.run(["pg_restore", "--no-owner", "--no-privileges",
+                                "--enable-row-security",
                                 "--exit-on-error", "--dbname", database["NAME"], str(dump)],
                                env=_pg_env(database), check=True, capture_output=True,
                                timeout=3600)
+                _grant_runtime_role(database)
             else:
                 Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(dump, database["NAME"])

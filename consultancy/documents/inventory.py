@@ -9,15 +9,17 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django_scopes import scopes_disabled
+
+from consultancy.tenancy.rls import cross_firm
 
 from .storage import PARTIAL_PREFIX, UPLOAD_TEMP_DIR
 
 
 def referenced_names() -> set[str]:
-    """Every file name a row of any model (history tables included) points at."""
+    """Every file name a row of any model (history tables included) points at: every
+    firm's rows, in the audited cross-firm mode (``orphan_files`` and the backups)."""
     names: set[str] = set()
-    with scopes_disabled():
+    with cross_firm("files inventory: the files every firm's rows refer to"):
         for model in apps.get_models():
             fields = [f.name for f in model._meta.concrete_fields
                       if isinstance(f, models.FileField)]

@@ -5,8 +5,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from consultancy.outbox.scope import across_firms
 from consultancy.tenancy.models import User
+from consultancy.tenancy.rls import user_scope
 
 from .service import NOTICE_TASK, Recipient, notify
 
@@ -17,7 +17,7 @@ def mail_password_reset(user_id: int, protocol: str, domain: str, language: str 
     ``password_reset``). The token is made here, so it never passes through the outbox or
     the broker, and it is valid from the moment the mail is sent. A user who has no
     usable password, or is no longer active, is not mailed (as Django's form does)."""
-    with across_firms("notifications: the user asking for a password reset"):
+    with user_scope(user_id):  # that one user's row, before the firm is known
         user = User.objects.select_related("firm").filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return 0

@@ -2,18 +2,16 @@
 
 The relay, the sweep, a task's acknowledgement and the health check work on jobs of any
 firm (and on platform jobs, which have none). Each enters :func:`across_firms` for it and
-nothing else in the outbox opens the firm scopes. When the database enforces the firm
-(row-level security), this is the place to switch its explicit cross-firm mode on.
+nothing else in the outbox opens the firm scopes. It is the platform's explicit
+cross-firm mode (``consultancy.tenancy.rls.cross_firm``): the ORM is unscoped, and on
+PostgreSQL the row-level security policies let every firm's rows through; the reason is
+logged each time.
 """
 
-from contextlib import contextmanager
-
-from django_scopes import scopes_disabled
+from consultancy.tenancy.rls import cross_firm
 
 
-@contextmanager
 def across_firms(reason: str):
-    """Work on the outbox rows of every firm; ``reason`` names who does (for the reader
-    and for the database's cross-firm mode, once there is one)."""
-    with scopes_disabled():
-        yield
+    """Work on the outbox rows of every firm; ``reason`` names who does (logged, and the
+    database's cross-firm mode is on for the block)."""
+    return cross_firm(reason)

@@ -134,6 +134,24 @@ WSGI_APPLICATION = "consultancy.wsgi.application"
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: row-level security on every firm-owned table (consultancy.tenancy.rls). The
+# backend sets each connection's firm from the firm scope. DATABASE_URL is the runtime role
+# (neither superuser nor owner); migrations run as the owner role, which grants the runtime
+# role DATABASE_APP_ROLE its rights (README, "PostgreSQL").
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "consultancy.tenancy.postgresql"
+    # Persistent connections (seconds; 0 closes at the end of each request)...
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # ...or Django's psycopg pool (needs CONN_MAX_AGE 0).
+    if env.bool("DATABASE_POOL", default=False):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Behind pgbouncer in transaction mode: the firm is set per transaction (SET LOCAL),
+    # and server-side cursors (which outlive a transaction) are off.
+    if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+        DATABASES["default"]["RLS_SET_LOCAL"] = True
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A busy timeout keeps the dev server and an eager Celery task from tripping over a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -314,7 +332,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # or a manager (their firm's users) or the platform operator unlocks it in the admin.
 AUTHENTICATION_BACKENDS = [
     "consultancy.tenancy.security.LoginLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, reading the session's user before the firm is known.
+    "consultancy.tenancy.backends.FirmUserBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=60))

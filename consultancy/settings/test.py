@@ -28,3 +28,10 @@ if XDIST_WORKER:
     CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
     for _cache in CACHES.values():  # noqa: F405
         _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', '')}-{XDIST_WORKER}"
+
+# Row-level security (PostgreSQL): DATABASE_URL is the runtime role the tests run as, and
+# DATABASE_OWNER_URL, when set, the owner role that creates, migrates and drops the test
+# databases (tests/conftest.py); migrate grants the runtime role its rights.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+if DATABASE_OWNER_URL:
+    DATABASE_APP_ROLE = DATABASES["default"]["USER"]  # noqa: F405

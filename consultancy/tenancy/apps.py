@@ -12,10 +12,12 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import ids
+        from . import backends, checks, ids
         from .security import session_started
 
         ids.register()  # the <id:…> path converter, before any urls.py is loaded
+        backends.connect()  # last_login written as the user (row-level security)
+        checks.register()
 
         user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
 

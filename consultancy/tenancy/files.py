@@ -446,7 +446,8 @@ def content_type_field():
 def backfill_content_types(model, field_name, type_field):
     """Fill ``type_field`` of the rows stored before types were recorded, by sniffing each
     stored file (the migrations that add the column run it). A file that is missing or of
-    no known type gets no type, and is then served as a download of unknown type."""
+    no known type gets no type, and is then served as a download of unknown type. (Run by
+    ``migrate``, which works across firms: the database shows every firm's rows.)"""
     with scopes_disabled():
         rows = model.objects.exclude(**{field_name: ""}).only("pk", field_name)
         for row in rows.iterator():

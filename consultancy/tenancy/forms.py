@@ -1,8 +1,10 @@
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from .models import Qualification, User
+from .rls import USER_BY_EMAIL, user_scope
 from .versioning import VersionedFormMixin
 
 STAFF_ROLE_CHOICES = [(User.Role.MANAGER, User.Role.MANAGER.label),
@@ -13,7 +15,7 @@ STAFF_ROLE_CHOICES = [(User.Role.MANAGER, User.Role.MANAGER.label),
 def unused_email(value) -> str:
     """A new login's e-mail address: refused when a user already has it (any firm)."""
     email = value.strip()
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.email_in_use(email):
         raise forms.ValidationError(_("A user with this e-mail address already exists."))
     return email
 
@@ -78,3 +80,16 @@ class QualificationForm(VersionedFormMixin, forms.ModelForm):
     def _post_clean(self):
         # The service validates the model (holder, firm, uniqueness) when it saves.
         pass
+
+
+class UserPasswordResetForm(PasswordResetForm):
+    """Django's reset request; the account is found before its firm is known, through the
+    narrow e-mail lookup (row-level security, ``tenancy.rls``), and read in its user
+    scope."""
+
+    def get_users(self, email):
+        for _firm_id, pk in USER_BY_EMAIL(email):
+            with user_scope(pk):
+                user = User._default_manager.filter(pk=pk, is_active=True).first()
+            if user is not None and user.has_usable_password():
+                yield user

@@ -12,6 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import rls
 from .files import (
     SCAN_TYPES,
     FirmUploadTo,
@@ -44,7 +45,12 @@ class Firm(models.Model):
 class UserManager(BaseUserManager):
     """Users are looked up by e-mail before any firm is known (log-in, password reset),
     so this manager is deliberately not firm-scoped; every view and admin page that
-    lists users filters them by firm itself (``tenancy.selectors.firm_staff``)."""
+    lists users filters them by firm itself (``tenancy.selectors.firm_staff``).
+
+    On PostgreSQL the users' table has row-level security like every firm-owned table
+    (``tenancy.rls``): a lookup by e-mail goes through the narrow function
+    :data:`~consultancy.tenancy.rls.USER_BY_EMAIL` (the id and firm of that one user),
+    then the row is read in :func:`~consultancy.tenancy.rls.user_scope`."""
 
     use_in_migrations = True
 
@@ -62,10 +68,19 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email, password=None, **extra):
         extra.update(is_superuser=True, is_staff=True, firm=None, role=User.Role.OPERATOR)
-        return self._create_user(email, password, **extra)
+        with rls.cross_firm(f"create the platform operator {email}"):
+            return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        found = rls.USER_BY_EMAIL.first(username or "", using=self.db)
+        if found is None:
+            raise self.model.DoesNotExist("No user with this e-mail address.")
+        with rls.user_scope(found[1]):
+            return self.get(pk=found[1])
+
+    def email_in_use(self, email) -> bool:
+        """Whether any user, of any firm, has this e-mail address (without case)."""
+        return rls.USER_BY_EMAIL.first((email or "").strip(), using=self.db) is not None
 
 
 class User(AbstractBaseUser, PermissionsMixin):

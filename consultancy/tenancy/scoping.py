@@ -7,7 +7,11 @@ firm's rows. The scope is entered:
 * for a request, by ``FirmScopeMiddleware`` from the logged-in user's firm;
 * in a Celery task, by :func:`firm_scope` with the ``firm_id`` the task was given;
 * in a management command, explicitly with :func:`firm_scope` or, for the platform
-  itself (``demo``, migrations), ``scopes_disabled()``.
+  itself (``demo``, migrations, backups), :func:`consultancy.tenancy.rls.cross_firm`.
+
+Entering a firm scope also sets the database's firm (PostgreSQL's row-level security,
+:mod:`consultancy.tenancy.rls`): the scope is the one state both follow.
+``scopes_disabled()`` opens the ORM only; the database keeps the firm (or none).
 """
 
 from contextlib import contextmanager
@@ -18,6 +22,8 @@ from django_scopes import ScopeError, scope, scopes_disabled
 from django_scopes.state import get_scope
 
 from consultancy.refusals import INVALID, Refusal
+
+from .rls import CROSS_FIRM, USER
 
 __all__ = ["FirmOwned", "FirmScopedManager", "firm_scope", "scope", "scopes_disabled"]
 
@@ -79,15 +85,17 @@ class FirmScopedManager(models.Manager):
 
 
 @contextmanager
-def firm_scope(firm):
-    """Enter the scope of one firm (a ``Firm`` or its id).
+def firm_scope(firm, *, user=None):
+    """Enter the scope of one firm (a ``Firm`` or its id): the ORM filters by it and the
+    database's row-level security shows only its rows (``app.firm_id``). ``user``: the
+    acting user's id, when there is one (the request's).
 
     ``None`` is refused: django-scopes would read it as "no filter", which is the
     fail-open behaviour this module exists to prevent.
     """
     if firm is None or firm == "":
         raise ValueError("firm_scope() needs a firm; None would open every firm's rows.")
-    with scope(firm=firm):
+    with scope(firm=firm, **{CROSS_FIRM: None, USER: getattr(user, "pk", user)}):
         yield
 
 

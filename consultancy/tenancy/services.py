@@ -43,7 +43,7 @@ def staff_create(*, firm, by, email, full_name, role, phone="", language="", pas
     _check_manager(firm.pk, by)
     _check_role(role)
     email = User.objects.normalize_email(email).strip()
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.email_in_use(email):
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     user = _new_user(by=by, firm=firm, email=email, full_name=full_name, role=role,
                      phone=phone, language=language or "", password=password)
@@ -141,7 +141,10 @@ def staff_reactivate(*, user, by) -> User:
 def appears_in_records(user) -> list[str]:
     """The kinds of record that name ``user``: every table pointing at the user (hidden
     relations and many-to-many tables included), apart from the change history itself and
-    the user's own groups and permissions. Empty: nothing names them."""
+    the user's own groups and permissions. Empty: nothing names them.
+
+    The ORM's scope is opened to reach every kind of record; the database still shows only
+    the current firm's rows (the user's own firm: records never point across firms)."""
     found = set()
     with scopes_disabled():
         for relation in user._meta.get_fields(include_hidden=True):
@@ -225,7 +228,7 @@ def firm_create(*, by, name, manager_email, manager_full_name, manager_password=
     if not (by.is_superuser and by.firm_id is None):
         raise ValidationError(_("Only a platform operator opens a firm."))
     manager_email = User.objects.normalize_email(manager_email).strip()
-    if User.objects.filter(email__iexact=manager_email).exists():
+    if User.objects.email_in_use(manager_email):
         raise ValidationError({"manager_email": _("A user with this e-mail address already "
                                                   "exists.")})
     firm = Firm(name=name, **fields)

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consultancy.tenancy.models import Firm, User
+from consultancy.tenancy.scoping import firm_scope
 from tests import factories as f
 from tests.conftest import login
 
@@ -29,7 +30,8 @@ def test_the_operator_opens_a_firm_with_its_first_manager(client, operator):
     resp = client.post(reverse("admin:tenancy_firm_add"), FIRM)
     assert resp.status_code == 302, resp.context["adminform"].form.errors
     firm = Firm.objects.get(name="新咨询公司")
-    manager = User.objects.get(email="wang@new.test")
+    with firm_scope(firm):
+        manager = User.objects.get(email="wang@new.test")
     assert manager.firm == firm and manager.role == "manager" and manager.is_manager
     assert not manager.is_superuser and not manager.has_usable_password()
     resp = client.get(reverse("admin:tenancy_firm_changelist"))

@@ -5,13 +5,13 @@ names the missing requirement codes; declining and terminating need a reason."""
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from engagements.models import StageTransition
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to, meet_needs_analysis
+from tests.scoping import scopes_disabled
 
 CHANGELIST = "admin:engagements_engagement_changelist"
 

@@ -15,7 +15,6 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.test import RequestFactory
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from consultancy.clients.models import Client, ClientContact
 from consultancy.tenancy.models import Firm, Qualification, User
@@ -43,6 +42,7 @@ from feedback.models import (
     SurveyQuestionSet,
 )
 from tests.conftest import login, zh
+from tests.scoping import scopes_disabled
 
 # model → the service its admin's change form saves through (the name the admin looks up).
 WRITE_PATHS = {

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.db.models.base import ModelState
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.models import Firm, SubmissionToken
 from delivery import services as delivery_services
@@ -25,6 +24,7 @@ from tests.delivery.helpers import meet as meet_delivery_code
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
 from tests.feedback.steps import walk
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 SURVEY_ANSWERS = {"competence": 5, "timeliness": 4, "communication": 5, "deliverables": 4,

@@ -9,7 +9,6 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from consultancy.activity.models import Event
 from consultancy.clients import services
@@ -18,6 +17,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 
 def _queries(client, url):

@@ -5,11 +5,12 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from consultancy.clients.models import Client, ClientContact
+from consultancy.tenancy.scoping import firm_scope
 from tests import factories as f
 from tests.conftest import login
+from tests.scoping import scopes_disabled
 
 
 def test_consultant_lists_only_own_firms_clients(client, a, b):
@@ -100,9 +101,10 @@ def test_create_and_edit_client(client, a, b):
     data["name"] = "改名客户有限公司"
     resp = client.post(reverse("clients:update", args=[new.pk]), data)
     assert resp.status_code == 302
-    new.refresh_from_db()
-    assert new.name == "改名客户有限公司"
-    assert new.history.count() == 2  # who changed what is kept
+    with firm_scope(a.firm):
+        new.refresh_from_db()
+        assert new.name == "改名客户有限公司"
+        assert new.history.count() == 2  # who changed what is kept
 
 
 def test_same_credit_code_may_exist_in_two_firms_but_not_twice_in_one(client, a, b):
@@ -129,8 +131,8 @@ def test_add_contact_with_portal_login_sends_an_invitation(
             },
         )
     assert resp.status_code == 302
-    with scopes_disabled():
-        contact = ClientContact.objects.get(name="新联系人")
+    with firm_scope(a.firm):
+        contact = ClientContact.objects.select_related("user").get(name="新联系人")
     assert contact.user.email == "new.portal@client.test"
     assert contact.user.firm == a.firm and contact.user.is_client_contact
     assert not contact.user.has_usable_password()

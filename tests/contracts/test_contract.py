@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
+from consultancy.tenancy.scoping import firm_scope
 from contracts import services
 from contracts.clauses import CLAUSE_KEYS, CLAUSES, clause_field, cny_in_words
 from contracts.models import Contract, Deliverable
@@ -18,6 +18,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to, meet_contracting
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -137,14 +138,16 @@ def test_issuing_returns_before_the_pdf_is_made(client, a, contracting,
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         resp = client.post(reverse("contracts:issue", args=[contracting.pk, contract.pk]))
     assert resp.status_code == 302
-    contract.refresh_from_db()
-    assert contract.status == Contract.Status.ISSUED
-    assert contract.issued_pdf.status == "pending" and len(callbacks) == 1
+    with firm_scope(a.firm):
+        contract.refresh_from_db()
+        assert contract.status == Contract.Status.ISSUED
+        assert contract.issued_pdf.status == "pending" and len(callbacks) == 1
     page = client.get(reverse("contracts:contract", args=[contracting.pk]))
     assert 'hx-get="' in page.text  # the page polls for the PDF
     callbacks[0]()  # the worker renders it
-    contract.issued_pdf.refresh_from_db()
-    assert contract.issued_pdf.status == "ready" and len(contract.issued_pdf.sha256) == 64
+    with firm_scope(a.firm):
+        contract.issued_pdf.refresh_from_db()
+        assert contract.issued_pdf.status == "ready" and len(contract.issued_pdf.sha256) == 64
 
 
 # -- signing and freezing -----------------------------------------------------------
@@ -282,12 +285,14 @@ def test_the_full_flow_through_the_pages(client, a, contracting, django_capture_
     })
     assert resp.status_code == 302
     page = client.get(reverse("contracts:contract", args=[contracting.pk]))
-    contract.refresh_from_db()
+    with firm_scope(a.firm):
+        contract.refresh_from_db()
     assert contract.signed_copy_sha256 in page.text and contract.issued_pdf_sha256 in page.text
     resp = client.post(reverse("engagements:transition", args=[contracting.pk, "sign_contract"]),
                        {"expected_stage": "contracting"})
     assert resp.status_code == 302
-    contracting.refresh_from_db()
+    with firm_scope(a.firm):
+        contracting.refresh_from_db()
     assert contracting.stage == Stage.DELIVERY
 
 

@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django_scopes import scopes_disabled
 
 from consultancy.demo.contracts import DELIVERY
 from consultancy.documents.models import GeneratedDocument
@@ -14,6 +13,7 @@ from contracts.clauses import CLAUSE_KEYS, clause_field
 from contracts.models import Contract, Deliverable, PaymentInstallment
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
+from tests.scoping import scopes_disabled
 
 FIRMS = ["安泰安全技术咨询有限公司", "华安企业安全咨询有限公司"]
 MODELS = [Engagement, StageTransition, Contract, Deliverable, PaymentInstallment,

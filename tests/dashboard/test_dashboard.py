@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from contracts.models import Contract
 from dashboard import selectors
@@ -26,6 +25,7 @@ from tests.dashboard.helpers import answer_survey
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.feedback.helpers import end_guidance_period, handed_over, send_survey, to_follow_up
 from tests.feedback.steps import step
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

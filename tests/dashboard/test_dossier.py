@@ -3,7 +3,6 @@ table of contents by clause; managers and the engagement's staff only, their fir
 
 import pytest
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.pdf import render_html
@@ -14,6 +13,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.dashboard.helpers import closed_engagement
 from tests.feedback.helpers import on_commit
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,8 @@ def test_the_dossier_has_a_section_per_clause(a, closed):
     with scopes_disabled():
         spec = dossier_pdf_spec(closed)
         signed = Contract.objects.get(engagement=closed, status="signed")
-        delivery = DocumentDelivery.objects.filter(engagement=closed).first()
+        delivery = DocumentDelivery.objects.select_related("version").filter(
+            engagement=closed).first()
         html = render_html(spec.template_name, {**spec.context, "firm": a.firm})
     sections = {s.key: s for s in spec.context["sections"]}
     assert list(sections) == SECTION_KEYS

@@ -8,13 +8,13 @@ import io
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
 from consultancy.documents.spreadsheets import csv_text, is_formula_like, xlsx_append
 from feedback import services as feedback_services
 from tests import factories as f
 from tests.conftest import login
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

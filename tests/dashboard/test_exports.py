@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
 from contracts.models import Contract
@@ -21,6 +20,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.feedback.steps import walk
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@ close" saved through feedback.services for their own firm only."""
 
 import pytest
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from feedback.models import FeedbackSettings
 from tests.conftest import login, zh
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

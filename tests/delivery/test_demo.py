@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django_scopes import scopes_disabled
 
 from consultancy.demo import delivery as demo
 from consultancy.demo import feedback as feedback_demo
@@ -38,6 +37,7 @@ from feedback.models import (
     Reminder,
     Survey,
 )
+from tests.scoping import scopes_disabled
 
 FIRMS = {"antai": "安泰安全技术咨询有限公司", "huaan": "华安企业安全咨询有限公司"}
 MODELS = [Engagement, StageTransition, Contract, GeneratedDocument, SiteResearch,

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from delivery import risk, services
 from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch
@@ -15,6 +14,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.delivery.helpers import ALL, meet
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from delivery import risk, services
 from delivery.models import GuidanceLog, ProgressReport, RiskItem, RiskSettings
@@ -22,6 +21,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

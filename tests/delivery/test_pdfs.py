@@ -8,7 +8,6 @@ import shutil
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.selectors import latest_document
 from consultancy.documents.services import pdf_request
@@ -20,6 +19,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.documents.helpers import poppler
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
+from consultancy.tenancy.scoping import firm_scope
 from delivery import services
 from delivery.models import ConsultingPlan
 from engagements import services as engagement_services
@@ -18,6 +18,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.delivery.helpers import PLAN, pdf_ready
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,8 @@ def test_the_plan_flow_through_the_pages(client, a, delivering,
     assert _requirement(e, "8.3.2.plan_content").met
     assert _approve(client, e, plan, a.manager).status_code == 302
     [plan] = _plans(e)
-    assert plan.is_approved and plan.approved_by == a.manager
+    with firm_scope(a.firm):
+        assert plan.is_approved and plan.approved_by == a.manager
     assert _issue(client, e, plan, django_capture_on_commit_callbacks).status_code == 302
     [plan] = _plans(e)
     with scopes_disabled():
@@ -120,8 +122,9 @@ def test_the_plan_flow_through_the_pages(client, a, delivering,
     assert not _requirement(e, "8.3.1.plan_confirmed").met
     assert _confirm(client, e, plan, a.contact).status_code == 302
     [plan] = _plans(e)
-    assert plan.is_confirmed and plan.confirmed_by == a.contact
-    assert plan.confirmation_recorded_by == a.consultant
+    with firm_scope(a.firm):
+        assert plan.is_confirmed and plan.confirmed_by == a.contact
+        assert plan.confirmation_recorded_by == a.consultant
     assert _requirement(e, "8.3.1.plan_confirmed").met
     page = client.get(url)
     assert str(plan.status_label) in page.text
@@ -138,7 +141,8 @@ def test_a_change_after_confirmation_is_version_2_approved_and_confirmed_again(
     _issue(client, e, v1, django_capture_on_commit_callbacks)
     _confirm(client, e, v1, a.contact)
     assert _requirement(e, "8.3.1.plan_confirmed").met
-    v1_before = ConsultingPlan.objects.with_scopes_disabled().filter(pk=v1.pk).values().get()
+    with scopes_disabled():
+        v1_before = ConsultingPlan.objects.with_scopes_disabled().filter(pk=v1.pk).values().get()
 
     # without a reason: refused, the input kept, no new version
     changed = plan_data(emergency_handling="罐区泄漏时立即启动客户专项应急预案并通知咨询方",
@@ -157,8 +161,8 @@ def test_a_change_after_confirmation_is_version_2_approved_and_confirmed_again(
     assert v2.emergency_handling.startswith("罐区泄漏")
     with scopes_disabled():
         assert v2.milestones.count() == 2 and v1_after.milestones.count() == 1
-    assert ConsultingPlan.objects.with_scopes_disabled().filter(
-        pk=v1.pk).values().get() == v1_before
+        assert ConsultingPlan.objects.with_scopes_disabled().filter(
+            pk=v1.pk).values().get() == v1_before
     assert not _requirement(e, "8.3.1.plan_confirmed").met
 
     # version 1 stays readable as it was

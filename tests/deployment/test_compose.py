@@ -33,6 +33,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 DEBIAN_COMPOSE_SCHEMA = Path("/usr/lib/python3/dist-packages/compose/config/compose_spec.json")
 APP_SERVICES = ("web", "worker", "beat")
 SECRET_KEY_REF = re.compile(r"^\$\{SECRET_KEY:\?[^}]*\}$")
+#: Every secret the stack needs, each from the environment (``${NAME:?…}``), none in the file.
+SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD")
 
 
 @pytest.fixture(scope="module")
@@ -119,26 +121,30 @@ def test_compose_file_is_valid(compose, tmp_path):
     base_env.pop("SECRET_KEY", None)
     for command in _compose_commands():
         argv = [*command, "-f", str(COMPOSE_FILE), "--env-file", str(empty_env_file)]
+        given = {name: f"test-only-{name.lower()}" for name in SECRETS}
+        for name in SECRETS:
+            base_env.pop(name, None)
         ok = subprocess.run(
             [*argv, "config", "-q"],
             cwd=ROOT,
-            env={**base_env, "SECRET_KEY": "test-only-not-a-secret"},
+            env={**base_env, **given},
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert ok.returncode == 0, f"{' '.join(command)} config -q failed:\n{ok.stderr}"
-        missing = subprocess.run(
-            [*argv, "config", "-q"],
-            cwd=ROOT,
-            env=base_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr, (
-            f"{' '.join(command)} config accepted the file without SECRET_KEY set"
-        )
+        for name in SECRETS:  # each one is required
+            missing = subprocess.run(
+                [*argv, "config", "-q"],
+                cwd=ROOT,
+                env={**base_env, **{k: v for k, v in given.items() if k != name}},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert missing.returncode != 0 and name in missing.stderr, (
+                f"{' '.join(command)} config accepted the file without {name} set"
+            )
         checked.append(" ".join(command))
 
     if not checked:
@@ -167,7 +173,10 @@ def test_app_services_share_build_env_and_private_volume(compose, services):
         assert services[name].get("volumes") == web.get("volumes")
 
     env = _env(web)
-    assert env["DATABASE_URL"] == "postgres://consultancy:consultancy@db:5432/consultancy"
+    # The runtime role, its password from the environment (README, "PostgreSQL").
+    assert re.fullmatch(r"postgres://consultancy_app:\$\{POSTGRES_APP_PASSWORD:\?[^}]*\}"
+                        r"@db:5432/consultancy", env["DATABASE_URL"])
+    assert "DATABASE_APP_ROLE" not in env  # only the migration grants
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert "ALLOWED_HOSTS" in env
     assert env["MEDIA_ROOT"] == "/data/private"
@@ -183,6 +192,8 @@ def test_web_waits_for_healthy_db_and_redis(compose, services):
             assert depends_on.get(dependency, {}).get("condition") == "service_healthy", (
                 f"{name} must wait for {dependency} to be healthy"
             )
+        assert depends_on.get("migrate", {}).get("condition") == (
+            "service_completed_successfully"), f"{name} must wait for the migrations"
     assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
     assert "ping" in " ".join(services["redis"]["healthcheck"]["test"])
     assert services["db"]["image"].startswith("postgres:15")
@@ -205,10 +216,48 @@ def test_secret_key_is_not_hard_coded(services):
             assert "${SECRET_KEY:?" in line, f"hard-coded SECRET_KEY: {line.strip()}"
 
 
+def test_the_owner_migrates_and_nobody_else_has_its_password(services):
+    migrate = services["migrate"]
+    env = _env(migrate)
+    assert migrate["command"] == "python manage.py migrate --noinput"
+    assert migrate["restart"] == "no"
+    assert re.fullmatch(r"postgres://consultancy_owner:\$\{POSTGRES_OWNER_PASSWORD:\?[^}]*\}"
+                        r"@db:5432/consultancy", env["DATABASE_URL"])
+    assert env["DATABASE_APP_ROLE"] == "consultancy_app"
+    for name in APP_SERVICES:
+        assert "POSTGRES_OWNER_PASSWORD" not in str(services[name]), name
+
+
+def test_the_database_creates_both_roles_with_passwords_from_the_environment(services):
+    db = services["db"]
+    env = _env(db)
+    assert "./deploy/postgres:/docker-entrypoint-initdb.d:ro" in db["volumes"]
+    assert (ROOT / "deploy/postgres/10-roles.sh").is_file()
+    assert (ROOT / "deploy/postgres/roles.psql").is_file()
+    assert env["APP_DB_OWNER"] == "consultancy_owner" and env["APP_DB_USER"] == "consultancy_app"
+    for key, secret in (("POSTGRES_PASSWORD", "POSTGRES_PASSWORD"),
+                        ("APP_DB_OWNER_PASSWORD", "POSTGRES_OWNER_PASSWORD"),
+                        ("APP_DB_PASSWORD", "POSTGRES_APP_PASSWORD")):
+        assert re.fullmatch(rf"\$\{{{secret}:\?[^}}]*\}}", env[key]), key
+    script = (ROOT / "deploy/postgres/roles.psql").read_text("utf-8")
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS" in script
+
+
+def test_no_password_is_written_in_the_file():
+    text = COMPOSE_FILE.read_text("utf-8")
+    for url in re.findall(r"postgres://[^\s]+", text):
+        password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert password.startswith("${") and ":?" in password, url
+    for line in text.splitlines():
+        if re.match(r"\s*[A-Z_]*PASSWORD\s*:", line):
+            assert "${" in line and ":?" in line, line.strip()
+
+
 def test_commands(services):
     web_command = services["web"]["command"]
     web_command = " ".join(web_command) if isinstance(web_command, list) else web_command
-    assert re.search(r"manage\.py migrate --noinput\s*&&.*gunicorn consultancy\.wsgi", web_command)
+    assert re.search(r"gunicorn consultancy\.wsgi", web_command)
+    assert "migrate" not in web_command  # the migrate service, as the owner
     assert "8000:8000" in [str(p) for p in services["web"]["ports"]]
     worker, beat = (" ".join(services[s]["command"]) for s in ("worker", "beat"))
     assert worker.endswith("exec celery -A consultancy worker -l info")

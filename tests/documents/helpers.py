@@ -3,19 +3,23 @@ import subprocess
 
 from consultancy.documents.services import pdf_request
 from consultancy.documents.tasks import render_document
+from consultancy.tenancy.scoping import firm_scope
 
 from .conftest import KIND
 
 
 def requested(world, kind=KIND, by=None):
-    """A pending document of ``world.client``, its render not run yet."""
-    return pdf_request(owner=world.client, kind=kind, by=by or world.consultant)
+    """A pending document of ``world.client``, its render not run yet (requested in the
+    firm's scope, as the page that asks for it would)."""
+    with firm_scope(world.firm):
+        return pdf_request(owner=world.client, kind=kind, by=by or world.consultant)
 
 
 def rendered(world, kind=KIND, by=None):
     document = requested(world, kind, by)
     render_document(world.firm.pk, document.pk)
-    document.refresh_from_db()
+    with firm_scope(world.firm):
+        document.refresh_from_db()
     return document
 
 

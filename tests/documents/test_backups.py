@@ -11,13 +11,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django_scopes import scopes_disabled
 
 from consultancy.documents import backups, inventory
 from consultancy.documents.storage import PrivateStorage
 from engagements.stages import Stage
 from tests import factories as f
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 from .helpers import rendered
 
@@ -126,7 +126,7 @@ def test_the_commands(world, tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_postgresql_round_trip(a, b, tmp_path, settings):
+def test_a_postgresql_round_trip(a, b, tmp_path, settings, database_owner):
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump and pg_restore need PostgreSQL (the CI's second run)")
     import psycopg
@@ -137,8 +137,10 @@ def test_a_postgresql_round_trip(a, b, tmp_path, settings):
                                                     lead_consultant=a.consultant),
                                 Stage.DELIVERY)
     manifest = _backup(tmp_path)
-    target = dict(connection.settings_dict, NAME=connection.settings_dict["NAME"] + "_restore")
-    args = backups._pg_connect_args(dict(connection.settings_dict))
+    # A restore runs as the owner, into an empty database of its own (README, "Backups").
+    owner = dict(connection.settings_dict, **database_owner)
+    target = dict(owner, NAME=connection.settings_dict["NAME"] + "_restore")
+    args = backups._pg_connect_args(owner)
     with psycopg.connect(**args, autocommit=True) as db:
         db.execute(f'DROP DATABASE IF EXISTS "{target["NAME"]}"')
         db.execute(f'CREATE DATABASE "{target["NAME"]}"')
@@ -158,6 +160,19 @@ def test_a_postgresql_round_trip(a, b, tmp_path, settings):
             with pytest.raises(psycopg.Error, match="frozen record"):
                 db.execute("UPDATE engagements_needsassessment SET measures = 'x' "
                            "WHERE engagement_id = %s", [engagement.pk])
+        # Row-level security came back with the data, and the runtime role got its rights:
+        # connected as it, no firm set, it sees no engagement; with a's firm, a's.
+        runtime = dict(target, USER=connection.settings_dict["USER"],
+                       PASSWORD=connection.settings_dict["PASSWORD"])
+        runtime_args = {k: v for k, v in backups._pg_connect_args(runtime).items()
+                        if k != "options"}
+        if runtime["USER"] != owner["USER"]:  # the suite runs as the runtime role
+            with psycopg.connect(**runtime_args) as db:
+                count = db.execute("SELECT count(*) FROM engagements_engagement").fetchone()
+                assert count == (0,)
+                db.execute("SELECT set_config('app.firm_id', %s, false)", [str(a.firm.pk)])
+                assert db.execute("SELECT DISTINCT firm_id FROM engagements_engagement"
+                                  ).fetchall() == [(a.firm.pk,)]
     finally:
         with psycopg.connect(**args, autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{target["NAME"]}"')

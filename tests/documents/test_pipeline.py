@@ -5,7 +5,6 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.registry import UnknownDocumentKind
@@ -13,6 +12,7 @@ from consultancy.documents.selectors import latest_document
 from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.documents.tasks import render_document
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
+from tests.scoping import fresh, scopes_disabled
 
 from .conftest import BODY_TEXT, FAILING_KIND, KIND
 from .helpers import poppler, rendered, requested
@@ -27,14 +27,15 @@ def stored_bytes(document) -> bytes:
 
 def test_request_is_pending_until_commit_then_rendered(a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        document = pdf_request(owner=a.client, kind=KIND, by=a.consultant)
-        with firm_scope(a.firm.pk):
+        with firm_scope(a.firm.pk):  # as the page that asks for it
+            document = pdf_request(owner=a.client, kind=KIND, by=a.consultant)
             assert GeneratedDocument.objects.get().status == Status.PENDING
     assert len(callbacks) == 1
 
-    document.refresh_from_db()
+    with firm_scope(a.firm.pk):
+        document.refresh_from_db()
+        assert document.owner == a.client and document.requested_by == a.consultant
     assert document.status == Status.READY
-    assert document.owner == a.client and document.requested_by == a.consultant
     data = stored_bytes(document)
     assert data.startswith(b"%PDF-")
     assert document.sha256 == hashlib.sha256(data).hexdigest() == sha256_of(document.file)
@@ -52,7 +53,7 @@ def test_the_request_returns_before_the_render(a, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         document = requested(a)
     assert len(callbacks) == 1
-    document.refresh_from_db()
+    fresh(document)
     assert document.status == Status.PENDING
     assert not document.file and document.sha256 == "" and document.pages is None
 
@@ -79,7 +80,7 @@ def test_rendering_twice_does_not_render_again(a):
     document = rendered(a)
     name, digest = document.file.name, document.sha256
     assert render_document(a.firm.pk, document.pk) == Status.READY
-    document.refresh_from_db()
+    fresh(document)
     assert (document.file.name, document.sha256) == (name, digest)
     assert os.listdir(os.path.dirname(os.path.dirname(document.file.path))) == [
         os.path.basename(os.path.dirname(document.file.path))
@@ -112,14 +113,14 @@ def test_a_template_error_marks_the_document_failed(a):
 def test_a_task_with_another_firms_id_finds_nothing(a, b):
     document = requested(a)
     assert render_document(b.firm.pk, document.pk) == "missing"
-    document.refresh_from_db()
+    fresh(document)
     assert document.status == Status.PENDING
 
 
 def test_unknown_kind_and_cross_firm_requests_are_refused(a, b):
-    with pytest.raises(UnknownDocumentKind):
+    with pytest.raises(UnknownDocumentKind), firm_scope(a.firm):
         pdf_request(owner=a.client, kind="no-such-kind", by=a.consultant)
-    with pytest.raises(CrossFirmReference):
+    with pytest.raises(CrossFirmReference), firm_scope(a.firm):
         pdf_request(owner=a.client, kind=KIND, by=b.consultant)
     with scopes_disabled():
         assert not GeneratedDocument.objects.exists()

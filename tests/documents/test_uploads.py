@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.files import (
     ATTACHMENT_TYPES,
@@ -36,6 +35,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
+from tests.scoping import scopes_disabled
 from tests.uploads import SCRIPT, image_bytes, jpeg_bytes, ooxml_bytes, pdf_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ import pytest
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.services import pdf_request
 from consultancy.tenancy.scoping import firm_scope
+from tests.scoping import fresh
 
 from .conftest import KIND
 
@@ -24,10 +25,11 @@ def test_a_real_worker_renders_the_document(a):
 
     assert not app.conf.task_always_eager
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        document = pdf_request(owner=a.client, kind=KIND, by=a.consultant)
+        with firm_scope(a.firm.pk):  # as the page that asks for it
+            document = pdf_request(owner=a.client, kind=KIND, by=a.consultant)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            document.refresh_from_db()
+            fresh(document)
             if not document.is_pending:
                 break
             time.sleep(0.2)

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from dashboard import selectors
 from engagements.models import Engagement
@@ -17,6 +16,7 @@ from tests.dashboard.helpers import answer_survey
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.factories import PASSWORD
 from tests.feedback.helpers import handed_over, to_follow_up
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

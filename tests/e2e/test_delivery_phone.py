@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from PIL import Image
 
 from delivery.models import RiskItem, SiteResearch
@@ -13,6 +12,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.engagements.helpers import advance_to
 from tests.factories import PASSWORD
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

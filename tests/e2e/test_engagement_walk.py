@@ -3,11 +3,11 @@ Chinese, with screenshots of the list, a closed gate and the page after a transi
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements.models import Engagement
 from engagements.stages import Stage
 from tests.factories import PASSWORD
+from tests.scoping import fresh, scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +62,7 @@ def test_walk_from_needs_analysis_to_contracting(browser, live_server, a, b, sho
     page.fill("#id_note", "需求分析完成")
     page.click("#advance")
     page.wait_for_selector(".alert-success")
-    e.refresh_from_db()
+    fresh(e)
     assert e.stage == Stage.COMMUNICATION
     shot(page, "engagement-after-transition-zh")
 
@@ -97,7 +97,7 @@ def test_walk_from_needs_analysis_to_contracting(browser, live_server, a, b, sho
     assert page.is_enabled("#advance")
     page.click("#advance")
     page.wait_for_selector(".alert-success")
-    e.refresh_from_db()
+    fresh(e)
     assert e.stage == Stage.CONTRACTING
     shot(page, "engagement-contracting-zh")
 

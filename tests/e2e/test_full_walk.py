@@ -29,7 +29,6 @@ import hashlib
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from weasyprint import HTML
 
 from contracts.models import Contract, Deliverable
@@ -40,6 +39,7 @@ from feedback.models import Complaint
 from tests.delivery.helpers import PLAN
 from tests.factories import PASSWORD
 from tests.feedback.helpers import end_guidance_period
+from tests.scoping import fresh, scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +48,7 @@ def _advance(page, url, e, to):
     assert page.is_enabled("#advance"), page.inner_text("#checklist")
     page.click("#advance")
     page.wait_for_selector(".alert-success")
-    e.refresh_from_db()
+    fresh(e)
     assert e.stage == to
 
 

@@ -5,13 +5,13 @@ files a complaint (9.4)."""
 import hashlib
 
 import pytest
-from django_scopes import scopes_disabled
 
 from delivery.models import ConsultingPlan
 from feedback.models import Complaint, SurveyInvitation, SurveyResponse
 from tests.factories import PASSWORD
 from tests.feedback.helpers import handed_over, send_survey
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,13 +5,13 @@ Screenshot: var/screenshots/statistics-zh.png (docs/screenshots/statistics-zh.pn
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.demo import clients as clients_demo
 from consultancy.demo import firms as tenancy_demo
 from consultancy.demo import history as demo_history
 from consultancy.demo.common import DemoContext
 from feedback import statistics
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from playwright.sync_api import Error as PlaywrightError
 
 from delivery import services
@@ -16,6 +15,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.engagements.helpers import advance_to
 from tests.factories import PASSWORD
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,11 +1,11 @@
 """Moving a test engagement through the process with the records each gate needs."""
 
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements import services
 from engagements.stages import Stage
 from tests import factories as f
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 

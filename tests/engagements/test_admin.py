@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements.models import (
     CommunicationRecord,
@@ -17,6 +16,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

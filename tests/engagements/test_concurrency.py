@@ -4,12 +4,12 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django_scopes import scopes_disabled
 
 from engagements import services
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
 from tests import factories as f
+from tests.scoping import scopes_disabled
 
 
 @pytest.mark.postgres

@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.models import Firm
 from engagements import gates
@@ -18,6 +17,7 @@ from engagements.models import (
     StageTransition,
 )
 from engagements.stages import Stage
+from tests.scoping import scopes_disabled
 
 RECORD_MODELS = [Engagement, StageTransition, NeedsAssessment, SiteVisit, CommunicationRecord,
                  ExchangeRecord, ProjectFramework]

@@ -10,7 +10,6 @@ import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from contracts.models import Contract, Deliverable, PaymentInstallment
 from engagements.freezing import FROZEN_SQLSTATE, frozen_records_unlocked, is_frozen_error
@@ -18,6 +17,7 @@ from engagements.models import Engagement, EngagementRecord, FrozenGuardQuerySet
 from engagements.stages import Stage
 from feedback.models import ClientAcceptance, ObjectiveReview, OutcomeReview
 from tests import factories as f
+from tests.scoping import scopes_disabled
 
 # Every model with frozen rows: the records of an engagement (EngagementRecord), the
 # contract and its content rows, the objectives of an outcome review.
@@ -129,7 +129,8 @@ def text_field(model):
 
 
 def stored(model, pk, field):
-    return model.objects.with_scopes_disabled().filter(pk=pk).values_list(field, flat=True).get()
+    with scopes_disabled():
+        return model.objects.filter(pk=pk).values_list(field, flat=True).get()
 
 
 # -- the list covers every frozen model ---------------------------------------------------

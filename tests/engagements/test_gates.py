@@ -3,13 +3,13 @@ gates"), through the services, as every entry point uses them."""
 
 import pytest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements import gates, services
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
 from tests import factories as f
 from tests.engagements.helpers import advance_to, meet_communication
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,12 @@ the contract of 7, the plan of 8.3, a document of 8.5) is its highest version, a
 only ever sees its own."""
 
 import pytest
-from django_scopes import ScopeError, scopes_disabled
+from django_scopes import ScopeError
 
 from consultancy.tenancy.scoping import firm_scope
 from engagements.models import Engagement, ProjectFramework
 from tests import factories as f
+from tests.scoping import scopes_disabled
 
 
 @pytest.fixture

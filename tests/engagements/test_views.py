@@ -5,13 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements.models import Engagement, NeedsAssessment, ProjectFramework, StageTransition
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
+from tests.scoping import fresh, scopes_disabled
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def test_needs_assessment_draft_then_complete_then_transition(client, a):
     resp = client.post(reverse("engagements:transition", args=[e.pk, "confirm_needs"]),
                        {"expected_stage": "needs_analysis", "note": "评估完成"})
     assert resp.status_code == 302
-    e.refresh_from_db()
+    fresh(e)
     assert e.stage == Stage.COMMUNICATION
     with scopes_disabled():
         t = StageTransition.objects.get(engagement=e)
@@ -285,9 +285,9 @@ def test_frozen_records_cannot_be_changed_through_the_views(client, a):
         "objectives": "改掉", "scope": "x", "approach": "x", "timetable": "x",
         "budget": "1"}).status_code == 409
     with scopes_disabled():
-        comm.refresh_from_db()
-        na.refresh_from_db()
-        fw.refresh_from_db()
+        fresh(comm)
+        fresh(na)
+        fresh(fw)
         assert comm.basic_situation != "改掉" and na.scope_finding != "改掉"
         assert fw.objectives != "改掉" and ProjectFramework.objects.filter(engagement=e).count() == 1
         assert not e.sitevisits.filter(findings="x").exists()
@@ -321,8 +321,9 @@ def test_framework_version_and_confirmation_through_the_views(client, a):
     resp = client.post(reverse("engagements:framework_confirm", args=[e.pk, v1.pk]),
                        {"contact": a.contact.pk, "confirmed_on": timezone.localdate().isoformat()})
     assert resp.status_code == 302
-    v1.refresh_from_db()
-    assert v1.is_confirmed and v1.confirmed_by == a.contact
+    fresh(v1)
+    with scopes_disabled():
+        assert v1.is_confirmed and v1.confirmed_by == a.contact
     data["objectives"] = "通过一级评审"
     assert client.post(url, data).status_code == 302
     with scopes_disabled():
@@ -332,7 +333,7 @@ def test_framework_version_and_confirmation_through_the_views(client, a):
     # a future confirmation date is refused with a message
     resp = client.post(reverse("engagements:framework_confirm", args=[e.pk, versions[1].pk]),
                        {"contact": a.contact.pk, "confirmed_on": "2999-01-01"}, follow=True)
-    versions[1].refresh_from_db()
+    fresh(versions[1])
     assert not versions[1].is_confirmed
 
 
@@ -344,5 +345,5 @@ def test_decline_through_the_page(client, a):
     assert client.post(url, {"expected_stage": "needs_analysis", "reason": ""}).status_code == 409
     assert client.post(url, {"expected_stage": "needs_analysis",
                              "reason": "超出服务能力"}).status_code == 302
-    e.refresh_from_db()
+    fresh(e)
     assert e.stage == Stage.DECLINED and e.end_reason == "超出服务能力"

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from feedback import services
 from feedback.models import (
@@ -20,6 +19,7 @@ from feedback.models import (
 from tests.conftest import login
 from tests.feedback.helpers import handed_over, meet, send_survey, to_follow_up
 from tests.feedback.test_surveys import ANSWERS, links
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

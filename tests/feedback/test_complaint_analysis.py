@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.workdays import calendar
@@ -23,6 +22,7 @@ from feedback.selectors import answer_fingerprint
 from tests.conftest import login
 from tests.feedback.helpers import on_commit
 from tests.feedback.steps import NO_ACTION, step
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

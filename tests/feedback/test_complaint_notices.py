@@ -10,7 +10,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django_scopes import scopes_disabled
 
 from consultancy.activity.models import Event
 from feedback import services, tasks
@@ -21,6 +20,7 @@ from tests import factories as f
 from tests.conftest import login, zh
 from tests.feedback.helpers import on_commit
 from tests.feedback.steps import step, walk
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

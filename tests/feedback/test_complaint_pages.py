@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.versioning import VERSION_FIELD
 from feedback import services
@@ -19,6 +18,7 @@ from feedback.models import Complaint, ComplaintAction, ComplaintStep
 from tests.conftest import login, zh
 from tests.feedback.helpers import handed_over, on_commit
 from tests.feedback.steps import cause_of, step, walk
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ days and held to the contract's promise, corrective actions, confidentiality."""
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.scoping import CrossFirmReference
 from consultancy.workdays import calendar
@@ -23,7 +23,9 @@ from feedback.models import (
 )
 from feedback.selectors import complaint_register, complaints_visible_to, overdue_complaints
 from tests import factories as f
+from tests.feedback.helpers import on_commit
 from tests.feedback.steps import NO_ACTION, TEXT, cause_of, step, walk
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 
@@ -574,10 +576,6 @@ def test_a_client_contact_may_file_a_complaint(a):
 
 
 def test_managers_and_the_engagements_staff_hear_of_a_new_complaint(a):
-    from django.core import mail
-
-    from tests.feedback.helpers import on_commit
-
     engagement = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
     with on_commit():
         receive(a, engagement=engagement, safety_related=True)

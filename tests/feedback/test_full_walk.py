@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.tasks import render_document
 from contracts import services as contract_services
@@ -21,6 +20,7 @@ from engagements.stages import Stage
 from feedback import services as fs
 from tests.feedback.helpers import OBJECTIVES, end_guidance_period, on_commit
 from tests.feedback.steps import step
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.scoping import CrossFirmReference
 from engagements import services as engagement_services
@@ -29,6 +28,7 @@ from tests.feedback.helpers import (
     to_follow_up,
 )
 from tests.feedback.steps import step
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ changing 9.1 guidance and 9.2 visit records until the engagement is closed (then
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements import services as engagement_services
 from feedback import services
@@ -12,6 +11,7 @@ from feedback.models import FollowUpGuidance, FollowUpVisit, Reminder
 from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import FOLLOW_UP_CODES, handed_over, meet, to_follow_up
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

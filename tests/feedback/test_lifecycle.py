@@ -6,7 +6,6 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from engagements import services as es
 from engagements.models import (
@@ -23,6 +22,7 @@ from tests.delivery.helpers import meet_delivery
 from tests.engagements.helpers import meet_contracting
 from tests.feedback.helpers import end_guidance_period, on_commit
 from tests.feedback.steps import cause_of, step
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

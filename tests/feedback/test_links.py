@@ -3,11 +3,11 @@ app above it (the portal) registers where a contact with a login answers."""
 
 import pytest
 from django.core import mail
-from django_scopes import scopes_disabled
 
 from feedback import links
 from portal.signals import survey_page
 from tests.feedback.helpers import handed_over, send_survey
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

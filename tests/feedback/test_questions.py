@@ -4,13 +4,13 @@ question keeps its wording and kind (its answers point at it); managers of the f
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from feedback import services
 from feedback.models import Survey, SurveyQuestion
 from tests import factories as f
 from tests.conftest import login, zh
 from tests.feedback.helpers import handed_over, send_survey
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

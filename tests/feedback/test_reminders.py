@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.workdays.calendar import add_working_days
 from feedback import services
@@ -20,6 +19,7 @@ from tests.feedback.helpers import (
     to_follow_up,
 )
 from tests.feedback.steps import step
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.clients.models import Client
 from consultancy.documents.models import GeneratedDocument
@@ -26,6 +25,7 @@ from feedback.models import SatisfactionReport
 from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import on_commit
+from tests.scoping import scopes_disabled
 
 TZ = ZoneInfo("Asia/Shanghai")
 SCALES = ["competence", "timeliness", "communication", "deliverables", "on_site", "overall"]

@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
 from feedback import services
@@ -23,6 +22,7 @@ from feedback.models import (
 from feedback.selectors import survey_link
 from tests import factories as f
 from tests.feedback.helpers import handed_over, on_commit, send_survey
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from feedback import services
 from feedback.models import (
@@ -23,6 +22,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import OBJECTIVES, handed_over, on_commit, send_survey
 from tests.feedback.steps import cause_of
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

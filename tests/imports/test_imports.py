@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
-from django_scopes import scopes_disabled
 from openpyxl import Workbook, load_workbook
 
 from consultancy.activity.models import Event, SystemActor
@@ -25,6 +24,7 @@ from engagements.stages import Stage
 from feedback.models import SurveyAnswer, SurveyResponse
 from tests import factories as f
 from tests.conftest import login, zh
+from tests.scoping import scopes_disabled
 from tests.uploads import ooxml_bytes, png_bytes
 
 START = reverse("imports:start")

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.utils.translation import gettext, override
-from django_scopes import scopes_disabled
 
 from consultancy.notifications import (
     Channel,
@@ -17,6 +16,7 @@ from consultancy.notifications import (
     unregister_channel,
 )
 from consultancy.tenancy.models import User
+from tests.scoping import scopes_disabled
 
 
 @pytest.fixture(autouse=True)

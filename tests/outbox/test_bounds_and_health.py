@@ -8,7 +8,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.services import pdf_request
@@ -16,6 +15,7 @@ from consultancy.documents.tasks import render_document
 from consultancy.outbox.models import Heartbeat, Job
 from tests import factories as f
 from tests.conftest import login, zh
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.outbox.models import Job
@@ -19,6 +18,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import handed_over, on_commit
 from tests.outbox.conftest import broker_back, broker_down
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.services import pdf_request
@@ -26,6 +25,7 @@ from engagements.tasks import notify_stage_changed
 from tests import factories as f
 from tests.conftest import login
 from tests.outbox.conftest import broker_back, retries_run_in_process
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

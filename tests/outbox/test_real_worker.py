@@ -5,10 +5,10 @@ import os
 import time
 
 import pytest
-from django_scopes import scopes_disabled
 
 from consultancy.documents.services import pdf_request
 from consultancy.outbox.models import Job
+from tests.scoping import scopes_disabled
 
 
 @pytest.mark.redis

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.clients.models import ClientContact
 from engagements.stages import Stage
@@ -13,6 +12,7 @@ from tests import factories as f
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, send_survey
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.scoping import scopes_disabled
 
 
 @dataclass

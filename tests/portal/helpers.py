@@ -6,7 +6,6 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from contracts.models import Contract, Deliverable
 from delivery import services
@@ -15,6 +14,7 @@ from engagements.stages import Stage
 from tests import factories as f
 from tests.delivery.helpers import PLAN, meet, pdf_ready
 from tests.engagements.helpers import advance_to
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 PLAN_PDF = b"%PDF-1.7 plan"

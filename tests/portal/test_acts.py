@@ -5,7 +5,6 @@ import pytest
 from django.contrib.messages import constants
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from delivery.models import ConsultingPlan, DocumentDelivery
 from engagements.models import ProjectFramework
@@ -20,6 +19,7 @@ from tests import factories as f
 from tests.conftest import login, zh
 from tests.portal.conftest import act_urls, snapshot
 from tests.portal.helpers import issue_plan
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

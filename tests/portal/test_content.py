@@ -5,8 +5,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
+from consultancy.tenancy.scoping import firm_scope
 from contracts import services as contract_services
 from delivery import services as delivery_services
 from delivery.models import ProgressReport
@@ -18,6 +18,7 @@ from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import on_commit
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,11 @@ def test_the_engagement_page_shows_what_the_standard_hands_the_client(client, a,
     assert contract.number in page and contract.issued_pdf_sha256 in page
     assert contract.signed_copy_sha256 in page
     assert a.consultant.full_name in page  # the working group, with RSE status
-    assert "rse" in page and world.plan.issued_pdf.sha256 in page
-    for d in world.deliveries:
-        assert d.version.sha256 in page
-        assert reverse("portal:delivery_file", args=[world.e_delivery.pk, d.pk]) in page
+    with firm_scope(a.firm):
+        assert "rse" in page and world.plan.issued_pdf.sha256 in page
+        for d in world.deliveries:
+            assert d.version.sha256 in page
+            assert reverse("portal:delivery_file", args=[world.e_delivery.pk, d.pk]) in page
     assert 'id="risk-chart"' in page and "<svg" in page
     assert "完成现场诊断" in page  # the shared progress report
     assert world.complaint.number in page

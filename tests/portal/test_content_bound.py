@@ -8,7 +8,6 @@ import pytest
 from django.contrib.messages import constants
 from django.test import Client
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.versioning import ContentChanged
 from delivery.models import ConsultingPlan
@@ -17,6 +16,7 @@ from engagements.freezing import frozen_records_unlocked
 from engagements.models import ProjectFramework
 from tests.conftest import login, zh
 from tests.portal.conftest import snapshot
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

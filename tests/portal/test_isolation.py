@@ -89,7 +89,7 @@ def test_acts_answer_post_only(client, a, world, method):
 
 
 def test_an_inactive_contact_sees_nothing(client, a, world):
-    from django_scopes import scopes_disabled
+    from tests.scoping import scopes_disabled
 
     with scopes_disabled():
         type(a.contact).objects.filter(pk=a.contact.pk).update(is_active=False)

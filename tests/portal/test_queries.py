@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from delivery.models import ProgressReport
 from engagements.models import Engagement, StageTransition
@@ -17,6 +16,7 @@ from feedback import services as feedback_services
 from tests import factories as f
 from tests.conftest import login
 from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 

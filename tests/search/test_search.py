@@ -7,13 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.search.pinyin import initials, sort_key
 from delivery.models import ProjectDocument
 from feedback import services as feedback_services
 from tests import factories as f
 from tests.conftest import login
+from tests.scoping import scopes_disabled
 
 URL = reverse("search:search")
 

@@ -1,13 +1,14 @@
 """Fail-closed firm scoping (DESIGN.md, "Tenancy")."""
 
 import pytest
-from django_scopes import ScopeError, scopes_disabled
+from django_scopes import ScopeError
 
 from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.services import client_contact_create
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
 from tests import factories as f
+from tests.scoping import scopes_disabled
 
 FIRM_OWNED = [Client, ClientContact, Qualification]
 

@@ -12,13 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy import services
 from consultancy.tenancy.models import Qualification, User
+from consultancy.tenancy.scoping import firm_scope
 from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import meet_needs_analysis
+from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 
@@ -30,6 +31,11 @@ def reload(obj):
     with scopes_disabled():
         obj.refresh_from_db()
     return obj
+
+
+def exists(user) -> bool:
+    with scopes_disabled():
+        return User.objects.filter(pk=user.pk).exists()
 
 
 # -- access -----------------------------------------------------------------------------
@@ -60,7 +66,7 @@ def test_another_firms_staff_member_cannot_be_changed(client, a, b, name):
     login(client, a.manager)
     assert client.post(reverse(name, args=[b.consultant.pk])).status_code == 404
     assert reload(b.consultant).is_active
-    assert User.objects.filter(pk=b.consultant.pk).exists()
+    assert exists(b.consultant)
 
 
 def test_a_client_contact_is_not_staff(client, a):
@@ -118,9 +124,11 @@ def test_a_manager_adds_a_consultant_to_their_firm(client, a):
         "full_name": "新顾问", "email": "new@a.test", "phone": "", "role": "consultant",
         "password": ""})
     assert resp.status_code == 302
-    user = User.objects.get(email="new@a.test")
-    assert user.firm == a.firm and user.role == "consultant" and not user.has_usable_password()
-    assert user.history.first().history_user == a.manager
+    with firm_scope(a.firm):
+        user = User.objects.get(email="new@a.test")
+        assert user.firm == a.firm and user.role == "consultant"
+        assert not user.has_usable_password()
+        assert user.history.first().history_user == a.manager
 
 
 def test_adding_explains_what_is_wrong(client, a):
@@ -188,7 +196,8 @@ def test_a_manager_cannot_deactivate_themselves(client, a):
     assert messages_of(resp)
     with scopes_disabled():
         other = f.ManagerFactory(firm=a.firm)
-    services.staff_deactivate(user=a.manager, by=other)  # another manager may
+    with firm_scope(a.firm):  # as another manager's request would
+        services.staff_deactivate(user=a.manager, by=other)  # another manager may
     assert not reload(a.manager).is_active
 
 
@@ -197,10 +206,11 @@ def test_someone_who_appears_in_a_record_is_never_deleted(client, a):
     with scopes_disabled():
         e = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
         meet_needs_analysis(e)
-    assert services.appears_in_records(a.consultant)
+    with firm_scope(a.firm):
+        assert services.appears_in_records(a.consultant)
     login(client, a.manager)
     resp = client.post(reverse("staff:delete", args=[a.consultant.pk]), follow=True)
-    assert User.objects.filter(pk=a.consultant.pk).exists()
+    assert exists(a.consultant)
     assert any("deactivate" in m.lower() or "停用" in m for m in messages_of(resp))
     # The page offers deactivation, not deletion.
     body = client.get(reverse("staff:detail", args=[a.consultant.pk])).content.decode()
@@ -209,25 +219,26 @@ def test_someone_who_appears_in_a_record_is_never_deleted(client, a):
 
 def test_a_certificate_holder_is_not_deleted_either(a):
     # a.consultant holds a qualification (a PROTECT foreign key).
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError), firm_scope(a.firm):
         services.staff_delete(user=a.consultant, by=a.manager)
-    assert User.objects.filter(pk=a.consultant.pk).exists()
+    assert exists(a.consultant)
 
 
 def test_someone_added_by_mistake_and_named_nowhere_is_deleted(client, a):
     with scopes_disabled():
         mistake = f.ConsultantFactory(firm=a.firm)
-    assert services.appears_in_records(mistake) == []
+    with firm_scope(a.firm):
+        assert services.appears_in_records(mistake) == []
     login(client, a.manager)
     client.post(reverse("staff:delete", args=[mistake.pk]))
-    assert not User.objects.filter(pk=mistake.pk).exists()
+    assert not exists(mistake)
 
 
 def test_the_admin_never_deletes_a_user(client, a):
     login(client, a.manager)
     url = reverse("admin:tenancy_user_delete", args=[a.consultant.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
-    assert User.objects.filter(pk=a.consultant.pk).exists()
+    assert exists(a.consultant)
 
 
 # -- qualifications --------------------------------------------------------------------
@@ -243,9 +254,9 @@ def test_a_qualification_is_recorded_with_its_scan(client, a):
         "scan": SimpleUploadedFile("rse.pdf", pdf_bytes(b"scan"), content_type="application/pdf"),
     })
     assert resp.status_code == 302, resp.context["form"].errors
-    with scopes_disabled():
+    with firm_scope(a.firm):
         q = Qualification.objects.get(number="RSE-2026-001")
-    assert q.firm == a.firm and q.holder == a.manager and q.scan
+        assert q.firm == a.firm and q.holder == a.manager and q.scan
     assert client.get(reverse("qualification_scan", args=[q.pk])).status_code == 200
 
 

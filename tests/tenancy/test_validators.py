@@ -5,13 +5,13 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from consultancy.tenancy.validators import not_in_the_future
 from delivery.forms_plan import PlanApproveForm
 from engagements.forms import FrameworkConfirmForm
 from tests import factories as f
 from tests.conftest import zh
+from tests.scoping import scopes_disabled
 
 TODAY = timezone.localdate()
 TOMORROW = TODAY + datetime.timedelta(days=1)

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
-from django_scopes import scopes_disabled
 
 from consultancy.demo import clients, contracts, delivery, engagements, feedback, firms, history
 from consultancy.demo.common import DemoContext
+from consultancy.tenancy.rls import cross_firm
 
 PARTS = [
     ("firms and staff", firms.load),
@@ -53,7 +53,8 @@ class Command(BaseCommand):
         quiet_mail = override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
         )
-        with quiet_mail, quiet_loggers(QUIET_LOGGERS), scopes_disabled(), transaction.atomic():
+        with quiet_mail, quiet_loggers(QUIET_LOGGERS), transaction.atomic(), \
+                cross_firm("demo: build the demo firms and their data"):
             for label, load in PARTS:
                 load(ctx)
                 self.stdout.write(f"  demo: {label} ... ok")

@@ -73,13 +73,13 @@ class Command(BaseCommand):
     def _real_document(self, document_id):
         from django.conf import settings
         from django.utils import translation
-        from django_scopes import scopes_disabled
 
         from consultancy.documents.models import GeneratedDocument
         from consultancy.documents.registry import builder_for
+        from consultancy.tenancy.rls import cross_firm
         from consultancy.tenancy.scoping import firm_scope
 
-        with scopes_disabled():
+        with cross_firm(f"pdf_benchmark: find the generated document {document_id}"):
             doc = GeneratedDocument.objects.filter(pk=document_id).first()
         if doc is None:
             raise CommandError(f"No generated document {document_id}.")

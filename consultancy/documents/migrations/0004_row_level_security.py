@@ -1,0 +1,15 @@
+"""On PostgreSQL: row-level security on every table of this app with a firm
+(consultancy.tenancy.rls); nothing on SQLite."""
+
+from django.db import migrations
+
+from consultancy.tenancy.rls import FirmRowLevelSecurity
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [("documents", "0003_one_pending_document_per_owner"), ("tenancy", "0004_row_level_security")]
+
+    operations = [
+        FirmRowLevelSecurity("generateddocument"),
+    ]
