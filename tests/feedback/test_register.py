@@ -195,9 +195,6 @@ def test_the_steps_are_taken_on_the_detail_page_and_recorded(client, a, world):
                                       "respond", "close"]
     assert all(s.by == a.consultant for s in steps[1:])
     assert "电话 13800000000" in page and str(a.consultant) in page
-    with scopes_disabled():
-        assert all(s.by == a.consultant for s in steps[1:])
-    assert "电话告知已受理" in page and str(a.consultant) in page
 
 
 def test_escalation_from_the_detail_page(client, a, world):
