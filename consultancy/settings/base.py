@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dashboard",
     "portal",
     "consultancy.imports",
+    "consultancy.agenda",
     "consultancy.demo",
 ]
 

@@ -75,7 +75,7 @@ def test_no_page_shows_a_requirement_code_as_text(client, a, by_stage):
     login(client, a.manager)
     pages = [reverse("engagements:list"), reverse("dashboard:index"), reverse("home"),
              reverse("dashboard:settings")]
-    for stage, e in by_stage.items():
+    for e in by_stage.values():
         pages += [reverse("engagements:detail", args=[e.pk])]
         with scopes_disabled():
             pages += [r.url for r in gates.statuses(e) if r.url]
