@@ -125,7 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["consultancy.tenancy.templatetags.once"],
+            "builtins": ["consultancy.tenancy.templatetags.once",
+                         "consultancy.tenancy.templatetags.money"],
         },
     },
 ]
