@@ -309,6 +309,9 @@ CELERY_BEAT_SCHEDULE = {
 # the address `make run` serves on: `make run PORT=8001` exports PORT.
 PORT = env.int("PORT", default=8000)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}")
+# WeChat Work and DingTalk group robots (consultancy.notifications.chat): how long a post
+# may take before it counts as failed (and is retried with the notice's task).
+CHAT_WEBHOOK_TIMEOUT = env.int("CHAT_WEBHOOK_TIMEOUT", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
