@@ -28,10 +28,10 @@ from tests.scoping import scopes_disabled
 URL = reverse("agenda:calendar")
 
 
-def _following(w):
+def _following(w, title):
     """An engagement of world ``w`` in follow-up, with an open complaint."""
     with scopes_disabled():
-        e = handed_over(w)
+        e = handed_over(w, title=title)
         to_follow_up(e, w)
         complaint = feedback_services.complaint_receive(
             firm=w.firm, by=w.manager, received_on=timezone.localdate(), channel="phone",
@@ -40,9 +40,10 @@ def _following(w):
     return e, complaint, summary
 
 
-def _delivering(w, lead=None):
+def _delivering(w, title, lead=None):
     with scopes_disabled():
-        e = f.EngagementFactory(client=w.client, lead_consultant=lead or w.consultant)
+        e = f.EngagementFactory(client=w.client, lead_consultant=lead or w.consultant,
+                                title=title)
         advance_to(e, Stage.DELIVERY)
         meet_delivery(e)
     return e
@@ -50,9 +51,9 @@ def _delivering(w, lead=None):
 
 @pytest.fixture
 def world(a, b):
-    e, complaint, summary = _following(a)
-    d = _delivering(a)
-    other_e, _c, _s = _following(b)
+    e, complaint, summary = _following(a, "恒信化工回访项目")
+    d = _delivering(a, "恒信化工标准化项目")
+    other_e, _c, _s = _following(b, "华安仓储对方项目")
     return {"e": e, "complaint": complaint, "summary": summary, "d": d, "other": other_e}
 
 
@@ -71,9 +72,9 @@ def test_every_kind_of_date_is_on_the_calendar(a, world):
             "contract"} <= kinds, kinds
     summary, e = world["summary"], world["e"]
     assert any(i.kind == "guidance" and i.day == summary.guidance_ends_on
-               and e.number in i.title for i in found)
+               and e.title in i.title for i in found)
     assert any(i.kind == "complaint" and i.day == world["complaint"].due_on for i in found)
-    assert not any(world["other"].number in i.title for i in found)  # never the other firm
+    assert not any(world["other"].title in i.title for i in found)  # never the other firm
 
 
 def test_month_and_week_pages(client, a, world):
@@ -83,11 +84,11 @@ def test_month_and_week_pages(client, a, world):
     assert resp.status_code == 200
     page = resp.content.decode()
     assert 'id="calendar-month"' in page and 'id="calendar-month-list"' in page
-    assert world["e"].number in page
+    assert world["e"].title in page
     assert "<script>" not in page and "onclick" not in page  # no inline script (CSP)
     resp = client.get(URL, {"date": ends.isoformat(), "view": "week"})
     page = resp.content.decode()
-    assert 'id="calendar-week"' in page and world["e"].number in page
+    assert 'id="calendar-week"' in page and world["e"].title in page
     assert page.count('class="cal-day card') == 7
     # a bad date is today, not an error
     assert client.get(URL, {"date": "2026-13-45"}).status_code == 200
@@ -103,7 +104,7 @@ def test_a_manager_sees_the_firm_and_their_own(client, a, world):
     login(client, a.manager)
     page = client.get(URL, {"scope": "firm", "date": world["summary"].guidance_ends_on
                             .isoformat()}).content.decode()
-    assert world["e"].number in page
+    assert world["e"].title in page
 
 
 def test_the_other_firm_sees_nothing(client, b, world):
@@ -111,7 +112,7 @@ def test_the_other_firm_sees_nothing(client, b, world):
     for scope in ("mine", "firm"):
         for day in (world["summary"].guidance_ends_on, world["complaint"].due_on):
             page = client.get(URL, {"scope": scope, "date": day.isoformat()}).content.decode()
-            assert world["e"].number not in page and world["d"].number not in page
+            assert world["e"].title not in page and world["d"].title not in page
 
 
 def test_the_query_count_does_not_grow_with_engagements(client, a, world):
@@ -120,8 +121,8 @@ def test_the_query_count_does_not_grow_with_engagements(client, a, world):
     client.get(URL, params)
     with CaptureQueriesContext(connection) as few:
         client.get(URL, params)
-    _following(a)
-    _delivering(a)
+    _following(a, "第二个回访项目")
+    _delivering(a, "第二个交付项目")
     with CaptureQueriesContext(connection) as more:
         resp = client.get(URL, params)
     assert resp.status_code == 200
@@ -141,7 +142,7 @@ def test_the_feed_parses_and_lists_only_the_users_items(client, a, b, world):
     with scopes_disabled():
         colleague = f.ConsultantFactory(firm=a.firm, email="colleague@a.test")
         f.QualificationFactory(holder=colleague)
-    theirs = _delivering(a, lead=colleague)  # same firm, someone else's engagement
+    theirs = _delivering(a, "同事负责的项目", lead=colleague)  # same firm, someone else's engagement
     path = "/" + _make_link(client, a.consultant)
     resp = client.get(path)  # no log-in: the link is the key
     assert resp.status_code == 200
@@ -150,8 +151,8 @@ def test_the_feed_parses_and_lists_only_the_users_items(client, a, b, world):
     events = [c for c in cal.walk("VEVENT")]
     assert events
     summaries = " ".join(str(ev["SUMMARY"]) for ev in events)
-    assert world["e"].number in summaries and world["d"].number in summaries
-    assert theirs.number not in summaries and world["other"].number not in summaries
+    assert world["e"].title in summaries and world["d"].title in summaries
+    assert theirs.title not in summaries and world["other"].title not in summaries
     assert all(str(ev["URL"]).startswith("http") for ev in events)
     assert len({str(ev["UID"]) for ev in events}) == len(events)
     ends = world["summary"].guidance_ends_on
@@ -160,7 +161,7 @@ def test_the_feed_parses_and_lists_only_the_users_items(client, a, b, world):
     other_path = "/" + _make_link(client, b.consultant)
     other = " ".join(str(ev["SUMMARY"]) for ev in icalendar.Calendar.from_ical(
         client.get(other_path).content).walk("VEVENT"))
-    assert world["other"].number in other and world["e"].number not in other
+    assert world["other"].title in other and world["e"].title not in other
 
 
 def test_a_revoked_or_unknown_link_is_404(client, a, world):
