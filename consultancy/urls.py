@@ -29,6 +29,7 @@ urlpatterns = [
     path("clients/import/", include("consultancy.imports.urls")),
     path("clients/", include("consultancy.clients.urls")),
     path("search/", include("consultancy.search.urls")),
+    path("calendar/", include("consultancy.agenda.urls")),
     path("engagements/", include("engagements.urls")),
     path("", include("contracts.urls")),
     path("", include("delivery.urls")),

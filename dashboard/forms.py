@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.versioning import VersionedFormMixin
 from feedback.models import FeedbackSettings
@@ -12,6 +13,8 @@ class FeedbackSettingsForm(VersionedFormMixin, forms.ModelForm):
         fields = ["survey_required", "survey_link_valid_days", "survey_reminder_after_days",
                   "working_days", "acknowledge_days", "assess_days", "investigate_days",
                   "respond_days", "close_days", "visit_reminder_days"]
+        help_texts = {"survey_required": _("Clause 9.5 says the provider should run a survey; "
+                                           "unticked, its requirement is always met.")}
 
 
 class RiskThresholdsForm(VersionedFormMixin, forms.Form):

@@ -9,11 +9,15 @@ with one id.
 A stage with no registered requirement cannot be left: an empty gate is closed.
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from .stages import FORWARD
 
@@ -31,6 +35,10 @@ class Requirement:
     # whether it applies to an engagement at all (e.g. 6.1 only for proactive ones);
     # a requirement that does not apply counts as met
     applies: Callable[[object], bool] = field(default=lambda engagement: True)
+    # a time-bound requirement: ``{engagement pk: the day it is met from}`` for the given
+    # engagements (one query for all); when set it decides ``met`` (that day is today or
+    # earlier) instead of ``met_ids``, and the UI says the day
+    dates: Callable[[list], dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class RequirementStatus:
     met: bool
     applies: bool
     url: str | None
+    # a time-bound requirement's day (``Requirement.dates``), when it is known
+    available_on: datetime.date | None = None
 
     @property
     def code(self):
@@ -51,6 +61,17 @@ class RequirementStatus:
     @property
     def label(self):
         return self.requirement.label
+
+    @property
+    def text(self):
+        """What the UI shows: the label in the user's language; a time-bound requirement
+        not met yet says the day it can be met from (the code is for audits and the
+        admin, never the UI's text)."""
+        if self.available_on is not None and not self.met:
+            return gettext("Can be closed after %(date)s: %(label)s") % {
+                "date": date_format(self.available_on, "DATE_FORMAT"),
+                "label": self.requirement.label}
+        return str(self.requirement.label)
 
 
 def engagement_ids(engagements) -> list:
@@ -103,10 +124,17 @@ def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
     result = {}
     for st, group in by_stage.items():
         reqs = requirements_of(st)
-        met_sets = {}
+        met_sets, date_sets = {}, {}
         for req in reqs:
             relevant = [e for e in group if req.applies(e)]
-            met_sets[req.code] = req.met_ids(relevant) if relevant else set()
+            if req.dates is not None:
+                days = req.dates(relevant) if relevant else {}
+                date_sets[req.code] = days
+                today = timezone.localdate()
+                met_sets[req.code] = {pk for pk, day in days.items()
+                                      if day is not None and day <= today}
+            else:
+                met_sets[req.code] = req.met_ids(relevant) if relevant else set()
         for e in group:
             rows = []
             for req in reqs:
@@ -117,6 +145,7 @@ def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
                         met=(not applies) or e.pk in met_sets[req.code],
                         applies=applies,
                         url=reverse(req.url_name, args=[e.pk]) if req.url_name else None,
+                        available_on=date_sets.get(req.code, {}).get(e.pk),
                     )
                 )
             result[e.pk] = rows

@@ -39,6 +39,17 @@ def engagements_visible_to(user) -> QuerySet[Engagement]:
     return qs.filter(visible)
 
 
+def engagements_worked_on(user) -> QuerySet[Engagement]:
+    """The engagements the user works on (leads, is assigned to, or another app's rule
+    such as the working group), whatever their role: a manager's own, too."""
+    if not user.is_authenticated or not user.is_firm_staff:
+        return Engagement.objects.none()
+    visible = Q()
+    for rule in _visibility_rules:
+        visible |= rule(user)
+    return Engagement.objects.filter(firm_id=user.firm_id).filter(visible)
+
+
 def engagement_list(*, user, filters=None) -> QuerySet[Engagement]:
     return (
         engagements_visible_to(user)

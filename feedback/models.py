@@ -1164,6 +1164,9 @@ class Reminder(FirmOwned):
     key = models.CharField(_("about"), max_length=100)
     text = models.CharField(_("text"), max_length=500)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # what ``text`` says, as values: the reminder is shown in the reader's language
+    # (``display_text``), whatever the language it was written in
+    params = models.JSONField(_("values"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -1180,6 +1183,61 @@ class Reminder(FirmOwned):
 
     def __str__(self):
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The reminder in the active language (its stored ``text`` for a reminder made
+        before its values were kept)."""
+        return reminder_text(self.kind, self.params) or self.text
+
+
+REMINDER_MESSAGES = {
+    Reminder.Kind.VISIT_DUE: _("Follow-up visit %(n)s of %(of)s for %(number)s “%(title)s” "
+                               "is due on %(day)s."),
+    Reminder.Kind.GUIDANCE_ENDING: _("The guidance period of %(number)s “%(title)s” ends on "
+                                     "%(day)s."),
+    Reminder.Kind.COMPLAINT_OVERDUE: _("Complaint %(number)s is overdue: “%(step)s” was due "
+                                       "by %(day)s."),
+    Reminder.Kind.SURVEY_UNANSWERED: _("%(contact)s has not answered the satisfaction survey "
+                                       "of %(number)s “%(title)s”; a reminder was sent."),
+    Reminder.Kind.QUALIFICATION_EXPIRING: _("The certificate %(number)s of %(holder)s "
+                                            "(%(kind)s) expires on %(day)s."),
+}
+# The complaint steps a reminder names (the msgids of feedback.services.STEP_LABELS).
+_STEP_NAMES = {
+    "acknowledge": _("acknowledge"), "assess": _("assess"), "investigate": _("investigate"),
+    "respond": _("respond"), "close": _("close"), "escalate": _("escalate"),
+    "receive": _("receive"),
+}
+
+
+def reminder_text(kind, params) -> str:
+    """The text of a reminder of ``kind`` with ``params`` (dates as ISO strings, a
+    complaint step or a certificate kind as its code), in the active language."""
+    from django.utils.formats import date_format
+
+    from consultancy.tenancy.models import Qualification
+
+    message = REMINDER_MESSAGES.get(kind)
+    if message is None or not params:
+        return ""
+    values = dict(params)
+    if values.get("day"):
+        try:
+            values["day"] = date_format(datetime.date.fromisoformat(values["day"]))
+        except ValueError:
+            pass
+    if "step" in values:
+        values["step"] = _STEP_NAMES.get(values["step"], values["step"])
+    if "kind" in values:
+        try:
+            values["kind"] = Qualification.Kind(values["kind"]).label
+        except ValueError:
+            pass
+    try:
+        return str(message) % values
+    except (KeyError, TypeError, ValueError):
+        return ""
 
 
 # -- 9.5 the satisfaction statistics archive -----------------------------------------------

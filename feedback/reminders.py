@@ -25,8 +25,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from consultancy.activity.models import SystemActor
 from consultancy.activity.services import acting_as, record_event
@@ -35,10 +33,9 @@ from consultancy.tenancy.models import Qualification, User
 from engagements.models import Engagement
 from engagements.stages import Stage
 
-from .models import Reminder, SurveyInvitation
+from .models import Reminder, SurveyInvitation, reminder_text
 from .notices import survey_invitation_mail
 from .selectors import feedback_settings_for, follow_up_summaries, overdue_complaints
-from .services import STEP_LABELS
 
 QUALIFICATION_DAYS = 60
 
@@ -48,7 +45,7 @@ class Due:
     user: object
     kind: str
     key: str
-    text: object  # a callable, called in the user's language
+    params: dict  # the values of the kind's message (feedback.models.REMINDER_MESSAGES)
     url: str = ""
     engagement_id: int | None = None
 
@@ -58,10 +55,6 @@ def _url(name, *args) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def _d(day):
-    return date_format(day)
 
 
 def _follow_up(firm_id, today, ahead):
@@ -75,18 +68,14 @@ def _follow_up(firm_id, today, ahead):
         due, n = s.next_visit_due, s.next_visit_number
         if due is not None and due <= horizon:
             yield Due(e.lead_consultant, Reminder.Kind.VISIT_DUE, f"visit:{e.pk}:{n}",
-                      lambda e=e, n=n, due=due, s=s: _(
-                          "Follow-up visit %(n)s of %(of)s for %(number)s “%(title)s” is due on "
-                          "%(day)s.") % {"n": n, "of": s.visits_contracted, "number": e.number,
-                                         "title": e.title, "day": _d(due)},
+                      {"n": n, "of": s.visits_contracted, "number": e.number,
+                       "title": e.title, "day": due.isoformat()},
                       _url("feedback:follow_up", e.pk), engagement_id=e.pk)
         ends = s.guidance_ends_on
         if ends is not None and today <= ends <= horizon:
             yield Due(e.lead_consultant, Reminder.Kind.GUIDANCE_ENDING,
                       f"guidance:{e.pk}:{ends.isoformat()}",
-                      lambda e=e, ends=ends: _(
-                          "The guidance period of %(number)s “%(title)s” ends on %(day)s.")
-                      % {"number": e.number, "title": e.title, "day": _d(ends)},
+                      {"number": e.number, "title": e.title, "day": ends.isoformat()},
                       _url("feedback:follow_up", e.pk), engagement_id=e.pk)
 
 
@@ -98,10 +87,7 @@ def _complaints(firm_id, today, managers):
         url = _url("feedback:complaint_detail", c.pk)
         for person in people:
             yield Due(person, Reminder.Kind.COMPLAINT_OVERDUE, f"complaint:{c.pk}:{c.status}",
-                      lambda c=c: _("Complaint %(number)s is overdue: “%(step)s” was due by "
-                                    "%(day)s.") % {"number": c.number,
-                                                   "step": STEP_LABELS[c.next_step],
-                                                   "day": _d(c.due_on)},
+                      {"number": c.number, "step": c.next_step, "day": c.due_on.isoformat()},
                       url, engagement_id=c.engagement_id)
 
 
@@ -121,10 +107,7 @@ def _surveys(firm_id, settings_row, failures):
             failures.append(exc)
         e = invitation.survey.engagement
         yield Due(e.lead_consultant, Reminder.Kind.SURVEY_UNANSWERED, f"survey:{invitation.pk}",
-                  lambda e=e, inv=invitation: _(
-                      "%(contact)s has not answered the satisfaction survey of %(number)s "
-                      "“%(title)s”; a reminder was sent.") % {
-                      "contact": inv.contact.name, "number": e.number, "title": e.title},
+                  {"contact": invitation.contact.name, "number": e.number, "title": e.title},
                   _url("feedback:survey", e.pk), engagement_id=e.pk)
 
 
@@ -140,10 +123,8 @@ def _qualifications(firm_id, today, managers):
         for person in people:
             yield Due(person, Reminder.Kind.QUALIFICATION_EXPIRING,
                       f"qualification:{q.pk}:{q.valid_until.isoformat()}",
-                      lambda q=q: _("The certificate %(number)s of %(holder)s (%(kind)s) "
-                                    "expires on %(day)s.") % {
-                          "number": q.number, "holder": q.holder.full_name,
-                          "kind": q.get_kind_display(), "day": _d(q.valid_until)},
+                      {"number": q.number, "holder": q.holder.full_name, "kind": q.kind,
+                       "day": q.valid_until.isoformat()},
                       _url("admin:tenancy_qualification_change", q.pk))
 
 
@@ -179,11 +160,11 @@ def _run_daily_reminders(firm_id, today) -> int:
             if due.user is None or not due.user.is_active:
                 continue
             with translation.override(_language(due.user)):
-                text = str(due.text())[:500]
+                text = reminder_text(due.kind, due.params)[:500]
             with transaction.atomic():
                 reminder, new = Reminder.objects.get_or_create(
                     firm_id=firm_id, user=due.user, kind=due.kind, key=due.key,
-                    defaults={"text": text, "url": due.url[:300]},
+                    defaults={"text": text, "url": due.url[:300], "params": due.params},
                 )
                 if new:
                     record_event(firm=firm_id, by=SystemActor.DAILY_REMINDERS,

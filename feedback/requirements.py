@@ -68,21 +68,26 @@ def _contract_in_force(field):
     return Contract.objects.filter(status=Contract.Status.SIGNED).current_value(field)
 
 
-def guidance_met(engagements):
+def guidance_end_dates(engagements):
+    """``{pk: the day the contracted guidance period ends}`` (the hand-over day plus the
+    contract's ``guidance_period_days``); unknown ones are left out."""
     handed_over = Subquery(
         StageTransition.objects.filter(engagement_id=OuterRef("pk"), to_stage=Stage.EVALUATION)
         .order_by("-at").values("at")[:1]
     )
-    today = timezone.localdate()
-    met = set()
+    ends = {}
     for pk, at, days in (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                          .annotate(handed_over_at=handed_over,
                                    days=_contract_in_force("guidance_period_days"))
                          .values_list("pk", "handed_over_at", "days")):
         if at is not None and days is not None:
-            if timezone.localdate(at) + datetime.timedelta(days=days) <= today:
-                met.add(pk)
-    return met
+            ends[pk] = timezone.localdate(at) + datetime.timedelta(days=days)
+    return ends
+
+
+def guidance_met(engagements):
+    today = timezone.localdate()
+    return {pk for pk, day in guidance_end_dates(engagements).items() if day <= today}
 
 
 def visits_met(engagements):
@@ -134,7 +139,7 @@ def register_all():
                     review_met, "feedback:evaluation"),
         Requirement("9.1.guidance", "9.1", f,
                     _("The contracted period of further technical guidance has ended"),
-                    guidance_met, "feedback:follow_up"),
+                    guidance_met, "feedback:follow_up", dates=guidance_end_dates),
         Requirement("9.2.visits", "9.2", f,
                     _("The contracted number of follow-up visits recorded, each saying whether "
                       "the plan needs adjusting; a plan version opened by a site change (9.3) "

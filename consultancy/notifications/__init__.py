@@ -1,7 +1,10 @@
 """One way to notify: a notice of a *kind* is rendered from the kind's templates
 (``templates/notifications/<kind>/subject.txt`` and ``body.txt``) in each recipient's
-language and handed to every registered channel (e-mail; more channels register with
-:func:`register_channel`).
+language and handed to every registered channel (e-mail; the WeChat Work and DingTalk
+group robots of :mod:`.chat`, for the staff's notices; more channels register with
+:func:`register_channel`). A channel may say it does not reach a recipient (``reaches``:
+nothing is recorded) and under which address its deliveries are kept (``address_for``: a
+firm's group once per notice, whoever its recipients).
 
     notify("stage_changed", recipients=users, context={...}, firm=firm)
 

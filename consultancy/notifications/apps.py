@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "consultancy.notifications"
     label = "notifications"
     verbose_name = _("Notices")
+
+    def ready(self):
+        from . import chat
+
+        chat.register()

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.scoping import FirmScopedManager
+from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
 
 
 class Delivery(models.Model):
@@ -61,3 +61,41 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.address} ({self.state})"
+
+
+class ChatWebhook(FirmOwned):
+    """A group robot of WeChat Work (企业微信) or DingTalk (钉钉) that staff notices also go
+    to: the firm's group (``user`` empty) or one person's own group. DingTalk robots with
+    "加签" security have a signing secret (``SEC…``): each request carries a timestamp and
+    its HMAC-SHA256 signature."""
+
+    class Platform(models.TextChoices):
+        WECOM = "wecom", _("WeChat Work (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk (钉钉)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="chat_webhooks", verbose_name=_("person"),
+                             help_text=_("Empty: the firm's group."))
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
+                              help_text=_("DingTalk only: the robot's “加签” secret (SEC…)."))
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("chat group robot")
+        verbose_name_plural = _("chat group robots")
+        ordering = ["platform", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "user", "platform"],
+                                    condition=Q(user__isnull=False),
+                                    name="chatwebhook_one_per_user"),
+            models.UniqueConstraint(fields=["firm", "platform"],
+                                    condition=Q(user__isnull=True),
+                                    name="chatwebhook_one_per_firm"),
+        ]
+        indexes = [models.Index(fields=["firm", "user"], name="chatwebhook_firm_user_idx")]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} ({self.user or _('the firm')})"

@@ -171,6 +171,9 @@ def _deliver(name, channel, message, *, key, firm_id):
     """Send ``message`` through ``channel`` once under ``key``: True (delivered, now or
     before), False (the channel does not reach this recipient, or another run is sending
     it right now) or the exception the channel raised (recorded)."""
+    reaches = getattr(channel, "reaches", None)
+    if reaches is not None and not reaches(message):
+        return False  # this channel does not reach this recipient (nothing to record)
     if not key:
         try:
             return bool(channel.send(message))
@@ -178,7 +181,9 @@ def _deliver(name, channel, message, *, key, firm_id):
             logger.warning("Notice %s to %s through %s failed: %s", message.kind,
                            message.recipient.email, name, exc)
             return exc
-    row = _claim(name, message, key=key, firm_id=firm_id)
+    address_for = getattr(channel, "address_for", None)
+    address = address_for(message) if address_for is not None else message.recipient.email
+    row = _claim(name, message, key=key, firm_id=firm_id, address=address)
     if row is None:
         return False
     if row is True:
@@ -195,7 +200,7 @@ def _deliver(name, channel, message, *, key, firm_id):
     return delivered
 
 
-def _claim(name, message, *, key, firm_id):
+def _claim(name, message, *, key, firm_id, address):
     """The delivery row, now ``sending`` and ours; ``True`` when it was delivered already,
     ``None`` when another run is sending it."""
     from .models import Delivery
@@ -204,7 +209,7 @@ def _claim(name, message, *, key, firm_id):
     now = timezone.now()
     with across_firms("notifications: the delivery record"):
         lookup = {"firm_id": firm_id, "key": key[:200], "channel": name,
-                  "address": recipient.email[:254]}
+                  "address": address[:254]}
         try:
             with transaction.atomic():
                 row, created = Delivery.objects.get_or_create(**lookup, defaults={

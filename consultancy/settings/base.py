@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dashboard",
     "portal",
     "consultancy.imports",
+    "consultancy.agenda",
     "consultancy.demo",
 ]
 
@@ -124,7 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["consultancy.tenancy.templatetags.once"],
+            "builtins": ["consultancy.tenancy.templatetags.once",
+                         "consultancy.tenancy.templatetags.money"],
         },
     },
 ]
@@ -307,6 +309,9 @@ CELERY_BEAT_SCHEDULE = {
 # the address `make run` serves on: `make run PORT=8001` exports PORT.
 PORT = env.int("PORT", default=8000)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}")
+# WeChat Work and DingTalk group robots (consultancy.notifications.chat): how long a post
+# may take before it counts as failed (and is retried with the notice's task).
+CHAT_WEBHOOK_TIMEOUT = env.int("CHAT_WEBHOOK_TIMEOUT", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

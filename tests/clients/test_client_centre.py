@@ -9,6 +9,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from consultancy.activity.models import Event
 from consultancy.clients import services
@@ -211,7 +213,8 @@ def test_resending_the_invitation_mails_the_link_and_staff_see_when(
     resp = client.get(reverse("clients:contact_detail", args=[a.contact.pk]))
     invitations = resp.context["invitations"]
     assert [e.pk for e in invitations] == [event.pk]
-    assert event.at.astimezone().strftime("%Y-%m-%d") in resp.text
+    # when, in the page's one date format (2026年12月7日)
+    assert date_format(timezone.localtime(event.at).date()) in resp.text
     # the link itself is never on the page (only in the mail)
     assert "/accounts/reset/" not in resp.text
 
