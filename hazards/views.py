@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -63,11 +64,11 @@ def ledger(request, pk):
 
 
 HEADERS = [
-    _("No."), _("Found on"), _("Found during"), _("Unit or area"), _("What was found"),
-    _("Category"), _("Sub-type"), _("Grade"), _("Criterion"), _("Basis"),
-    _("Recommended rectification"), _("Client's responsible person"), _("Rectify by"),
-    _("State"), _("Overdue"), _("Measures taken"), _("Rectified on"), _("Verified on"),
-    _("Verified by"),
+    gettext_lazy("No."), gettext_lazy("Found on"), gettext_lazy("Found during"), gettext_lazy("Unit or area"), gettext_lazy("What was found"),
+    gettext_lazy("Category"), gettext_lazy("Sub-type"), gettext_lazy("Grade"), gettext_lazy("Criterion"), gettext_lazy("Basis"),
+    gettext_lazy("Recommended rectification"), gettext_lazy("Client's responsible person"), gettext_lazy("Rectify by"),
+    gettext_lazy("State"), gettext_lazy("Overdue"), gettext_lazy("Measures taken"), gettext_lazy("Rectified on"), gettext_lazy("Verified on"),
+    gettext_lazy("Verified by"),
 ]
 
 
