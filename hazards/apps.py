@@ -8,11 +8,15 @@ class HazardsConfig(AppConfig):
     verbose_name = _("Hidden dangers (隐患排查治理)")
 
     def ready(self):
+        from consultancy.documents import registry
         from engagements import panels
 
+        from . import pdf
         from .panel import hazards_panel
         from .requirements import register_all
 
         register_all()
+        registry.register("hazard_ledger", pdf.ledger_pdf_spec)
+        registry.register_access("hazard_ledger", pdf.ledger_access)
         panels.register(panels.Panel("hazards/_panel.html", hazards_panel, order=85))
         from . import services  # noqa: F401  (registers its activity verbs)

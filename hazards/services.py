@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
+from consultancy.documents.services import pdf_request
 from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import require_same_firm
@@ -50,6 +51,7 @@ verbs.register_all({
     "hazard.refused": gettext_lazy("%(actor)s recorded the client's refusal to rectify hidden "
                                    "danger %(number)s"),
     "hazard.photo_added": gettext_lazy("%(actor)s added a photo to hidden danger %(number)s"),
+    "hazard.ledger_pdf": gettext_lazy("%(actor)s asked for the hidden danger ledger as a PDF"),
 })
 
 CLAUSE = "8.4"
@@ -331,3 +333,15 @@ def danger_record_refusal(*, danger, by, reason, advice,
     _step(danger, transition="record_refusal", from_state=from_state, by=by, note=reason)
     _event(danger, "hazard.refused", by)
     return danger
+
+
+@performed_by
+@transaction.atomic
+def ledger_pdf_request(*, engagement, by):
+    """The ledger as a PDF, rendered in the background (consultancy.documents)."""
+    if not engagements_visible_to(by).filter(pk=engagement.pk).exists():
+        raise HazardRefused(_("Only the firm's staff on this engagement take this step."))
+    document = pdf_request(owner=engagement, kind="hazard_ledger", by=by)
+    record_event(firm=engagement.firm_id, by=by, verb="hazard.ledger_pdf", obj=engagement,
+                 engagement=engagement.pk, clause=CLAUSE)
+    return document

@@ -9,8 +9,10 @@ app_name = "hazards"
 E = "engagements/<id:pk>/hazards/"
 
 urlpatterns = [
+    path("hazards/today/", views.today, name="today"),
     path(E, views.ledger, name="ledger"),
     path(E + "export.xlsx", views.ledger_export, name="export"),
+    path(E + "pdf/", views.ledger_pdf, name="pdf"),
     path(E + "new/", views.record, name="record"),
     path(E + "<id:danger_pk>/", views.detail, name="detail"),
     path(E + "<id:danger_pk>/notify/", views.notify, name="notify"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from consultancy.documents.selectors import latest_document
 from consultancy.documents.serving import private_file_response
 from consultancy.documents.spreadsheets import xlsx_append
 from consultancy.refusals import Refusal, refusal_response
@@ -50,6 +51,18 @@ def _danger(engagement, danger_pk):
 
 @require_safe
 @firm_staff_required
+def today(request):
+    """On a phone, on site: the open hidden dangers of the engagements this person works
+    on, per site (the client), overdue and major ones first."""
+    day = timezone.localdate()
+    sites = {}
+    for danger in selectors.todays_open(request.user, day)[:300]:
+        sites.setdefault(danger.engagement.client, []).append(danger)
+    return render(request, "hazards/today.html", {"sites": list(sites.items()), "today": day})
+
+
+@require_safe
+@firm_staff_required
 def ledger(request, pk):
     engagement = get_engagement(request, pk)
     filters = _filters(request)
@@ -60,6 +73,7 @@ def ledger(request, pk):
         "stats": selectors.stats(engagement),
         "states": State.choices, "grades": Grade.choices, "categories": Category.choices,
         "query": request.GET.urlencode(),
+        "ledger_pdf": latest_document(engagement, "hazard_ledger"),
     })
 
 
@@ -107,6 +121,19 @@ def ledger_export(request, pk):
     response["Content-Disposition"] = (
         f'attachment; filename="hidden-dangers-{engagement.number}.xlsx"')
     return response
+
+
+@require_POST
+@firm_staff_required
+def ledger_pdf(request, pk):
+    """Ask for the ledger as a PDF (made in the background; the ledger shows its state)."""
+    engagement = get_engagement(request, pk)
+    try:
+        services.ledger_pdf_request(engagement=engagement, by=request.user)
+    except Refusal as exc:
+        return refusal_response(request, exc)
+    messages.success(request, _("The ledger's PDF is being made."))
+    return redirect("hazards:ledger", engagement.pk)
 
 
 @firm_staff_required

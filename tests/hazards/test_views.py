@@ -242,3 +242,18 @@ def test_engagement_page_shows_the_stats(client, a, eng):
     page = client.get(e.get_absolute_url()).content.decode()
     assert 'id="hazards-panel"' in page and 'id="stat-rate">50.0%' in page
     assert 'id="panel-major-open"' in page
+
+
+def test_todays_open_items_per_site_only_of_my_engagements(client, a, b, eng):
+    mine = record(eng[a.firm.pk], a.consultant, major=True, location="甲醇罐区")
+    to_state(record(eng[a.firm.pk], a.consultant, location="已销号区"), "closed",
+             staff=a.consultant, contact=a.contact)
+    record(eng[b.firm.pk], b.consultant, location="别家罐区")
+    with scopes_disabled():
+        outsider = f.ConsultantFactory(firm=a.firm)
+    login(client, outsider)
+    assert "甲醇罐区" not in client.get(reverse("hazards:today")).content.decode()
+    login(client, a.consultant)
+    page = client.get(reverse("hazards:today")).content.decode()
+    assert "甲醇罐区" in page and mine.number in page
+    assert "已销号区" not in page and "别家罐区" not in page
