@@ -23,7 +23,7 @@ from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.versioning import check_fingerprint
-from engagements.models import FrozenRecord
+from engagements.models import Engagement, FrozenRecord
 from engagements.selectors import engagements_visible_to
 
 from . import criteria
@@ -108,7 +108,7 @@ def client_fingerprint(danger) -> str:
 
 
 def _locked(danger):
-    return (HiddenDanger.objects.select_for_update()
+    return (HiddenDanger.objects.select_for_update(of=("self",))
             .select_related("engagement", "engagement__client", "criterion").get(pk=danger.pk))
 
 
@@ -167,8 +167,10 @@ def danger_record(*, danger: HiddenDanger, by, photos=()) -> HiddenDanger:
     if danger.risk_item is not None and danger.risk_item.engagement_id != engagement.pk:
         raise ValidationError({"risk_item": _("The risk must be one of this engagement's.")})
     danger.full_clean(exclude=["engagement", "created_by"])
-    last = (HiddenDanger.objects.select_for_update().filter(engagement=engagement)
-            .aggregate(n=Max("seq"))["n"]) or 0
+    # The engagement's row is the lock that numbers its hidden dangers one at a time
+    # (PostgreSQL refuses FOR UPDATE on an aggregate).
+    Engagement.objects.select_for_update().filter(pk=engagement.pk).values_list("pk").first()
+    last = HiddenDanger.objects.filter(engagement=engagement).aggregate(n=Max("seq"))["n"] or 0
     danger.seq = last + 1
     danger.save()
     _step(danger, transition="record", from_state="", by=by)
