@@ -105,3 +105,22 @@ def todays_open(user, day=None):
             .filter(engagement__in=engagements_visible_to(user), state__in=OPEN)
             .select_related("engagement", "engagement__client")
             .order_by("engagement__client__name", "-grade", "deadline", "pk"))
+
+
+def client_hazards(user, client, limit=20) -> dict:
+    """The hidden dangers of a client across the engagements ``user`` sees: the counts,
+    the rectification rate and the open ones (overdue and major first). Three queries."""
+    from engagements.selectors import engagements_visible_to
+
+    today = timezone.localdate()
+    qs = HiddenDanger.objects.filter(engagement__in=engagements_visible_to(user)
+                                     .filter(client=client))
+    counts = qs.aggregate(
+        found=Count("pk"), closed=Count("pk", filter=Q(state=State.CLOSED)),
+        open=Count("pk", filter=Q(state__in=OPEN)),
+        major_open=Count("pk", filter=Q(state__in=OPEN, grade=Grade.MAJOR)),
+        overdue=Count("pk", filter=Q(state__in=AWAITING_CLIENT, deadline__lt=today)))
+    open_ones = list(qs.filter(state__in=OPEN).select_related("engagement")
+                     .order_by("-grade", "deadline", "pk")[:limit])
+    return {"counts": counts, "rate": rate(counts["closed"], counts["found"]),
+            "open": open_ones, "today": today}

@@ -257,3 +257,20 @@ def test_todays_open_items_per_site_only_of_my_engagements(client, a, b, eng):
     page = client.get(reverse("hazards:today")).content.decode()
     assert "甲醇罐区" in page and mine.number in page
     assert "已销号区" not in page and "别家罐区" not in page
+
+
+def test_the_client_page_shows_its_hidden_dangers_across_engagements(client, a, b, eng):
+    e = eng[a.firm.pk]
+    major = record(e, a.consultant, major=True, location="甲醇罐区")
+    to_state(record(e, a.consultant, location="配电室"), "closed", staff=a.consultant,
+             contact=a.contact)
+    login(client, a.consultant)
+    page = client.get(reverse("clients:detail", args=[a.client.pk])).content.decode()
+    assert 'id="client-hazards"' in page and "甲醇罐区" in page and major.number in page
+    assert "配电室" not in page  # closed ones are counted, not listed
+    assert "50.0%" in page
+    with scopes_disabled():
+        outsider = f.ConsultantFactory(firm=a.firm)
+    login(client, outsider)
+    page = client.get(reverse("clients:detail", args=[a.client.pk])).content.decode()
+    assert "甲醇罐区" not in page
