@@ -59,6 +59,11 @@ class HiddenDangerForm(forms.ModelForm):
 
     photos = PhotosField(label=_("Photos"), required=False)
 
+    # One hand on site: where, a photo, what; then the grade and the rest.
+    field_order = ["location", "photos", "description", "grade", "criterion", "category",
+                   "subtype", "deadline", "responsible_person", "recommendation", "basis",
+                   "source", "found_on", "risk_item"]
+
     class Meta:
         model = HiddenDanger
         fields = ["location", "description", "grade", "criterion", "category", "subtype",

@@ -173,7 +173,7 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         "delivery.RiskItem", verbose_name=_("risk in the register"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="hidden_dangers",
         help_text=_("The risk of the 8.4 register it belongs to, if any."))
-    description = models.TextField(_("what was found"))
+    description = models.TextField(_("description of the hidden danger"))
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     subtype = models.CharField(_("sub-type"), max_length=30, choices=SUBTYPE_CHOICES)
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices,

@@ -78,7 +78,7 @@ def ledger(request, pk):
 
 
 HEADERS = [
-    gettext_lazy("No."), gettext_lazy("Found on"), gettext_lazy("Found during"), gettext_lazy("Unit or area"), gettext_lazy("What was found"),
+    gettext_lazy("No."), gettext_lazy("Found on"), gettext_lazy("Found during"), gettext_lazy("Unit or area"), gettext_lazy("Description of the hidden danger"),
     gettext_lazy("Category"), gettext_lazy("Sub-type"), gettext_lazy("Grade"), gettext_lazy("Criterion"), gettext_lazy("Basis"),
     gettext_lazy("Recommended rectification"), gettext_lazy("Client's responsible person"), gettext_lazy("Rectify by"),
     gettext_lazy("State"), gettext_lazy("Overdue"), gettext_lazy("Measures taken"), gettext_lazy("Rectified on"), gettext_lazy("Verified on"),
