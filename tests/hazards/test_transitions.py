@@ -148,7 +148,7 @@ def test_verify_refused_unless_submitted(a, eng):
 def test_verified_and_closed_is_frozen(a, eng):
     d = to_state(record(eng[a.firm.pk], a.consultant), "closed", staff=a.consultant,
                  contact=a.contact)
-    assert d.state == "closed" and d.verified_by == a.consultant
+    assert d.state == "closed" and d.verified_by_id == a.consultant.pk
     with firm_scope(a.firm):
         d = HiddenDanger.objects.get(pk=d.pk)
         d.location = "别处"
