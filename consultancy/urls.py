@@ -33,6 +33,7 @@ urlpatterns = [
     path("engagements/", include("engagements.urls")),
     path("", include("contracts.urls")),
     path("", include("delivery.urls")),
+    path("", include("hazards.urls")),
     path("", include("feedback.urls")),
     path("documents/", include("consultancy.documents.urls")),
     path("dashboard/", include("dashboard.urls")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_hazards
 
 app_name = "portal"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     path(E + "deliveries/<id:delivery_pk>/acknowledge/", views.delivery_acknowledge,
          name="delivery_acknowledge"),
     path(E + "acceptance/", views.acceptance, name="acceptance"),
+    # hidden dangers (隐患排查治理)
+    path(E + "hazards/<id:danger_pk>/", views_hazards.hazard, name="hazard"),
+    path(E + "hazards/<id:danger_pk>/acknowledge/", views_hazards.hazard_acknowledge,
+         name="hazard_acknowledge"),
+    path(E + "hazards/<id:danger_pk>/rectification/", views_hazards.hazard_submit,
+         name="hazard_submit"),
+    path(E + "hazards/photos/<id:photo_pk>/", views_hazards.hazard_photo, name="hazard_photo"),
     path("surveys/<id:pk>/", views.survey, name="survey"),
     # 9.4
     path("complaints/", views.complaint_list, name="complaints"),

@@ -46,6 +46,7 @@ from feedback.forms import survey_answer_errors, survey_answers_posted, survey_r
 from feedback.models import Complaint, FollowUpVisit, SurveyInvitation
 from feedback.notices import complainant_notice_context
 from feedback.selectors import latest_acceptance
+from hazards import selectors as hazard_selectors
 
 from . import selectors
 from .forms import AcceptanceForm, ComplaintForm, ComplaintReplyForm
@@ -162,6 +163,8 @@ def engagement_detail(request, contact, pk):
                        .order_by("-visited_on", "-pk")),
         "complaints": list(Complaint.objects.filter(engagement=engagement)
                            .order_by("-received_on", "-pk")),
+        "hazards": list(hazard_selectors.client_ledger(engagement)),
+        "hazard_stats": hazard_selectors.stats(engagement),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
         "results_fingerprint": feedback_services.results_fingerprint(engagement)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "engagements",
     "contracts",
     "delivery",
+    "hazards",
     "feedback",
     "dashboard",
     "portal",
@@ -298,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
     "feedback-daily-reminders": {
         "task": "feedback.tasks.send_all_daily_reminders",
         "schedule": crontab(hour=7, minute=30),  # CELERY_TIMEZONE is Asia/Shanghai
+    },
+    # Hidden dangers: a 重大隐患 not yet acknowledged, overdue rectifications (hazards.tasks).
+    "hazard-daily-reminders": {
+        "task": "hazards.tasks.send_all_hazard_reminders",
+        "schedule": crontab(hour=7, minute=40),
     },
     # The outbox's sweep: jobs the relay could not send, jobs whose worker died.
     "outbox-sweep": {

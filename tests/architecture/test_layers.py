@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("consultancy", "engagements", "contracts", "delivery", "feedback", "portal",
-            "dashboard")
+PACKAGES = ("consultancy", "engagements", "contracts", "delivery", "hazards", "feedback",
+            "portal", "dashboard")
 LINT = Path(sys.executable).with_name("lint-imports")
 
 
@@ -44,6 +44,8 @@ def test_the_layers_contract_holds(tree_copy):
     ("engagements", "delivery.models"),
     ("feedback", "portal.views"),
     ("delivery", "feedback.services"),
+    ("delivery", "hazards.models"),
+    ("hazards", "feedback.models"),
 ])
 def test_an_upward_import_breaks_the_contract(tree_copy, lower, upper):
     (tree_copy / lower / "planted_upward_import.py").write_text(

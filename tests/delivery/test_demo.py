@@ -37,6 +37,7 @@ from feedback.models import (
     Reminder,
     Survey,
 )
+from hazards.models import HiddenDanger
 from tests.scoping import scopes_disabled
 
 FIRMS = {"antai": "安泰安全技术咨询有限公司", "huaan": "华安企业安全咨询有限公司"}
@@ -74,8 +75,13 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
 
             # Part of clause 8: the plan in draft, the report not shared, nothing delivered.
             held = held[0]
+            # The chemical plant's hand-over is also held by its open 重大隐患 (the demo of
+            # hidden dangers, consultancy.demo.hazards).
+            major_open = HiddenDanger.objects.filter(engagement=held, grade="major",
+                                                     state="notified").exists()
             assert _unmet(held) == {"8.3.1.plan_confirmed", "8.4.progress",
-                                    "8.5.deliverables"}, key
+                                    "8.5.deliverables"} | (
+                {"8.4.major_hazards"} if major_open else set()), key
             assert {r.level for r in RiskItem.objects.filter(engagement=held)} == {
                 "major", "large", "general", "low"}, key
             assert {r.method for r in RiskItem.objects.filter(engagement=held)} == {"LEC", "LS"}
@@ -125,3 +131,21 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
                 status="closed").exists(), key
             kinds = set(Reminder.objects.filter(firm=firm).values_list("kind", flat=True))
             assert {"visit_due", "complaint_overdue"} <= kinds, key
+
+
+@pytest.mark.django_db
+def test_demo_hidden_dangers_a_chemical_plant_with_a_dozen_in_every_state():
+    call_command("demo", stdout=StringIO())
+    with scopes_disabled():
+        dangers = list(HiddenDanger.objects.select_related("engagement__client"))
+        assert len(dangers) == 12
+        assert {d.engagement.client.industry for d in dangers} == {"chemical"}
+        assert {d.state for d in dangers} == {"found", "notified", "acknowledged", "submitted",
+                                              "closed", "refused"}
+        assert sum(d.is_major for d in dangers) == 2
+        assert all(d.photos.exists() for d in dangers)
+        assert any(d.is_overdue for d in dangers)
+        assert any(d.failed_verifications for d in dangers)
+        # a second run adds nothing
+        call_command("demo", stdout=StringIO())
+        assert HiddenDanger.objects.count() == 12

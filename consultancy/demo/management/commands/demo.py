@@ -12,7 +12,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from consultancy.demo import clients, contracts, delivery, engagements, feedback, firms, history
+from consultancy.demo import (
+    clients,
+    contracts,
+    delivery,
+    engagements,
+    feedback,
+    firms,
+    hazards,
+    history,
+)
 from consultancy.demo.common import DemoContext
 from consultancy.tenancy.rls import cross_firm
 
@@ -22,6 +31,7 @@ PARTS = [
     ("engagements (clauses 5-6)", engagements.load),
     ("contracts (clause 7)", contracts.load),
     ("delivery (clause 8)", delivery.load),
+    ("hidden dangers (隐患排查治理)", hazards.load),
     ("evaluation and follow-up (clause 9)", feedback.load),
     ("survey history (9.5)", history.load),
 ]

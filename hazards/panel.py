@@ -1,0 +1,6 @@
+from . import selectors
+
+
+def hazards_panel(engagement, request):
+    """The engagement page's section on hidden dangers: the counts and the rate."""
+    return {"engagement": engagement, "stats": selectors.stats(engagement)}
