@@ -8,7 +8,6 @@ taken in the browser UI). Records that met a passed stage's gate are view-only, 
 """
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +19,7 @@ from consultancy.tenancy.admin_site import (
     adopt_saved,
 )
 from engagements.admin import RECORD_SEARCH_FIELDS, FrozenRecordAdminMixin
-from engagements.services import record_delete, record_save
+from engagements.services import record_delete
 
 from . import services
 from .models import (
@@ -141,8 +140,24 @@ class OutcomeReviewAdmin(RecordAdmin):
         return obj.n_objectives
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        record_save(record=obj, by=request.user)
+        pass  # saved with its objectives by review_save (save_related)
+
+    def save_related(self, request, form, formsets, change):
+        """The review and its objectives in one ``review_save``: the evaluation stage, the
+        reviewer of the firm's staff, a verdict and evidence for every objective."""
+        data = form.cleaned_data
+        rows = []
+        for formset in formsets:
+            rows += [row.cleaned_data for row in formset.forms
+                     if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+        rows.sort(key=lambda r: r.get("order") or 0)
+        engagement = form.instance.engagement if change else data["engagement"]
+        saved = services.review_save(
+            engagement=engagement, by=request.user, reviewer=data["reviewer"],
+            reviewed_on=data["reviewed_on"], conclusion=data.get("conclusion", ""),
+            objectives=[{name: row.get(name) for name in ("objective", "verdict", "evidence")}
+                        for row in rows])
+        _adopt(form.instance, saved, ["created_by_id", "created_at", "updated_at"])
 
 
 @admin.register(ObjectiveReview)
@@ -422,7 +437,11 @@ class SurveyQuestionSetAdmin(FirmScopedAdmin):
 
     list_display = ["name", "updated_at"]
     fields = ["name"]
+    readonly_fields = ["name"]
     inlines = [SurveyQuestionInline]
+
+    def save_model(self, request, obj, form, change):
+        pass  # the set itself is not edited; its questions are saved by save_formset
 
     def has_add_permission(self, request, *args):
         return False
@@ -445,10 +464,7 @@ class SurveyQuestionSetAdmin(FirmScopedAdmin):
             stored = row.instance if row.instance.pk else None
             if row.cleaned_data.get("DELETE"):
                 if stored is not None:
-                    if stored.answers.exists():
-                        raise ValidationError(_("An answered question is not deleted: make "
-                                                "it inactive instead."))
-                    stored.delete()
+                    services.survey_question_delete(question=stored, by=request.user)
                 continue
             if stored is not None and not row.has_changed():
                 continue
@@ -475,6 +491,9 @@ class SurveyQuestionAdmin(FirmScopedAdmin):
         stored = self.get_queryset(request).get(pk=obj.pk)
         services.survey_question_edit(firm=request.user.firm, by=request.user, question=stored,
                                       **data)
+
+    def delete_model(self, request, obj):
+        services.survey_question_delete(question=obj, by=request.user)
 
 
 class SurveyInvitationInline(ReadOnlyInline):

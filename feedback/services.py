@@ -129,6 +129,7 @@ verbs.register_all({
     "feedback_settings.updated": gettext_lazy("%(actor)s changed the evaluation settings"),
     "survey_question.saved": gettext_lazy("%(actor)s saved the survey question %(code)s"),
     "survey_question.moved": gettext_lazy("%(actor)s reordered the survey questions"),
+    "survey_question.deleted": gettext_lazy("%(actor)s deleted the survey question %(code)s"),
     "survey.sent": gettext_lazy("%(actor)s sent the satisfaction survey to %(count)s "
                                 "contact(s)"),
     "survey.mailed": gettext_lazy("%(actor)s mailed the survey link to %(contact)s"),
@@ -1149,6 +1150,20 @@ def survey_question_edit(*, firm, by, question=None, **fields) -> SurveyQuestion
         if not fields.get("code"):
             fields["code"] = _free_code(question_set, fields["order"] + 1)
     return survey_question_save(firm=firm, by=by, question=question, **fields)
+
+
+@performed_by
+@transaction.atomic
+def survey_question_delete(*, question, by) -> None:
+    """A question added by mistake, never answered, is deleted; an answered one is made
+    inactive instead (its answers point at it)."""
+    _check_manager(question.firm_id, by)
+    if question.answers.exists():
+        raise ValidationError(_("An answered question is not deleted: make it inactive "
+                                "instead."))
+    record_event(firm=question.firm_id, by=by, verb="survey_question.deleted", obj=question,
+                 clause="9.5", params={"code": question.code})
+    question.delete()
 
 
 @performed_by

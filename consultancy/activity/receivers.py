@@ -22,6 +22,7 @@ verbs.register_all({
     "staff.reactivated": _("%(actor)s reactivated %(name)s"),
     "staff.deleted": _("%(actor)s deleted %(name)s"),
     "qualification.saved": _("%(actor)s recorded the certificate %(number)s of %(name)s"),
+    "qualification.deleted": _("%(actor)s deleted the certificate %(number)s of %(name)s"),
     "login.locked_out": _("The login of %(name)s was locked after repeated failures"),
 }, format=lambda p: {"role": str(User.Role(p["role"]).label)} if p.get("role") else {})
 

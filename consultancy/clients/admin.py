@@ -1,6 +1,7 @@
 """The admin of clients and their people. Saves go through ``clients.services``; a
 contact's portal login is given by the invitation on the staff pages (the client's page),
-never picked here."""
+never picked here. Clients and contacts are not deleted (no service deletes them: a
+contact leaves by being made inactive)."""
 
 from django.contrib import admin
 
@@ -18,6 +19,7 @@ class ClientContactInline(FirmScopedInline, admin.TabularInline):
     readonly_fields = ["user"]
     extra = 0
     show_change_link = True
+    can_delete = False  # a contact leaves the record by being made inactive
 
 
 @admin.register(Client)
@@ -41,10 +43,6 @@ class ClientAdmin(FirmScopedAdmin):
             if not row.cleaned_data:
                 continue  # an empty extra row
             contact = row.instance if row.instance.pk else None
-            if row.cleaned_data.get("DELETE"):
-                if contact is not None:
-                    contact.delete()
-                continue
             if contact is not None and not row.has_changed():
                 continue
             fields = {name: row.cleaned_data[name] for name in CONTACT_FIELDS

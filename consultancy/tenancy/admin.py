@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
@@ -117,6 +117,10 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 class UserChangeForm(forms.ModelForm):
+    # Shown, never posted: a password is changed through its own page (or the holder's
+    # "forgot password"), never by typing a hash here.
+    password = ReadOnlyPasswordHashField(label=_("Password"))
+
     class Meta:
         model = User
         fields = [
@@ -138,6 +142,11 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
 
     Nobody is deleted here: a person who signed, visited or approved something stays on
     record (their rows are protected); deactivate instead.
+
+    A manager's saves go through the staff services (``staff_create``, ``staff_update``,
+    ``staff_deactivate``, ``staff_reactivate``), as on the staff pages. A client contact's
+    login is given and taken by their contact record on the client's page (the portal
+    invitation), so it is view-only here. The platform operator (no firm) saves the model.
     """
 
     add_form = UserCreationForm
@@ -201,14 +210,40 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not is_platform_operator(request):
-            kwargs["choices"] = [c for c in User.Role.choices if c[0] != User.Role.OPERATOR]
+            # A manager gives staff roles; a client contact's login comes with its contact.
+            kwargs["choices"] = [c for c in User.Role.choices if c[0] in services.STAFF_ROLES]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+    def has_change_permission(self, request, obj=None):
+        if (obj is not None and obj.role not in services.STAFF_ROLES
+                and not is_platform_operator(request)):
+            return False  # a client contact's login: changed with its contact
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
-        if not is_platform_operator(request):
-            obj.firm_id = request.user.firm_id
-            obj.is_superuser = False
-        super().save_model(request, obj, form, change)
+        if is_platform_operator(request):
+            obj._history_user = request.user
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        if not change:
+            saved = services.staff_create(
+                firm=request.user.firm, by=request.user, email=data["email"],
+                full_name=data["full_name"], role=data["role"],
+                password=data.get("password1") if data.get("set_usable_password") else None)
+            adopt_saved(obj, saved, ["password"])
+            return
+        stored = User.objects.get(pk=obj.pk)  # as stored: the form has written onto obj
+        fields = {name: data[name] for name in ("email", "full_name", "phone", "language",
+                                                "role") if name in data}
+        services.staff_update(user=stored, by=request.user, **fields)
+        if "is_active" in data and data["is_active"] != stored.is_active:
+            act = services.staff_reactivate if data["is_active"] else services.staff_deactivate
+            act(user=stored, by=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        if is_platform_operator(request):
+            super().save_related(request, form, formsets, change)
+        # A manager's form has no groups or permissions: nothing else to save.
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -241,6 +276,10 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
                     services.staff_deactivate(user=user, by=request.user)
                 elif user.pk == request.user.pk:
                     raise ValidationError(_("You cannot deactivate yourself."))
+                elif not is_platform_operator(request):
+                    raise ValidationError(_("A client contact's portal login is ended on "
+                                            "their contact's page (make the contact "
+                                            "inactive)."))
                 else:
                     user.is_active = False
                     user._history_user = request.user
@@ -306,6 +345,10 @@ class QualificationAdmin(FirmScopedAdmin):
         saved = services.qualification_save(firm=firm, by=request.user, holder=data["holder"],
                                             qualification=stored, **fields)
         adopt_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.qualification_delete(qualification=obj, by=request.user)
+
 
 @admin.register(SubmissionToken)
 class SubmissionTokenAdmin(FirmScopedAdmin):

@@ -52,10 +52,25 @@ class FirmChoicesMixin:
 
 
 class FirmScopedInline(FirmChoicesMixin):
-    """Mix into an inline: its rows and choices are the firm's; new rows get the firm."""
+    """Mix into an inline: its rows and choices are the firm's. It is writable only when
+    its parent's admin saves it through a service (:meth:`FirmScopedAdmin.save_formset`)."""
 
     def get_queryset(self, request):
         return limit_to_firm(request, super().get_queryset(request))
+
+    def _saved_by_parent(self):
+        parent = self.admin_site._registry.get(self.parent_model)
+        return parent is not None and (parent.writes_through_service("save_formset")
+                                       or parent.writes_through_service("save_related"))
+
+    def has_add_permission(self, request, obj=None):
+        return self._saved_by_parent() and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._saved_by_parent() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._saved_by_parent() and super().has_delete_permission(request, obj)
 
 
 def refusal_text(exc) -> str:
@@ -132,23 +147,40 @@ class FirmScopedAdmin(ServiceAdminMixin, FirmChoicesMixin, SimpleHistoryAdmin):
             return qs
         return qs.filter(firm_id=request.user.firm_id)
 
+    # One write path, failing closed: the admin's own writes (the model's ``save()`` and
+    # ``delete()``) would go past the services, so an admin adds or changes rows only when
+    # it names its service (its own ``save_model``), deletes them only through its own
+    # ``delete_model``, and an inline is writable only when the parent admin saves it
+    # (its own ``save_formset`` or ``save_related``). Anything else is view-only.
+
+    def writes_through_service(self, method) -> bool:
+        return getattr(type(self), method) is not getattr(FirmScopedAdmin, method)
+
     def has_add_permission(self, request, *args):
         # Operators have no firm to add a firm's records to.
-        return not is_platform_operator(request) and super().has_add_permission(request, *args)
+        return (not is_platform_operator(request) and self.writes_through_service("save_model")
+                and super().has_add_permission(request, *args))
+
+    def has_change_permission(self, request, obj=None):
+        return (self.writes_through_service("save_model")
+                and super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return (self.writes_through_service("delete_model")
+                and super().has_delete_permission(request, obj))
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.firm_id = request.user.firm_id
-        super().save_model(request, obj, form, change)
+        raise PermissionDenied  # never reached: without a service of its own, view-only
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied  # never reached: without a service of its own, no delete
 
     def save_formset(self, request, form, formset, change):
-        # Inline rows belong to the parent's firm.
-        for obj in formset.save(commit=False):
-            obj.firm_id = form.instance.firm_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+        """An inline the parent admin does not save itself is view-only: nothing of it is
+        written here (a posted change would have gone past the services)."""
+        if any(row.has_changed() for row in formset.forms) or getattr(
+                formset, "deleted_forms", []):
+            raise PermissionDenied
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404

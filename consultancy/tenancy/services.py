@@ -78,13 +78,20 @@ def _new_user(*, by, password, **fields) -> User:
 
 @transaction.atomic
 def staff_update(*, user, by, **fields) -> User:
-    """Name, phone, language and role. A manager cannot take away their own role (the firm
-    would risk having no manager)."""
+    """Name, phone, language, role and the login's e-mail address. A manager cannot take
+    away their own role (the firm would risk having no manager)."""
     _check_manager(user.firm_id, by)
     _check_staff_member(user.firm_id, user)
-    allowed = {"full_name", "phone", "language", "role"}
+    allowed = {"full_name", "phone", "language", "role", "email"}
     if unknown := set(fields) - allowed:
         raise ValueError(f"staff_update() does not change {sorted(unknown)}")
+    if "email" in fields:
+        fields["email"] = User.objects.normalize_email(fields["email"]).strip()
+        if fields["email"].lower() == user.email.lower():
+            fields.pop("email")
+        elif User.objects.email_in_use(fields["email"]):
+            raise ValidationError({"email": _("A user with this e-mail address already "
+                                              "exists.")})
     if "role" in fields:
         _check_role(fields["role"])
         if user.pk == by.pk and fields["role"] != User.Role.MANAGER:
@@ -96,7 +103,12 @@ def staff_update(*, user, by, **fields) -> User:
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user._history_user = by
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same address saved concurrently
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")}
+                              ) from exc
     if role_changed:
         _announce(user.firm_id, by, "staff.role_changed", user, role=user.role)
     else:
@@ -216,6 +228,16 @@ def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qua
     _announce(firm, by, "qualification.saved", qualification, name=str(holder),
               number=qualification.number)
     return qualification
+
+
+@transaction.atomic
+def qualification_delete(*, qualification, by) -> None:
+    """A certificate recorded by mistake; history keeps the row as it was."""
+    _check_manager(qualification.firm_id, by)
+    _announce(qualification.firm_id, by, "qualification.deleted", None,
+              name=str(qualification.holder), number=qualification.number)
+    qualification._history_user = by
+    qualification.delete()
 
 
 @transaction.atomic
