@@ -6,14 +6,19 @@ not *for a set of engagements at once* (``met_ids``), so that a list of engageme
 one query per requirement, however many rows it shows; one engagement is the same call
 with one id.
 
+A requirement whose ``met_ids`` is :func:`batched` (it builds a query without running it)
+is asked together with the others: a page of engagements in any mix of stages costs one
+query for all of them (a ``UNION ALL``), plus one per requirement that is not batched.
+
 A stage with no registered requirement cannot be left: an empty gate is closed.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 
 from .stages import FORWARD
 
@@ -38,7 +43,14 @@ class RequirementStatus:
     requirement: Requirement
     met: bool
     applies: bool
-    url: str | None
+    engagement_pk: object = None
+
+    @cached_property
+    def url(self):
+        """The form that meets it, reversed only when a page shows it."""
+        if not self.requirement.url_name:
+            return None
+        return reverse(self.requirement.url_name, args=[self.engagement_pk])
 
     @property
     def code(self):
@@ -58,18 +70,49 @@ def engagement_ids(engagements) -> list:
     return [e.pk for e in engagements]
 
 
+class batched:
+    """A ``met_ids`` made of a function that returns the *query* of the met ids (a flat
+    ``values_list``, not run): called, it runs it; :func:`statuses_for_many` runs the
+    queries of many requirements as one."""
+
+    def __init__(self, query):
+        self.query = query
+        self.__doc__ = query.__doc__
+
+    def __call__(self, engagements) -> set:
+        return set(self.query(engagements))
+
+
 def has_record(model, **filters):
     """``met_ids`` for "the engagement has at least one ``model`` record (matching
     ``filters``)"."""
 
     def met(engagements):
-        return set(
-            model.objects.filter(engagement_id__in=engagement_ids(engagements), **filters)
-            .values_list("engagement_id", flat=True)
-            .distinct()
-        )
+        return (model.objects.filter(engagement_id__in=engagement_ids(engagements), **filters)
+                .values_list("engagement_id", flat=True).distinct())
 
-    return met
+    return batched(met)
+
+
+def _met_sets(asks) -> dict:
+    """``{code: set of met ids}`` for ``[(requirement, engagements), …]``: the batched ones
+    in one ``UNION ALL`` query, the others one query each."""
+    met_sets, queries = {}, []
+    for req, relevant in asks:
+        met_sets.setdefault(req.code, set())
+        query = getattr(req.met_ids, "query", None)
+        if query is None:
+            met_sets[req.code] |= req.met_ids(relevant)
+            continue
+        qs = query(relevant).order_by()
+        fields = list(qs._fields)
+        queries.append(qs.annotate(gate_code=Value(req.code, output_field=CharField()))
+                       .values_list(*fields, "gate_code"))
+    if queries:
+        union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+        for pk, code in union:
+            met_sets[code].add(pk)
+    return met_sets
 
 
 _registry: dict[str, list[Requirement]] = {}
@@ -95,30 +138,32 @@ def statuses(engagement, stage: str | None = None) -> list[RequirementStatus]:
 
 def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
     """``{engagement.pk: [RequirementStatus, …]}`` for the stage each one is in (or
-    ``stage``), with one query per requirement whatever the number of engagements."""
+    ``stage``), in one query for the batched requirements of all of them (and one per
+    other requirement), whatever the number of engagements."""
     engagements = list(engagements)
     by_stage: dict[str, list] = {}
     for e in engagements:
         by_stage.setdefault(stage or e.stage, []).append(e)
+    asks = []
+    for st, group in by_stage.items():
+        for req in requirements_of(st):
+            relevant = [e for e in group if req.applies(e)]
+            if relevant:
+                asks.append((req, relevant))
+    met_sets = _met_sets(asks)
     result = {}
     for st, group in by_stage.items():
         reqs = requirements_of(st)
-        met_sets = {}
-        for req in reqs:
-            relevant = [e for e in group if req.applies(e)]
-            met_sets[req.code] = req.met_ids(relevant) if relevant else set()
         for e in group:
             rows = []
             for req in reqs:
                 applies = req.applies(e)
-                rows.append(
-                    RequirementStatus(
-                        requirement=req,
-                        met=(not applies) or e.pk in met_sets[req.code],
-                        applies=applies,
-                        url=reverse(req.url_name, args=[e.pk]) if req.url_name else None,
-                    )
-                )
+                rows.append(RequirementStatus(
+                    requirement=req,
+                    met=(not applies) or e.pk in met_sets.get(req.code, ()),
+                    applies=applies,
+                    engagement_pk=e.pk,
+                ))
             result[e.pk] = rows
     return result
 
