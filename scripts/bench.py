@@ -70,7 +70,7 @@ out = {
     ["one-query view", None, "/bench/one-query"],
     ["engagement list", "manager", reverse("engagements:list")],
     ["engagement page", "manager", engagement.get_absolute_url()],
-    ["dashboard", "manager", reverse("dashboard:home")],
+    ["dashboard", "manager", "/dashboard/"],
     ["statistics", "manager", "/statistics/"],
     ["admin changelist", "manager", "/admin/engagements/engagement/"],
     ["portal home", "contact", "/portal/"],
@@ -160,6 +160,8 @@ def main():
            "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "consultancy.settings.base"}
     env.pop("REDIS_URL", None) if "BENCH_REDIS_URL" not in os.environ else env.update(
         REDIS_URL=os.environ["BENCH_REDIS_URL"])
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT,
+                   check=True)
     setup = pages_and_cookies(env)
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "consultancy.wsgi", "-w", str(args.workers),

@@ -212,7 +212,11 @@ def add_engagements(firm: Firm, count: int, index: int) -> int:
     have = Engagement._base_manager.filter(firm=firm).count()
     if have >= count:
         return 0
-    templates = list(Engagement._base_manager.filter(firm=firm).order_by("pk"))
+    # Mostly engagements under way (the demo's many closed ones are its survey history):
+    # every open stage, then a few closed and declined ones.
+    every = list(Engagement._base_manager.filter(firm=firm).order_by("pk"))
+    ended = [e for e in every if e.stage in ("closed", "declined", "terminated")]
+    templates = [e for e in every if e not in ended] + ended[:4]
     clients = list(Client._base_manager.filter(firm=firm).order_by("pk"))
     candidates = [m for m in project_models() if m is not Firm]
     copies = -(-(count - have) // len(templates))
