@@ -186,7 +186,11 @@ def main():
                 entry["errors"] += len(errors)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     print(f"\n{'page':<20} {'users':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
           f"{'req/s':>8} {'× bare':>7} {'errors':>6}")
     for page, _role, _path in pages:
