@@ -165,7 +165,8 @@ def main():
     setup = pages_and_cookies(env)
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "consultancy.wsgi", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+         "-b", f"127.0.0.1:{args.port}", "--timeout", "300",
+         "--log-level", "warning"],
         env=env, cwd=ROOT)
     try:
         wait_for(args.port)
