@@ -21,7 +21,8 @@ from tests.budget.crawl import count_queries, crawl
 
 STAFF_BUDGET, ADMIN_BUDGET = 12, 15
 
-# "role route": queries today (with 5 rows → with 50 rows when it grows).
+# "role route": its queries when this test was written (with 5 rows; with 50 when it grows),
+# before this branch's batched gates and cached sessions took a few off.
 OVER_BUDGET = {
     "manager /engagements/": "19 (9 with 50 rows: the gates of the stages shown)",
     "consultant /engagements/": "19 (9 with 50 rows: the gates of the stages shown)",
@@ -38,6 +39,10 @@ OVER_BUDGET = {
     "manager /admin/contracts/contract/<path:object_id>/history/": 18,
     "manager /admin/engagements/engagement/<path:object_id>/delete/": 30,
 }
+
+
+def admin_index(key):
+    return key == "/admin/" or key.startswith("/admin/(?P<app_label>")
 
 
 def budget(key):
@@ -82,8 +87,10 @@ def crawled(worlds, django_db_blocker):
                 client.force_login(user)
                 client.get("/")  # the session's first request writes its start
                 clients[role] = client
-                # The admin's pages are visited once, as the first role that reaches them.
-                pages = crawl(client, starts, skip=admin_keys.__contains__)
+                # The admin's pages are measured once, as the first role that reaches them
+                # (its index pages excepted: the operator's way to the firms' pages).
+                pages = crawl(client, starts,
+                              skip=lambda key: key in admin_keys and not admin_index(key))
                 admin_keys |= {k for k in pages if k.startswith("/admin/")}
                 for key, (url, queries) in pages.items():
                     found[f"{role} {key}"] = (role, url, queries)
