@@ -90,7 +90,7 @@ def crawled(worlds, django_db_blocker):
                 # The admin's pages are measured once, as the first role that reaches them
                 # (its index pages excepted: the operator's way to the firms' pages).
                 pages = crawl(client, starts,
-                              skip=lambda key: key in admin_keys and not admin_index(key))
+                              skip=lambda key, known=admin_keys: key in known and not admin_index(key))
                 admin_keys |= {k for k in pages if k.startswith("/admin/")}
                 for key, (url, queries) in pages.items():
                     found[f"{role} {key}"] = (role, url, queries)
