@@ -13,7 +13,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 	chromium poppler-utils docker-compose
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: setup system run test lint demo lock clean-venv faults
+.PHONY: setup system run test lint demo lock clean-venv faults bench
 
 setup: system $(STAMP) $(ASSETS) $(MO_FILES)
 
@@ -86,3 +86,17 @@ lock:
 
 clean-venv:
 	rm -rf $(VENV) node_modules
+
+# The benchmark (README, "Performance"; docs/performance.md): its own PostgreSQL database
+# (consultancy_bench, created with the owner and runtime roles, row-level security on),
+# seeded by `manage.py seed_scale`, served by gunicorn with two workers, driven at 1 and 8
+# concurrent users. `make bench BENCH_FIRMS=50 BENCH_ENGAGEMENTS=200` for the full size;
+# BENCH_ARGS="--rounds 5 --requests 60" for longer runs.
+BENCH_FIRMS ?= 5
+BENCH_ENGAGEMENTS ?= 40
+BENCH_ARGS ?=
+bench: setup
+	@url=$$(scripts/bench_db.sh | tail -1) && \
+	  DATABASE_URL=$$url SECRET_KEY=bench-only-not-a-secret $(PY) manage.py seed_scale \
+	    --firms $(BENCH_FIRMS) --engagements $(BENCH_ENGAGEMENTS) && \
+	  BENCH_DATABASE_URL=$$url $(PY) scripts/bench.py $(BENCH_ARGS)

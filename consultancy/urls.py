@@ -9,6 +9,7 @@ visit, a guidance log, a risk item, …). ``reverse(..., kwargs=...)`` and ``{% 
 with keyword arguments use these names.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -46,3 +47,9 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_VIEWS:  # `make bench` only (consultancy.benchviews)
+    from consultancy import benchviews
+
+    urlpatterns += [path("bench/bare", benchviews.bare),
+                    path("bench/one-query", benchviews.one_query)]

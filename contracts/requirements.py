@@ -4,7 +4,7 @@ leaves ``contracting``."""
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from engagements.gates import Requirement, engagement_ids, register
+from engagements.gates import Requirement, batched, engagement_ids, register
 from engagements.stages import Stage
 
 from .models import Contract, Deliverable
@@ -16,30 +16,29 @@ def current_contracts(engagements):
             .exclude(status=Contract.Status.TERMINATED))
 
 
+@batched
 def clauses_met(engagements):
-    return set(current_contracts(engagements).filter(Contract.clauses_filled_q())
+    return (current_contracts(engagements).filter(Contract.clauses_filled_q())
                .values_list("engagement_id", flat=True))
 
 
+@batched
 def deliverables_met(engagements):
     has_deliverable = Deliverable.objects.filter(contract_id=OuterRef("pk"))
-    return set(
-        current_contracts(engagements)
+    return (current_contracts(engagements)
         .filter(Exists(has_deliverable), guidance_period_days__isnull=False,
                 follow_up_visits__isnull=False)
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
+@batched
 def signed_met(engagements):
-    return set(
-        current_contracts(engagements)
+    return (current_contracts(engagements)
         .filter(status=Contract.Status.SIGNED)
         .filter(Q(firm_signatory__isnull=False), Q(firm_signed_on__isnull=False),
                 Q(client_signed_on__isnull=False), ~Q(client_signatory=""),
                 ~Q(signed_copy=""), ~Q(signed_copy_sha256=""))
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
 def register_all():

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.models import Qualification
 from contracts.models import Contract, Deliverable
-from engagements.gates import Requirement, engagement_ids, has_record, register
+from engagements.gates import Requirement, batched, engagement_ids, has_record, register
 from engagements.models import Engagement
 from engagements.stages import Stage
 
@@ -23,6 +23,7 @@ from .models import (
 )
 
 
+@batched
 def site_research_met(engagements):
     """8.1.1: a site research record whose every researcher held a safety qualification
     valid on the day (and that had at least one researcher)."""
@@ -35,62 +36,56 @@ def site_research_met(engagements):
     unqualified = through.objects.filter(siteresearch_id=OuterRef("pk")).filter(
         ~Exists(valid_on_the_day))
     anyone = through.objects.filter(siteresearch_id=OuterRef("pk"))
-    return set(
-        SiteResearch.objects.filter(engagement_id__in=engagement_ids(engagements))
+    return (SiteResearch.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(Exists(anyone), ~Exists(unqualified))
-        .values_list("engagement_id", flat=True).distinct()
-    )
+        .values_list("engagement_id", flat=True).distinct())
 
 
+@batched
 def joint_team_met(engagements):
     """8.2.1: members from both sides, each with responsibilities."""
     members = TeamMember.objects.filter(engagement_id=OuterRef("pk")).exclude(responsibilities="")
-    return set(
-        Engagement.objects.filter(pk__in=engagement_ids(engagements))
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .filter(Exists(members.filter(side="provider")), Exists(members.filter(side="client")))
-        .values_list("pk", flat=True)
-    )
+        .values_list("pk", flat=True))
 
 
+@batched
 def rse_met(engagements):
     """8.2.2: a member of our side holds a registered safety engineer certificate valid
     today."""
     today = timezone.localdate()
     rse = Qualification.objects.filter(holder_id=OuterRef("user_id"), kind="rse",
                                        valid_from__lte=today, valid_until__gte=today)
-    return set(
-        TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
-        .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct()
-    )
+    return (TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
+        .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct())
 
 
 def _current_plans(engagements):
     return ConsultingPlan.objects.filter(engagement_id__in=engagement_ids(engagements)).newest()
 
 
+@batched
 def plan_confirmed_met(engagements):
     """8.3.1: the current version approved by the team, issued as a PDF, confirmed."""
-    return set(
-        _current_plans(engagements)
+    return (_current_plans(engagements)
         .filter(approved_on__isnull=False, approved_by__isnull=False,
                 issued_pdf__isnull=False, confirmed_on__isnull=False,
                 confirmed_by__isnull=False)
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
+@batched
 def plan_content_met(engagements):
     """8.3.2: division of work, schedule, client cooperation, anomaly channel and
     emergency handling, training plan or "not applicable" with the reason."""
     milestones = PlanMilestone.objects.filter(plan_id=OuterRef("pk"))
     training = ~Q(training_plan="") | (Q(training_not_applicable=True) & ~Q(training_na_reason=""))
-    return set(
-        _current_plans(engagements)
+    return (_current_plans(engagements)
         .exclude(division_of_work="").exclude(client_cooperation="")
         .exclude(anomaly_channel="").exclude(emergency_handling="")
         .filter(training, Exists(milestones))
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
 def deliverables_met(engagements):

@@ -6,6 +6,10 @@ not *for a set of engagements at once* (``met_ids``), so that a list of engageme
 one query per requirement, however many rows it shows; one engagement is the same call
 with one id.
 
+A requirement whose ``met_ids`` is :func:`batched` (it builds a query without running it)
+is asked together with the others: a page of engagements in any mix of stages costs one
+query for all of them (a ``UNION ALL``), plus one per requirement that is not batched.
+
 A stage with no registered requirement cannot be left: an empty gate is closed.
 """
 
@@ -13,10 +17,11 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext
 
 from .stages import FORWARD
@@ -46,9 +51,16 @@ class RequirementStatus:
     requirement: Requirement
     met: bool
     applies: bool
-    url: str | None
+    engagement_pk: object = None
     # a time-bound requirement's day (``Requirement.dates``), when it is known
     available_on: datetime.date | None = None
+
+    @cached_property
+    def url(self):
+        """The form that meets it, reversed only when a page shows it."""
+        if not self.requirement.url_name:
+            return None
+        return reverse(self.requirement.url_name, args=[self.engagement_pk])
 
     @property
     def code(self):
@@ -79,18 +91,49 @@ def engagement_ids(engagements) -> list:
     return [e.pk for e in engagements]
 
 
+class batched:
+    """A ``met_ids`` made of a function that returns the *query* of the met ids (a flat
+    ``values_list``, not run): called, it runs it; :func:`statuses_for_many` runs the
+    queries of many requirements as one."""
+
+    def __init__(self, query):
+        self.query = query
+        self.__doc__ = query.__doc__
+
+    def __call__(self, engagements) -> set:
+        return set(self.query(engagements))
+
+
 def has_record(model, **filters):
     """``met_ids`` for "the engagement has at least one ``model`` record (matching
     ``filters``)"."""
 
     def met(engagements):
-        return set(
-            model.objects.filter(engagement_id__in=engagement_ids(engagements), **filters)
-            .values_list("engagement_id", flat=True)
-            .distinct()
-        )
+        return (model.objects.filter(engagement_id__in=engagement_ids(engagements), **filters)
+                .values_list("engagement_id", flat=True).distinct())
 
-    return met
+    return batched(met)
+
+
+def _met_sets(asks) -> dict:
+    """``{code: set of met ids}`` for ``[(requirement, engagements), …]``: the batched ones
+    in one ``UNION ALL`` query, the others one query each."""
+    met_sets, queries = {}, []
+    for req, relevant in asks:
+        met_sets.setdefault(req.code, set())
+        query = getattr(req.met_ids, "query", None)
+        if query is None:
+            met_sets[req.code] |= req.met_ids(relevant)
+            continue
+        qs = query(relevant).order_by()
+        fields = list(qs._fields)
+        queries.append(qs.annotate(gate_code=Value(req.code, output_field=CharField()))
+                       .values_list(*fields, "gate_code"))
+    if queries:
+        union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+        for pk, code in union:
+            met_sets[code].add(pk)
+    return met_sets
 
 
 _registry: dict[str, list[Requirement]] = {}
@@ -116,38 +159,42 @@ def statuses(engagement, stage: str | None = None) -> list[RequirementStatus]:
 
 def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
     """``{engagement.pk: [RequirementStatus, …]}`` for the stage each one is in (or
-    ``stage``), with one query per requirement whatever the number of engagements."""
+    ``stage``), in one query for the batched requirements of all of them (and one per
+    other requirement), whatever the number of engagements."""
     engagements = list(engagements)
     by_stage: dict[str, list] = {}
     for e in engagements:
         by_stage.setdefault(stage or e.stage, []).append(e)
+    asks, date_sets = [], {}
+    today = timezone.localdate()
+    for st, group in by_stage.items():
+        for req in requirements_of(st):
+            relevant = [e for e in group if req.applies(e)]
+            if not relevant:
+                continue
+            if req.dates is not None:  # time-bound: met once its day has come
+                days = req.dates(relevant)
+                date_sets.setdefault(req.code, {}).update(days)
+            else:
+                asks.append((req, relevant))
+    met_sets = _met_sets(asks)
+    for code, days in date_sets.items():
+        met_sets.setdefault(code, set()).update(
+            pk for pk, day in days.items() if day is not None and day <= today)
     result = {}
     for st, group in by_stage.items():
         reqs = requirements_of(st)
-        met_sets, date_sets = {}, {}
-        for req in reqs:
-            relevant = [e for e in group if req.applies(e)]
-            if req.dates is not None:
-                days = req.dates(relevant) if relevant else {}
-                date_sets[req.code] = days
-                today = timezone.localdate()
-                met_sets[req.code] = {pk for pk, day in days.items()
-                                      if day is not None and day <= today}
-            else:
-                met_sets[req.code] = req.met_ids(relevant) if relevant else set()
         for e in group:
             rows = []
             for req in reqs:
                 applies = req.applies(e)
-                rows.append(
-                    RequirementStatus(
-                        requirement=req,
-                        met=(not applies) or e.pk in met_sets[req.code],
-                        applies=applies,
-                        url=reverse(req.url_name, args=[e.pk]) if req.url_name else None,
-                        available_on=date_sets.get(req.code, {}).get(e.pk),
-                    )
-                )
+                rows.append(RequirementStatus(
+                    requirement=req,
+                    met=(not applies) or e.pk in met_sets.get(req.code, ()),
+                    applies=applies,
+                    engagement_pk=e.pk,
+                    available_on=date_sets.get(req.code, {}).get(e.pk),
+                ))
             result[e.pk] = rows
     return result
 

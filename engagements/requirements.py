@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from .gates import Requirement, engagement_ids, has_record, register
+from .gates import Requirement, batched, engagement_ids, has_record, register
 from .models import (
     CommunicationRecord,
     ExchangeRecord,
@@ -13,22 +13,20 @@ from .models import (
 from .stages import Stage
 
 
+@batched
 def needs_assessment_met(engagements):
-    return set(
-        NeedsAssessment.objects.filter(engagement_id__in=engagement_ids(engagements))
+    return (NeedsAssessment.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(NeedsAssessment.complete_q(), decision=NeedsAssessment.Decision.PROCEED)
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
+@batched
 def framework_met(engagements):
     """The engagement's current (latest) framework version is confirmed by a contact."""
-    return set(
-        ProjectFramework.objects.filter(engagement_id__in=engagement_ids(engagements))
+    return (ProjectFramework.objects.filter(engagement_id__in=engagement_ids(engagements))
         .newest()
         .filter(confirmed_by__isnull=False, confirmed_on__isnull=False)
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
 def register_all():

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
-from engagements.gates import Requirement, engagement_ids, register
+from engagements.gates import Requirement, batched, engagement_ids, register
 from engagements.models import Engagement, StageTransition
 from engagements.stages import Stage
 
@@ -44,24 +44,22 @@ from .models import (
 )
 
 
+@batched
 def acceptance_met(engagements):
     later = ClientAcceptance.objects.filter(engagement_id=OuterRef("engagement_id"),
                                             pk__gt=OuterRef("pk"))
-    return set(
-        ClientAcceptance.objects.filter(engagement_id__in=engagement_ids(engagements))
+    return (ClientAcceptance.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(~Exists(later), verdict__in=ClientAcceptance.PASSING)
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
+@batched
 def review_met(engagements):
     rows = ObjectiveReview.objects.filter(review_id=OuterRef("pk"))
     incomplete = rows.filter(Q(evidence="") | Q(verdict="") | Q(objective=""))
-    return set(
-        OutcomeReview.objects.filter(engagement_id__in=engagement_ids(engagements))
+    return (OutcomeReview.objects.filter(engagement_id__in=engagement_ids(engagements))
         .filter(Exists(rows), ~Exists(incomplete))
-        .values_list("engagement_id", flat=True)
-    )
+        .values_list("engagement_id", flat=True))
 
 
 def _contract_in_force(field):
@@ -111,18 +109,20 @@ def visits_met(engagements):
     return met
 
 
+@batched
 def complaints_met(engagements):
     open_complaint = Complaint.objects.filter(engagement_id=OuterRef("pk")).exclude(
         status=Complaint.Status.CLOSED)
-    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                .filter(~Exists(open_complaint)).values_list("pk", flat=True))
 
 
+@batched
 def survey_met(engagements):
     mailed = SurveyInvitation.objects.filter(survey__engagement_id=OuterRef("pk"),
                                              mailed_at__isnull=False)
     optional = FeedbackSettings.objects.filter(firm_id=OuterRef("firm_id"), survey_required=False)
-    return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                .filter(Exists(mailed) | Exists(optional)).values_list("pk", flat=True))
 
 

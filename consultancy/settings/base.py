@@ -144,8 +144,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "consultancy.tenancy.postgresql"
-    # Persistent connections (seconds; 0 closes at the end of each request)...
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # Persistent connections (seconds; 0 closes at the end of each request), checked before
+    # a request reuses one (a connection the server dropped is replaced, not an error).
+    # The firm is reset to "none" at the end of every request (FirmScopeMiddleware), so a
+    # kept connection never carries one request's firm into the next.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS",
+                                                          default=True)
     # ...or Django's psycopg pool (needs CONN_MAX_AGE 0).
     if env.bool("DATABASE_POOL", default=False):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
@@ -290,6 +295,8 @@ OUTBOX_SWEEP_MIN_AGE_SECONDS = env.int("OUTBOX_SWEEP_MIN_AGE_SECONDS", default=5
 OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default=10)
 # The health check: unhealthy when an open job is older than this, or the beat's sweep
 # has not run for this long.
+# The benchmark's yardstick views (/bench/bare, /bench/one-query): `make bench` only.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900)
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=300)
 
@@ -366,6 +373,9 @@ RATE_LIMIT_CACHE_PREFIX = "ratelimit"  # the counters' cache keys (the test suit
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=120)
 SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
+# Read from the cache (Redis when set), written through to the database: a query saved on
+# every request, and no session lost when the cache is.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False

@@ -236,9 +236,15 @@ urlpatterns = [path("raw-clients/", raw_clients_view), path("", include("consult
 @postgres
 @pytest.mark.postgres
 @override_settings(ROOT_URLCONF=__name__)
-def test_requests_for_two_firms_on_one_persistent_connection(two_firms, settings):
+@pytest.mark.parametrize("health_checks", [False, True])
+def test_requests_for_two_firms_on_one_persistent_connection(two_firms, settings,
+                                                             health_checks):
+    """As the settings run it (CONN_MAX_AGE with CONN_HEALTH_CHECKS) and without the
+    checks: the connection kept between requests holds no firm in between."""
     a, b = two_firms
+    before = {k: connection.settings_dict[k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
     connection.settings_dict["CONN_MAX_AGE"] = 600  # persistent connections
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
     try:
         with scopes_disabled():
             alice = f.ManagerFactory(firm=a)
@@ -254,7 +260,7 @@ def test_requests_for_two_firms_on_one_persistent_connection(two_firms, settings
         anonymous = HttpClient().get("/raw-clients/").json()
         assert anonymous["pid"] == first["pid"] and anonymous["firms"] == []
     finally:
-        connection.settings_dict["CONN_MAX_AGE"] = 0
+        connection.settings_dict.update(before)
 
 
 def _wrapper(**settings):

@@ -1,0 +1,64 @@
+"""A crawler over the pages a signed-in user reaches by following links (GET only), one
+visit per kind of page (its URL route and the names of its query parameters)."""
+
+import re
+from collections import deque
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+
+HREF = re.compile(r'href="([^"#]*)')
+# Not pages: leaving the session, files (a PDF or a spreadsheet is rendered, not a page),
+# the language switch.
+SKIP = re.compile(r"logout|download|export|pdf|/file|attachment|set_language|csv|xlsx")
+SKIP_PREFIXES = ("/static/", "/media/", "/i18n/")
+
+
+def page_key(url):
+    """``"route?query,keys"``: the kind of page, whatever its ids or values; None for what
+    is not a page of the product."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith(SKIP_PREFIXES) or SKIP.search(parts.path):
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    if SKIP.search(match.view_name or ""):
+        return None
+    keys = sorted({k for k, _v in parse_qsl(parts.query, keep_blank_values=True)})
+    return f"/{match.route}" + (f"?{','.join(keys)}" if keys else "")
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return response, len(ctx.captured_queries)
+
+
+def crawl(client, starts, skip=lambda key: False):
+    """``{key: (url, queries)}`` of every HTML page reached from ``starts``, one per key
+    (redirects followed; a key for which ``skip`` is true is not visited)."""
+    pages, queue, seen = {}, deque(starts), set()
+    while queue:
+        url = unescape(queue.popleft())
+        key = page_key(url)
+        if key is None or key in seen or skip(key):
+            continue
+        seen.add(key)
+        response, queries = count_queries(client, url)
+        if response.status_code in (301, 302) and response["Location"].startswith("/"):
+            queue.appendleft(response["Location"])
+            continue
+        if response.status_code != 200:
+            continue
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        pages[key] = (url, queries)
+        queue.extend(HREF.findall(response.content.decode()))
+    return pages
