@@ -16,6 +16,7 @@ from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from engagements import chronology
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import Stage
 
@@ -281,9 +282,11 @@ def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signat
             not_in_the_future(day)
         except ValidationError as exc:
             errors[field] = exc
-            continue
-        if contract.issued_at and day < timezone.localtime(contract.issued_at).date():
-            errors[field] = _("The contract was issued after this date.")
+    if not errors:
+        # 7: signed once issued, and on or after the client confirmed the framework (6.4);
+        # clause 8's records come after it (engagements.chronology)
+        errors.update(chronology.problems(contract, values={
+            "firm_signed_on": firm_signed_on, "client_signed_on": client_signed_on}))
     if not signed_copy:
         errors["signed_copy"] = _("Upload the signed copy.")
     if not client_signatory.strip():

@@ -112,7 +112,9 @@ class EngagementAdmin(FirmScopedAdmin):
     date_hierarchy = "created_at"
     # The stage is a protected FSM field: only the services' transitions move it.
     exclude = ["stage"]
-    readonly_fields = ["number", "stage", "stage_entered_at", "end_reason"]
+    # The opening date moves only through services.engagement_set_opened_on (a manager,
+    # with a reason, logged): the engagement page's "change" link.
+    readonly_fields = ["number", "opened_on", "stage", "stage_entered_at", "end_reason"]
     editable_fields = [
         "title", "client", "service_type", "origin", "lead_consultant", "consultants",
         "description",
@@ -121,7 +123,8 @@ class EngagementAdmin(FirmScopedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(self.editable_fields)
-        return ["number", *self.editable_fields, "stage", "stage_entered_at", "end_reason"]
+        return ["number", "opened_on", *self.editable_fields, "stage", "stage_entered_at",
+                "end_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

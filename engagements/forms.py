@@ -206,3 +206,21 @@ class TransitionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=_("Reason"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpenedOnForm(VersionedFormMixin, forms.Form):
+    """A manager sets the engagement's opening date earlier, for imported history."""
+
+    opened_on = forms.DateField(label=_("Opened on"), widget=DATE,
+                                validators=[not_in_the_future])
+    reason = forms.CharField(
+        label=_("Why it opened earlier"), widget=TEXT3,
+        help_text=_("E.g. the project was run before it was entered here, and its files start "
+                    "on that day. The change and the reason are logged."))
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, versioned=engagement, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.render_hidden_fields = True
+        self.initial.setdefault("opened_on", engagement.opened_on)

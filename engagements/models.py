@@ -67,6 +67,11 @@ class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
     end_reason = models.TextField(_("reason for ending"), blank=True)
+    opened_on = models.DateField(
+        _("opened on"), default=timezone.localdate,
+        help_text=_("No record of the engagement is dated earlier. The day it was created; "
+                    "a manager may set it earlier for imported history."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

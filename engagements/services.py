@@ -18,10 +18,10 @@ from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
-from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.validators import meaningful_text, not_in_the_future
 from consultancy.tenancy.versioning import check_fingerprint
 
-from . import gates
+from . import chronology, gates
 from .models import (
     Engagement,
     FrozenRecord,
@@ -43,6 +43,8 @@ verbs.register_all({
     "engagement.created": gettext_lazy("%(actor)s opened engagement %(number)s"),
     "engagement.imported": gettext_lazy("%(actor)s imported engagement %(number)s"),
     "engagement.updated": gettext_lazy("%(actor)s changed the engagement's details"),
+    "engagement.opened_on_set": gettext_lazy(
+        "%(actor)s set the engagement's opening date from %(old)s to %(new)s"),
     "engagement.transition": gettext_lazy(
         "%(actor)s moved the engagement from %(from)s to %(to)s"),
     "record.saved": gettext_lazy("%(actor)s saved the record “%(kind)s”"),
@@ -146,6 +148,39 @@ def engagement_update(*, engagement, by, consultants=None, **fields) -> Engageme
     record_event(firm=engagement.firm_id, by=by, verb="engagement.updated", obj=engagement,
                  engagement=engagement, clause="4")
     return engagement
+
+
+@performed_by
+@transaction.atomic
+def engagement_set_opened_on(*, engagement, by, opened_on, reason) -> Engagement:
+    """A manager sets the day the engagement was opened earlier than the day it was
+    entered, for imported history (a project whose first records predate its entry here):
+    no record of the engagement may be dated before it (the standard's order,
+    :mod:`engagements.chronology`). Not after the day it was created, nor after any of its
+    records; the reason is logged with the change."""
+    require_same_firm(engagement.firm_id, by)
+    if not getattr(by, "is_manager", False):
+        raise ValidationError(_("Only the firm's managers set the opening date."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the engagement opened earlier (e.g. "
+                                           "the project's files start on that day).")})
+    meaningful_text(reason, "reason")
+    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    created = timezone.localdate(locked.created_at)
+    if opened_on > created:
+        raise ValidationError({"opened_on": _(
+            "The engagement cannot open after the day it was entered (%(date)s); the "
+            "opening date only moves earlier, for imported history.")
+            % {"date": chronology.show(created)}})
+    chronology.check(locked, values={"opened_on": opened_on})  # no record before it
+    old = locked.opened_on
+    locked.opened_on = opened_on
+    locked.save(update_fields=["opened_on", "updated_at"])
+    engagement.opened_on = opened_on
+    record_event(firm=locked.firm_id, by=by, verb="engagement.opened_on_set", obj=locked,
+                 engagement=locked, clause="4",
+                 params={"old": str(old), "new": str(opened_on), "reason": reason.strip()})
+    return locked
 
 
 @performed_by
@@ -282,6 +317,7 @@ def record_save(*, record, by, m2m=None, event=None):
     for users in (m2m or {}).values():
         _check_staff(record.firm_id, users)
     record.full_clean()
+    chronology.check(record)  # dated in the standard's order
     record.save()
     for name, values in (m2m or {}).items():
         getattr(record, name).set(values)
@@ -316,6 +352,7 @@ def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
     for name, value in fields.items():
         setattr(assessment, name, value)
     assessment.full_clean()
+    chronology.check(assessment)  # clause 5: after the opening, before the exchange (6.3)
     assessment.save()
     record_event(firm=engagement.firm_id, by=by, verb="needs.saved", obj=assessment,
                  engagement=engagement, clause="5")
@@ -368,6 +405,8 @@ def framework_confirm(*, framework, contact, confirmed_on, by,
     if ProjectFramework.objects.current_for(framework.engagement_id).pk != framework.pk:
         raise ValidationError(_("Only the current version can be confirmed."))
     not_in_the_future(confirmed_on, "confirmed_on")
+    # 6.4 after the completed needs assessment (5), before the contract's signing (7)
+    chronology.check(framework, values={"confirmed_on": confirmed_on})
     # The model refuses to save a version that is confirmed in the database; this
     # save is the one that confirms it.
     framework.confirmed_by = contact

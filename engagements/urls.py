@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.engagement_create, name="create"),
     path("<id:pk>/", views.engagement_detail, name="detail"),
     path("<id:pk>/edit/", views.engagement_update, name="update"),
+    path("<id:pk>/opened-on/", views.engagement_opened_on, name="opened_on"),
     path("<id:pk>/transition/<str:transition>/", views.engagement_transition,
          name="transition"),
     # clause 5

@@ -12,11 +12,15 @@ from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
 from consultancy.refusals import refusal_response
-from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
+from consultancy.tenancy.mixins import (
+    apply_validation_error,
+    firm_staff_required,
+    manager_required,
+)
 from consultancy.tenancy.models import User
 from consultancy.tenancy.versioning import current_version_of
 
-from . import gates, panels, selectors, services
+from . import chronology, gates, panels, selectors, services
 from .forms import (
     CommunicationRecordForm,
     EngagementFilterForm,
@@ -24,6 +28,7 @@ from .forms import (
     ExchangeRecordForm,
     FrameworkConfirmForm,
     NeedsAssessmentForm,
+    OpenedOnForm,
     ProjectFrameworkForm,
     SiteVisitForm,
     TransitionForm,
@@ -104,6 +109,27 @@ def engagement_update(request, pk):
             messages.success(request, _("Engagement saved."))
             return redirect(engagement)
     return render(request, "engagements/engagement_form.html",
+                  {"form": form, "engagement": engagement})
+
+
+@manager_required
+def engagement_opened_on(request, pk):
+    """A manager sets the opening date earlier, for imported history (the standard's
+    order: no record of the engagement is dated before it)."""
+    engagement = get_engagement(request, pk)
+    form = OpenedOnForm(request.POST or None, engagement=engagement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with form.version_guard():
+                services.engagement_set_opened_on(
+                    engagement=engagement, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The opening date is now %(date)s.")
+                             % {"date": chronology.show(engagement.opened_on)})
+            return redirect(engagement)
+    return render(request, "engagements/opened_on_form.html",
                   {"form": form, "engagement": engagement})
 
 

@@ -101,6 +101,15 @@ def _dated(fields, today, name):
     return fields
 
 
+def _first_day(spec, today):
+    """The day of the earliest record ``spec`` describes (its ``days_ago`` values)."""
+    days = [spec.get("confirmed_days_ago") or 0]
+    for part in ("assessment", "visit", "communication", "exchange"):
+        if part in spec:
+            days.append(spec[part].get("days_ago") or 0)
+    return days_back(today, max(days))
+
+
 def build_engagement(spec, *, firm, people, clients, today):
     """A new engagement from ``spec`` (an entry of engagements.yaml) taken through clause 5
     and, when the spec has a communication record, clause 6; with ``key: contracting`` it
@@ -114,6 +123,14 @@ def build_engagement(spec, *, firm, people, clients, today):
         consultants=[people[local] for local in spec["consultants"]],
         description=spec["description"],
     )
+
+    # The engagement's files start before it was entered here: its opening date is set
+    # back to its first record (a manager's act, logged), so its records follow it.
+    first = _first_day(spec, today)
+    if first < engagement.opened_on:
+        engagement_services.engagement_set_opened_on(
+            engagement=engagement, by=people["manager"], opened_on=first,
+            reason=notes["opened_on"])
 
     # Clause 5: the needs assessment (a draft leaves the date and decision out).
     assessment = dict(spec["assessment"])
