@@ -131,6 +131,10 @@ class EngagementAdmin(FirmScopedAdmin):
         if obj is not None and obj.stage != Stage.NEEDS_ANALYSIS:
             # engagement_update refuses a new client after the needs analysis.
             readonly.append("client")
+        if obj is not None:
+            # 6.1: the origin changes only during the needs analysis, with a reason, on the
+            # engagement's edit page (engagement_update logs it); here it is read-only.
+            readonly.append("origin")
         return readonly
 
     def get_inlines(self, request, obj):
@@ -402,8 +406,15 @@ class NeedsAssessmentAdmin(EngagementRecordAdmin):
         (_("Measures and decision"), {"fields": [
             "measures", ("assessor", "assessed_on"), "decision", "decision_reasons",
         ]}),
+        # 5: the manager's decision on a blocker is taken on the engagement's page
+        # (services.needs_blocker_approve), shown here read-only.
+        (_("A blocker: the manager's decision (clause 5)"), {"fields": [
+            ("blocker_approved_by", "blocker_approved_at"), "blocker_approval_reason",
+        ]}),
         (_("Record"), {"fields": EngagementRecordAdmin.record_fields}),
     ]
+    readonly_fields = [*EngagementRecordAdmin.record_fields, "blocker_approved_by",
+                       "blocker_approved_at", "blocker_approval_reason"]
 
     @admin.display(boolean=True, description=_("complete"))
     def complete(self, obj):

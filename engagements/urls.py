@@ -14,6 +14,8 @@ urlpatterns = [
          name="transition"),
     # clause 5
     path("<id:pk>/needs/", views.needs_assessment, name="needs_assessment"),
+    path("<id:pk>/needs/blocker/", views.needs_blocker_approval,
+         name="needs_blocker_approval"),
     # clause 6.4
     path("<id:pk>/framework/", views.framework, name="framework"),
     path("<id:pk>/framework/<id:framework_pk>/confirm/", views.framework_confirm,

@@ -17,14 +17,12 @@ import yaml
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
 
 from consultancy.clients.models import ClientContact
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.pdf import html_to_pdf
 from consultancy.documents.tasks import render_document
 from contracts import services as contract_services
-from contracts.clauses import CLAUSE_KEYS, clause_field
 from contracts.models import Contract, Deliverable
 from delivery import services as delivery_services
 from delivery.models import (
@@ -223,16 +221,6 @@ def _installments(fee, start):
     return rows
 
 
-def _with_end_date(contract, end):
-    """The clauses whose text still has the ``{end_date}`` placeholder, filled: the draft
-    is made before the end date is known, and ``contract_update`` does not refill it."""
-    token, text = "{end_date}", date_format(end, "Y年n月j日")
-    return {
-        clause_field(key): getattr(contract, clause_field(key)).replace(token, text)
-        for key in CLAUSE_KEYS if token in getattr(contract, clause_field(key))
-    }
-
-
 def _render(contract):
     """Render the issued PDF now, if it is still pending (the task leaves a document that
     is not pending alone, so the on-commit render that ``contract_issue`` asked for is a
@@ -259,8 +247,7 @@ def issued_contract(engagement, terms, *, by):
     start = contract.start_date
     end = _add_months(start, terms["months"]) - datetime.timedelta(days=1)
     contract = contract_services.contract_update(
-        contract=contract, by=by, end_date=end,
-        **_with_end_date(contract, end),
+        contract=contract, by=by, end_date=end,  # the clauses read it from the contract
         deliverables=[
             {
                 "category": d["category"], "title": d["title"],

@@ -73,7 +73,8 @@ def refused(call, field=None):
 
 def opened(a, days_ago, **kwargs):
     """An engagement of firm ``a`` that opened ``days_ago`` days ago (the manager's act)."""
-    engagement = f.EngagementFactory(client=a.client, lead_consultant=a.consultant, **kwargs)
+    engagement = f.EngagementFactory(client=a.client, lead_consultant=a.consultant,
+                                     opened_on=TODAY, **kwargs)
     if days_ago:
         services.engagement_set_opened_on(engagement=engagement, by=a.manager,
                                           opened_on=ago(days_ago),
