@@ -59,12 +59,12 @@ class Milestone:
 MILESTONES = {m.key: m for m in [
     Milestone(OPENED, "4", _("the opening of the engagement"),
               "engagements.Engagement", ("opened_on",)),
-    Milestone(ASSESSED, "5", _("the completed needs assessment (clause 5)"),
+    Milestone(ASSESSED, "5", _("the completed needs assessment of clause 5"),
               "engagements.NeedsAssessment", ("assessed_on",)),
     Milestone(FRAMEWORK_CONFIRMED, "6.4",
-              _("the client's confirmation of the project framework (6.4)"),
+              _("the client's confirmation of the project framework under 6.4"),
               "engagements.ProjectFramework", ("confirmed_on",)),
-    Milestone(SIGNED, "7", _("the signing of the contract (clause 7)"),
+    Milestone(SIGNED, "7", _("the signing of the contract under clause 7"),
               "contracts.Contract", ("firm_signed_on", "client_signed_on")),
     Milestone(HANDED_OVER, "8.5", _("the hand-over of the results")),
 ]}

@@ -169,6 +169,26 @@ def test_no_record_before_the_opening(a, days, ok):
         assert "第 6.1 条款" in message and "项目立项" in message
 
 
+@pytest.mark.parametrize("days, ok", [(1, False), (0, True)])
+def test_the_assessment_and_the_communication_not_before_the_opening(a, days, ok):
+    """Clauses 5 and 6.2: on the opening day or later."""
+    engagement = opened(a, 10)
+    day = ago(10 + days)
+    calls = {
+        ("assessed_on", "5"): lambda: services.needs_assessment_save(
+            engagement=engagement, by=a.consultant, assessed_on=day),
+        ("held_on", "6.2"): lambda: services.record_save(record=CommunicationRecord(
+            engagement=engagement, held_on=day, participants="双方", basic_situation="化工企业",
+            explicit_needs="标准化达标", latent_needs="双重预防"), by=a.consultant),
+    }
+    for (field, clause), call in calls.items():
+        if ok:
+            call()
+        else:
+            message = refused(call, field)
+            assert f"第 {clause} 条款" in message and "项目立项" in message
+
+
 def test_a_manager_sets_the_opening_earlier_with_a_reason_and_it_is_logged(a):
     engagement = opened(a, 0)
     services.engagement_set_opened_on(engagement=engagement, by=a.manager, opened_on=ago(40),
@@ -393,7 +413,7 @@ def test_clause_8_records_come_on_or_after_the_signing(a, delivering, clause, da
         call()
     else:
         message = refused(call, FIELDS[clause])
-        assert f"第 {clause} 条款" in message and "合同签订" in message
+        assert f"第 {clause} 条款" in message and "签订合同" in message
 
 
 @pytest.mark.parametrize("days, ok", [(11, False), (10, True)])
@@ -425,6 +445,25 @@ def test_documents_are_delivered_on_or_after_the_signing(a, delivering, days, ok
         call()
     else:
         assert "第 8.5.2 条款" in refused(call, "delivered_on")
+
+
+@pytest.mark.parametrize("days, ok", [(1, False), (0, True)])
+def test_the_client_acknowledges_on_or_after_the_delivery(a, delivering, days, ok):
+    contract = Contract.objects.get(engagement=delivering)
+    deliverable = contract.deliverables.get()
+    document = delivery_services.document_create(
+        engagement=delivering, by=a.consultant, category=deliverable.category,
+        title=deliverable.title, deliverable=deliverable,
+        file=SimpleUploadedFile("制度汇编.pdf", pdf_bytes(b"deliverable")))
+    delivery = delivery_services.documents_deliver(
+        engagement=delivering, versions=[document.versions.get()], delivered_on=ago(5),
+        by=a.consultant)[0]
+    call = lambda: delivery_services.delivery_acknowledge(  # noqa: E731
+        delivery=delivery, contact=a.contact, acknowledged_on=ago(5 + days), by=a.consultant)
+    if ok:
+        call()
+    else:
+        assert "第 8.5.2 条款" in refused(call, "acknowledged_on")
 
 
 def test_nothing_of_clause_8_before_the_contract_is_signed(a):
@@ -514,6 +553,18 @@ def test_the_evaluation_comes_on_or_after_the_hand_over(a, handed_over, days, ok
     else:
         message = refused(call, "accepted_on")
         assert "评价" in message and "成果移交" in message
+
+
+@pytest.mark.parametrize("days, ok", [(4, False), (3, True)])
+def test_the_review_of_the_outcome_comes_on_or_after_the_hand_over(a, handed_over, days, ok):
+    call = lambda: feedback_services.review_save(  # noqa: E731
+        engagement=handed_over, by=a.consultant, reviewer=a.consultant, reviewed_on=ago(days),
+        conclusion="目标基本实现", objectives=[
+            {"objective": "通过二级评审", "verdict": "met", "evidence": "评审得分 82 分"}])
+    if ok:
+        call()
+    else:
+        assert "评价" in refused(call, "reviewed_on")
 
 
 @pytest.mark.parametrize("days, ok", [(4, False), (3, True)])
