@@ -330,7 +330,7 @@ def test_the_assessment_cannot_be_redated_after_the_exchange(a):
     f.ExchangeRecordFactory(engagement=engagement, held_on=ago(18))
     message = refused(lambda: services.needs_assessment_save(
         engagement=engagement, by=a.consultant, assessed_on=ago(17)), "assessed_on")
-    assert "第 5 条款" in message and "交换" in message
+    assert "第 5 条款" in message and "双方交流" in message
     services.needs_assessment_save(engagement=engagement, by=a.consultant, assessed_on=ago(18))
 
 
