@@ -24,4 +24,10 @@ class ContractsConfig(AppConfig):
         from .value import contract_fee
 
         register_value(contract_fee)
+        # The standard's order: the day the contract was signed (clause 8 comes after it).
+        from engagements import chronology
+
+        from .signing import signed_on
+
+        chronology.register_milestone_date(chronology.SIGNED, signed_on)
         from . import services  # noqa: F401  (registers its activity verbs)

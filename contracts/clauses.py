@@ -59,12 +59,50 @@ PLACEHOLDERS = {
     "timetable": _("timetable from the confirmed framework (6.4)"),
     "guidance_period_days": _("the guidance period after delivery, in days"),
     "follow_up_visits": _("the number of follow-up visits"),
+    "personnel": _("the consulting personnel (the contract's list)"),
     # 9.4: the firm's complaint settings, kept on the contract when it is drafted
     "complaint_acknowledge_limit": _("the time to acknowledge a complaint, from its receipt "
                                      "(the firm's complaint settings)"),
     "complaint_respond_limit": _("the time to answer a complaint in writing, from its receipt "
                                  "(the firm's complaint settings)"),
 }
+
+
+# The contract's own terms: never written into a clause's stored text, but filled from the
+# contract's current values whenever it is shown or issued (the page, the PDF), so that a
+# clause can never say another start date, fee or personnel than the contract.
+TERM_PLACEHOLDERS = ("fee", "fee_in_words", "start_date", "end_date", "guidance_period_days",
+                     "follow_up_visits", "personnel")
+
+
+def term_values(contract) -> dict:
+    """The values of :data:`TERM_PLACEHOLDERS` that ``contract`` states (an unknown one is
+    left out, so its placeholder stays and the issue check names it)."""
+    from django.utils.formats import date_format
+
+    values = {}
+    if contract.fee is not None:
+        values["fee"] = f"{contract.fee:,.2f}"
+        values["fee_in_words"] = cny_in_words(contract.fee)
+    for name in ("start_date", "end_date"):
+        day = getattr(contract, name)
+        if day is not None:
+            values[name] = date_format(day, "Y年n月j日")
+    for name in ("guidance_period_days", "follow_up_visits"):
+        if getattr(contract, name):
+            values[name] = getattr(contract, name)
+    if contract.pk is not None:
+        names = [u.full_name for u in contract.personnel.order_by("full_name")]
+        if names:
+            values["personnel"] = "、".join(names)
+    return values
+
+
+def filled_clauses(contract) -> dict:
+    """``{key: text}``: each clause's text with the contract's current terms filled in."""
+    values = term_values(contract)
+    return {key: fill_placeholders(getattr(contract, clause_field(key)), values)
+            for key in CLAUSE_KEYS}
 
 
 def complaint_limit_text(days, working_days) -> str:

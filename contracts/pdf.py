@@ -1,19 +1,20 @@
 """The contract as a PDF (consultancy.documents renders it in the background)."""
 
-from django.db.models import Prefetch
-
 from consultancy.documents.registry import PdfSpec
-from consultancy.tenancy.models import Qualification
 
-from .clauses import CLAUSE_KEYS, CLAUSE_NAMES_ZH, clause_field, cny_in_words
+from .clauses import CLAUSE_KEYS, CLAUSE_NAMES_ZH, cny_in_words, filled_clauses
 from .models import Deliverable, PaymentInstallment
+from .personnel import personnel_on_start
 
 
 def contract_pdf_spec(contract) -> PdfSpec:
     engagement = contract.engagement
+    # The clauses as they read with the contract's terms (clauses.filled_clauses): the
+    # text, the header and the annexes say the same dates, fee and personnel.
+    filled = filled_clauses(contract)
     articles = [
         {"title": CLAUSE_NAMES_ZH[key], "paragraphs": [
-            p for p in getattr(contract, clause_field(key)).splitlines() if p.strip()]}
+            p for p in filled[key].splitlines() if p.strip()]}
         for key in CLAUSE_KEYS
     ]
     return PdfSpec(
@@ -27,9 +28,8 @@ def contract_pdf_spec(contract) -> PdfSpec:
             "articles": articles,
             "deliverables": list(Deliverable.objects.filter(contract=contract)),
             "installments": list(PaymentInstallment.objects.filter(contract=contract)),
-            "personnel": list(contract.personnel.order_by("full_name").prefetch_related(
-                Prefetch("qualifications",
-                         queryset=Qualification.objects.order_by("-valid_until")))),
+            # each person's certificates as they stand on the start date
+            "personnel": personnel_on_start(contract),
             "fee_in_words": cny_in_words(contract.fee) if contract.fee is not None else "",
         },
         filename=f"合同-{contract.number}.pdf",

@@ -16,18 +16,22 @@ from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
+from engagements import chronology
 from engagements.models import FrozenRecord, ProjectFramework
 from engagements.stages import Stage
 
 from .clauses import (
     CLAUSE_KEYS,
+    CLAUSE_NAMES,
     CLAUSES,
     PLACEHOLDERS,
+    TERM_PLACEHOLDERS,
     clause_field,
     cny_in_words,
     complaint_limit_text,
     draft_terms,
     fill_placeholders,
+    filled_clauses,
 )
 from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
 from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
@@ -142,7 +146,13 @@ def contract_draft(*, engagement, by) -> Contract:
         **draft_terms(engagement),  # 9.4: the firm's complaint time limits
     )
     template = contract_template_for(engagement.firm)
-    values = _placeholder_values(engagement, contract, framework)
+    # The parties, the engagement and the framework are written in now; the contract's own
+    # terms (fee, dates, follow-up terms, personnel) stay placeholders, filled from the
+    # current terms whenever the contract is shown or issued (clauses.filled_clauses), so
+    # a term changed later cannot leave a clause saying the old one. The complaint limits
+    # are kept on the contract as drafted (9.4) and written in with it.
+    values = {k: v for k, v in _placeholder_values(engagement, contract, framework).items()
+              if k not in TERM_PLACEHOLDERS}
     for key in CLAUSE_KEYS:
         setattr(contract, clause_field(key),
                 fill_placeholders(getattr(template, clause_field(key)), values))
@@ -164,7 +174,6 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
                              "signing is an amendment."))
     for name, value in fields.items():
         setattr(contract, name, value)
-    _fill_term_placeholders(contract)
     contract.full_clean()
     contract.save()
     if personnel is not None:
@@ -179,25 +188,8 @@ def contract_update(*, contract, by, personnel=None, deliverables=None, installm
     return contract
 
 
-# Placeholders of terms that are often unknown when the draft is made: filled as soon as
-# the draft states them (the end date, say), so no clause is issued with "{end_date}".
-TERM_PLACEHOLDERS = ("fee", "fee_in_words", "start_date", "end_date", "guidance_period_days",
-                     "follow_up_visits", "complaint_acknowledge_limit", "complaint_respond_limit")
-
-
 def placeholder(name: str) -> str:
     return "{" + name + "}"
-
-
-def _fill_term_placeholders(contract):
-    values = _placeholder_values(contract.engagement, contract,
-                                 confirmed_framework(contract.engagement))
-    known = {k: v for k, v in values.items()
-             if k in TERM_PLACEHOLDERS and str(v) != placeholder(k)}
-    for key in CLAUSE_KEYS:
-        text = getattr(contract, clause_field(key))
-        if "{" in text:
-            setattr(contract, clause_field(key), fill_placeholders(text, known))
 
 
 def _replace_parts(contract, model, rows):
@@ -209,14 +201,18 @@ def _replace_parts(contract, model, rows):
 
 
 def issue_problems(contract) -> list[str]:
-    """What keeps a draft from being issued, by name (clause 7)."""
+    """What keeps a draft from being issued, by name (clause 7): a clause empty or with a
+    placeholder its terms do not fill, a term missing, and a contract that contradicts
+    itself (a payment schedule that does not add up to the fee, a deliverable due outside
+    the service period)."""
     problems = [_("The clause “%(name)s” is empty.") % {"name": name}
                 for name in contract.empty_clauses()]
+    filled = filled_clauses(contract)
     problems += [
         _("The clause “%(name)s” still has a placeholder to fill: %(placeholder)s")
         % {"name": name, "placeholder": placeholder(p)}
         for key, name in CLAUSES for p in PLACEHOLDERS
-        if placeholder(p) in getattr(contract, clause_field(key))
+        if placeholder(p) in filled[key]
     ]
     if contract.fee is None:
         problems.append(_("The fee is missing."))
@@ -224,6 +220,42 @@ def issue_problems(contract) -> list[str]:
         problems.append(_("The service period (start and end dates) is missing."))
     elif contract.end_date < contract.start_date:
         problems.append(_("The end date is before the start date."))
+    if contract.pk is not None:
+        problems += _contradictions(contract)
+    return problems
+
+
+def _yuan(amount) -> str:
+    return f"{amount:,.2f}"
+
+
+def _contradictions(contract) -> list[str]:
+    """Clause 7: the contract does not contradict itself."""
+    problems = []
+    amounts = list(PaymentInstallment.objects.filter(contract=contract)
+                   .values_list("amount", flat=True))
+    if amounts and contract.fee is not None:
+        total = sum(amounts)
+        params = {"clause": CLAUSE_NAMES["payment"], "total": _yuan(total),
+                  "fee": _yuan(contract.fee), "diff": _yuan(abs(total - contract.fee))}
+        if total < contract.fee:
+            problems.append(_(
+                "Clause 7 (%(clause)s): the payment schedule adds up to %(total)s CNY, "
+                "%(diff)s CNY less than the fee of %(fee)s CNY.") % params)
+        elif total > contract.fee:
+            problems.append(_(
+                "Clause 7 (%(clause)s): the payment schedule adds up to %(total)s CNY, "
+                "%(diff)s CNY more than the fee of %(fee)s CNY.") % params)
+    if contract.start_date and contract.end_date:
+        for deliverable in Deliverable.objects.filter(contract=contract).order_by("order", "pk"):
+            if not contract.start_date <= deliverable.due_date <= contract.end_date:
+                problems.append(_(
+                    "Clause 7 (%(clause)s): the deliverable “%(title)s” is due on %(due)s, "
+                    "outside the service period (%(start)s to %(end)s).") % {
+                        "clause": CLAUSE_NAMES["period"], "title": deliverable.title,
+                        "due": deliverable.due_date.isoformat(),
+                        "start": contract.start_date.isoformat(),
+                        "end": contract.end_date.isoformat()})
     return problems
 
 
@@ -281,9 +313,11 @@ def contract_sign(*, contract, by, firm_signatory, firm_signed_on, client_signat
             not_in_the_future(day)
         except ValidationError as exc:
             errors[field] = exc
-            continue
-        if contract.issued_at and day < timezone.localtime(contract.issued_at).date():
-            errors[field] = _("The contract was issued after this date.")
+    if not errors:
+        # 7: signed once issued, and on or after the client confirmed the framework (6.4);
+        # clause 8's records come after it (engagements.chronology)
+        errors.update(chronology.problems(contract, values={
+            "firm_signed_on": firm_signed_on, "client_signed_on": client_signed_on}))
     if not signed_copy:
         errors["signed_copy"] = _("Upload the signed copy.")
     if not client_signatory.strip():

@@ -16,7 +16,7 @@ from engagements.models import FrozenRecord
 from engagements.pages import frozen_response, get_engagement
 
 from . import services
-from .clauses import CLAUSES, PLACEHOLDERS, clause_field
+from .clauses import CLAUSES, PLACEHOLDERS, filled_clauses
 from .forms import (
     ContractForm,
     ContractTemplateForm,
@@ -26,6 +26,7 @@ from .forms import (
     formset_rows,
 )
 from .models import Contract, Deliverable, PaymentInstallment
+from .personnel import personnel_on_start
 
 
 def _contract(engagement, contract_pk):
@@ -51,13 +52,16 @@ def contract_page(request, pk):
     if current:
         deliverables = list(Deliverable.objects.filter(contract=current))
         installments = list(PaymentInstallment.objects.filter(contract=current))
+    # The clauses as they read with the contract's current terms (the preview).
+    filled = filled_clauses(current) if current else {}
     clauses = [
-        {"n": n, "name": name, "text": getattr(current, clause_field(key)) if current else ""}
+        {"n": n, "name": name, "text": filled.get(key, "")}
         for n, (key, name) in enumerate(CLAUSES, start=1)
     ]
     return render(request, "contracts/contract.html", {
         "engagement": engagement, "contract": current, "versions": versions,
         "clauses": clauses, "deliverables": deliverables, "installments": installments,
+        "personnel": personnel_on_start(current) if current else [],
         "issue_problems": services.issue_problems(current) if current and current.is_editable
         else [],
         "requirements": engagement.requirements("contracting"),

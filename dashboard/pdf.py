@@ -167,13 +167,25 @@ def _date(value):
 
 
 def _needs(e):
-    a = (NeedsAssessment.objects.filter(engagement=e).select_related("assessor", "created_by")
-         .first())
+    a = (NeedsAssessment.objects.filter(engagement=e)
+         .select_related("assessor", "created_by", "blocker_approved_by").first())
     if a is None:
         return []
     fields = [n for n in NeedsAssessment.required_fields()] + [
         "other_finding", "other_verdict", "decision_reasons"]
-    return [record(a, fields, title="需求评估")]
+    extra = []
+    blockers = a.blockers()
+    if blockers:  # 5: a blocker is a manager's decision (who, when, why)
+        extra.append(("“不可行”结论", "、".join(blockers)))
+        if a.blocker_approved:
+            extra += [("经理决定继续", f"{a.blocker_approved_by.full_name}　"
+                                     f"{_date(a.blocker_approved_at)}"),
+                      ("决定理由", a.blocker_approval_reason)]
+        elif a.blocker_approved_by_id:
+            extra.append(("经理决定继续", "经理批准的是此前的评估内容，已失效"))
+        else:
+            extra.append(("经理决定继续", "尚未批准"))
+    return [record(a, fields, title="需求评估", extra=extra)]
 
 
 def _visits(e):

@@ -17,6 +17,7 @@ from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
 from consultancy.tenancy.versioning import StaleEdit, check_fingerprint
+from engagements import chronology
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -225,6 +226,7 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
                               {"items": "、".join(missing)})
     require_same_firm(plan.firm_id, approved_by)
     not_in_the_future(approved_on, "approved_on")
+    chronology.check(plan, values={"approved_on": approved_on})  # drafted ≤ approved
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
     plan.save()
     record_event(firm=plan.firm_id, by=by, verb="plan.approved", obj=plan,
@@ -243,8 +245,9 @@ def plan_issue(*, plan, by) -> ConsultingPlan:
         raise ValidationError(_("The project team approves the plan before it is issued."))
     if plan.is_issued:
         raise ValidationError(_("This version is already issued."))
-    plan.issued_pdf = pdf_request(owner=plan, kind="plan", by=by)
     plan.issued_at = timezone.now()
+    chronology.check(plan)  # approved ≤ issued
+    plan.issued_pdf = pdf_request(owner=plan, kind="plan", by=by)
     plan.save()
     signals.plan_issued.send(sender=ConsultingPlan, plan=plan)
     record_event(firm=plan.firm_id, by=by, verb="plan.issued", obj=plan,
@@ -272,6 +275,7 @@ def plan_confirm(*, plan, contact, confirmed_on, by, fingerprint=None) -> Consul
     if contact.client_id != plan.engagement.client_id:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
     not_in_the_future(confirmed_on, "confirmed_on")
+    chronology.check(plan, values={"confirmed_on": confirmed_on})  # issued ≤ confirmed ≤ today
     plan.confirmed_by, plan.confirmed_on, plan.confirmation_recorded_by = contact, confirmed_on, by
     plan.confirmed_fingerprint = plan.content_fingerprint
     plan.save()
@@ -419,6 +423,7 @@ def documents_deliver(*, engagement, versions, delivered_on, by) -> list[Documen
         delivery = DocumentDelivery(firm_id=engagement.firm_id, engagement=engagement,
                                     version=version, delivered_on=delivered_on, delivered_by=by)
         delivery.full_clean()
+        chronology.check(delivery)  # 8.5.2: under the signed contract, not in the future
         delivery.save()
         deliveries.append(delivery)
     pdf_request(owner=engagement, kind="handover", by=by)
@@ -447,9 +452,8 @@ def delivery_acknowledge(*, delivery, contact, acknowledged_on, by,
     require_same_firm(delivery.firm_id, contact)
     if contact.client_id != delivery.engagement.client_id:
         raise ValidationError({"contact": _("The contact must be a person at this client.")})
-    if acknowledged_on < delivery.delivered_on or acknowledged_on > timezone.localdate():
-        raise ValidationError({"acknowledged_on": _(
-            "The date must lie between the delivery and today.")})
+    # 8.5.2: between the delivery and today
+    chronology.check(delivery, values={"acknowledged_on": acknowledged_on})
     delivery.acknowledged_by, delivery.acknowledged_on = contact, acknowledged_on
     delivery.acknowledged_fingerprint = delivery.content_fingerprint
     delivery.save()

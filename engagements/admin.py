@@ -112,7 +112,9 @@ class EngagementAdmin(FirmScopedAdmin):
     date_hierarchy = "created_at"
     # The stage is a protected FSM field: only the services' transitions move it.
     exclude = ["stage"]
-    readonly_fields = ["number", "stage", "stage_entered_at", "end_reason"]
+    # The opening date moves only through services.engagement_set_opened_on (a manager,
+    # with a reason, logged): the engagement page's "change" link.
+    readonly_fields = ["number", "opened_on", "stage", "stage_entered_at", "end_reason"]
     editable_fields = [
         "title", "client", "service_type", "origin", "lead_consultant", "consultants",
         "description",
@@ -121,13 +123,18 @@ class EngagementAdmin(FirmScopedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(self.editable_fields)
-        return ["number", *self.editable_fields, "stage", "stage_entered_at", "end_reason"]
+        return ["number", "opened_on", *self.editable_fields, "stage", "stage_entered_at",
+                "end_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.stage != Stage.NEEDS_ANALYSIS:
             # engagement_update refuses a new client after the needs analysis.
             readonly.append("client")
+        if obj is not None:
+            # 6.1: the origin changes only during the needs analysis, with a reason, on the
+            # engagement's edit page (engagement_update logs it); here it is read-only.
+            readonly.append("origin")
         return readonly
 
     def get_inlines(self, request, obj):
@@ -399,8 +406,15 @@ class NeedsAssessmentAdmin(EngagementRecordAdmin):
         (_("Measures and decision"), {"fields": [
             "measures", ("assessor", "assessed_on"), "decision", "decision_reasons",
         ]}),
+        # 5: the manager's decision on a blocker is taken on the engagement's page
+        # (services.needs_blocker_approve), shown here read-only.
+        (_("A blocker: the manager's decision (clause 5)"), {"fields": [
+            ("blocker_approved_by", "blocker_approved_at"), "blocker_approval_reason",
+        ]}),
         (_("Record"), {"fields": EngagementRecordAdmin.record_fields}),
     ]
+    readonly_fields = [*EngagementRecordAdmin.record_fields, "blocker_approved_by",
+                       "blocker_approved_at", "blocker_approval_reason"]
 
     @admin.display(boolean=True, description=_("complete"))
     def complete(self, obj):

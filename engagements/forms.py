@@ -34,6 +34,12 @@ class FirmForm(VersionedFormMixin, forms.ModelForm):
 
 
 class EngagementForm(FirmForm):
+    # 6.1: a change of origin (during the needs analysis only) says why; it is logged.
+    origin_change_reason = forms.CharField(
+        label=_("Why the origin changes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when you change the origin: a proactive engagement needs a site "
+                    "visit (6.1), one the client asked for does not."))
+
     class Meta:
         model = Engagement
         fields = ["client", "title", "service_type", "origin", "lead_consultant", "consultants",
@@ -46,8 +52,20 @@ class EngagementForm(FirmForm):
         staff = firm_staff(firm=self.firm)
         self.fields["lead_consultant"].queryset = staff
         self.fields["consultants"].queryset = staff
-        if self.instance.pk and self.instance.stage != "needs_analysis":
+        if not self.instance.pk:
+            del self.fields["origin_change_reason"]
+        elif self.instance.stage != "needs_analysis":
             self.fields["client"].disabled = True
+            self.fields["origin"].disabled = True
+            self.fields["origin"].help_text = _(
+                "Fixed once the needs analysis is passed (clause 6.1).")
+            del self.fields["origin_change_reason"]
+        else:
+            # the field follows the origin in the form
+            order = list(self.fields)
+            order.remove("origin_change_reason")
+            order.insert(order.index("origin") + 1, "origin_change_reason")
+            self.order_fields(order)
 
 
 class NeedsAssessmentForm(FirmForm):
@@ -206,3 +224,37 @@ class TransitionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=_("Reason"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpenedOnForm(VersionedFormMixin, forms.Form):
+    """A manager sets the engagement's opening date earlier, for imported history."""
+
+    opened_on = forms.DateField(label=_("Opened on"), widget=DATE,
+                                validators=[not_in_the_future])
+    reason = forms.CharField(
+        label=_("Why it opened earlier"), widget=TEXT3,
+        help_text=_("E.g. the project was run before it was entered here, and its files start "
+                    "on that day. The change and the reason are logged."))
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, versioned=engagement, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.render_hidden_fields = True
+        self.initial.setdefault("opened_on", engagement.opened_on)
+
+
+class BlockerApprovalForm(VersionedFormMixin, forms.Form):
+    """Clause 5: a manager approves proceeding despite a "blocker" verdict. Bound to the
+    version of the assessment the manager read."""
+
+    reason = forms.CharField(
+        label=_("Why the engagement may proceed"), widget=TEXT3,
+        help_text=_("Your decision is recorded with your name and the time, and shown in "
+                    "the engagement's dossier."))
+
+    def __init__(self, *args, assessment, **kwargs):
+        super().__init__(*args, versioned=assessment, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.render_hidden_fields = True

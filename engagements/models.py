@@ -67,6 +67,11 @@ class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
     end_reason = models.TextField(_("reason for ending"), blank=True)
+    opened_on = models.DateField(
+        _("opened on"), default=timezone.localdate,
+        help_text=_("No record of the engagement is dated earlier. The day it was created; "
+                    "a manager may set it earlier for imported history."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -381,6 +386,13 @@ class NeedsAssessment(EngagementRecord):
         ("budget", _("Budget: the reasonable range")),
     ]
 
+    # The same, named shortly (a list of the blocked dimensions).
+    DIMENSION_NAMES = {
+        "scope": _("Service scope"), "capability": _("Capability"),
+        "client_resources": _("Client resources"), "risks": _("Project risks"),
+        "schedule": _("Schedule"), "budget": _("Budget"),
+    }
+
     class Decision(models.TextChoices):
         PROCEED = "proceed", _("Proceed")
         DECLINE = "decline", _("Decline")
@@ -425,6 +437,19 @@ class NeedsAssessment(EngagementRecord):
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices,
                                 blank=True)
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    # 5: a "blocker" on any of the six dimensions lets the engagement proceed only by a
+    # manager's recorded decision (services.needs_blocker_approve), bound to the content
+    # the manager approved: a change of the findings asks for a new approval.
+    blocker_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("blocker approved by (manager)"),
+        on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False,
+    )
+    blocker_approved_at = models.DateTimeField(_("blocker approved at"), null=True, blank=True,
+                                               editable=False)
+    blocker_approval_reason = models.TextField(
+        _("why the engagement proceeds despite the blocker"), blank=True, editable=False)
+    blocker_approved_fingerprint = models.CharField(
+        _("fingerprint of the approved assessment"), max_length=64, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -475,6 +500,40 @@ class NeedsAssessment(EngagementRecord):
     @property
     def is_complete(self) -> bool:
         return not self.missing_fields()
+
+    # -- 5: a blocker is a manager's decision --------------------------------------------
+    @classmethod
+    def blocker_q(cls) -> models.Q:
+        """The assessments with a "blocker" verdict on any of the six dimensions."""
+        q = models.Q()
+        for dim, _label in cls.DIMENSIONS:
+            q |= models.Q(**{f"{dim}_verdict": Verdict.BLOCKER})
+        return q
+
+    @classmethod
+    def blocker_content_fields(cls) -> list[str]:
+        """What a manager's approval of a blocker is bound to."""
+        return [f"{dim}_{part}" for dim, _label in cls.DIMENSIONS
+                for part in ("finding", "verdict")] + ["measures"]
+
+    def blockers(self) -> list[str]:
+        """The six dimensions with a "blocker" verdict, by name."""
+        return [str(self.DIMENSION_NAMES[dim]) for dim, _label in self.DIMENSIONS
+                if getattr(self, f"{dim}_verdict") == Verdict.BLOCKER]
+
+    @property
+    def blocker_fingerprint(self) -> str:
+        return content_fingerprint(self, self.blocker_content_fields())
+
+    @property
+    def blocker_approved(self) -> bool:
+        """A manager approved proceeding, and the findings are still those approved."""
+        return (self.blocker_approved_by_id is not None
+                and self.blocker_approved_fingerprint == self.blocker_fingerprint)
+
+    @property
+    def blocker_needs_approval(self) -> bool:
+        return bool(self.blockers()) and not self.blocker_approved
 
     @classmethod
     def complete_q(cls) -> models.Q:

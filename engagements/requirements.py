@@ -20,6 +20,15 @@ def needs_assessment_met(engagements):
         .values_list("engagement_id", flat=True))
 
 
+def blocker_approved_met(engagements):
+    """No "blocker" verdict on the six dimensions, or a manager's approval of the findings
+    as they stand (one query: the assessments with a blocker)."""
+    ids = engagement_ids(engagements)
+    unapproved = {a.engagement_id for a in NeedsAssessment.objects.filter(
+        engagement_id__in=ids).filter(NeedsAssessment.blocker_q()) if not a.blocker_approved}
+    return set(ids) - unapproved
+
+
 @batched
 def framework_met(engagements):
     """The engagement's current (latest) framework version is confirmed by a contact."""
@@ -35,6 +44,12 @@ def register_all():
         label=_("A complete needs assessment (six dimensions, measures, assessor, date) "
                 "with the decision to proceed"),
         met_ids=needs_assessment_met, url_name="engagements:needs_assessment",
+    ))
+    register(Requirement(
+        code="5.blocker_approved", clause="5", stage=Stage.NEEDS_ANALYSIS,
+        label=_("A “blocker” verdict on any of the six dimensions is a manager's decision: "
+                "their approval to proceed, with who, when and why"),
+        met_ids=blocker_approved_met, url_name="engagements:needs_blocker_approval",
     ))
     register(Requirement(
         code="6.1.visit", clause="6.1", stage=Stage.COMMUNICATION,

@@ -18,10 +18,10 @@ from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
-from consultancy.tenancy.validators import not_in_the_future
+from consultancy.tenancy.validators import meaningful_text, not_in_the_future
 from consultancy.tenancy.versioning import check_fingerprint
 
-from . import gates
+from . import chronology, gates
 from .models import (
     Engagement,
     FrozenRecord,
@@ -43,17 +43,34 @@ verbs.register_all({
     "engagement.created": gettext_lazy("%(actor)s opened engagement %(number)s"),
     "engagement.imported": gettext_lazy("%(actor)s imported engagement %(number)s"),
     "engagement.updated": gettext_lazy("%(actor)s changed the engagement's details"),
+    "engagement.opened_on_set": gettext_lazy(
+        "%(actor)s set the engagement's opening date from %(old)s to %(new)s"),
     "engagement.transition": gettext_lazy(
         "%(actor)s moved the engagement from %(from)s to %(to)s"),
     "record.saved": gettext_lazy("%(actor)s saved the record “%(kind)s”"),
     "record.deleted": gettext_lazy("%(actor)s deleted the record “%(kind)s”"),
     "needs.saved": gettext_lazy("%(actor)s saved the needs assessment"),
+    "needs.blocker_approved": gettext_lazy(
+        "%(actor)s approved proceeding despite the blocker on %(dimensions)s"),
+    "needs.blocker_approval_lapsed": gettext_lazy(
+        "%(actor)s changed the findings: the manager's approval of the blocker lapsed"),
     "framework.saved": gettext_lazy("%(actor)s saved version %(version)s of the framework"),
     "framework.shown": gettext_lazy(
         "%(actor)s opened version %(version)s of the framework in the portal"),
     "framework.confirmed": gettext_lazy(
         "%(actor)s recorded that %(contact)s confirmed version %(version)s of the framework"),
 }, format=_stage_labels)
+
+
+def _origin_labels(params):
+    return {key: str(Engagement.Origin(params[key]).label) for key in ("old", "new")
+            if params.get(key) in Engagement.Origin.values}
+
+
+verbs.register_all({
+    "engagement.origin_changed": gettext_lazy(
+        "%(actor)s changed the engagement's origin from “%(old)s” to “%(new)s”"),
+}, format=_origin_labels)
 
 
 class TransitionRefused(Refusal):
@@ -127,16 +144,32 @@ def engagement_create(*, firm, by, client, title, service_type, origin, lead_con
 
 @performed_by
 @transaction.atomic
-def engagement_update(*, engagement, by, consultants=None, **fields) -> Engagement:
+def engagement_update(*, engagement, by, consultants=None, origin_change_reason="",
+                      **fields) -> Engagement:
+    """Change the engagement's details. The client and the origin change only during the
+    needs analysis; a change of origin needs a reason and is logged (6.1: a proactive
+    engagement needs its site visit, and switching to "request" must not escape it)."""
     # A ModelForm may already have written its values onto ``engagement``: compare with
     # the stored row.
-    stored = Engagement.objects.filter(pk=engagement.pk).values("client_id", "stage").get()
+    stored = Engagement.objects.filter(pk=engagement.pk).values(
+        "client_id", "stage", "origin").get()
     if "client" in fields and fields["client"].pk != stored["client_id"]:
         require_same_firm(engagement.firm_id, fields["client"])
         if stored["stage"] != Stage.NEEDS_ANALYSIS:
             raise ValidationError(
                 {"client": _("The client can be changed only during the needs analysis.")}
             )
+    origin_changed = "origin" in fields and fields["origin"] != stored["origin"]
+    if origin_changed:
+        if stored["stage"] != Stage.NEEDS_ANALYSIS:
+            raise ValidationError({"origin": _(
+                "Clause 6.1: the origin cannot be changed once the engagement has left the "
+                "needs analysis (a proactive engagement is held to its site visit).")})
+        if not (origin_change_reason or "").strip():
+            raise ValidationError({"origin_change_reason": _(
+                "Clause 6.1: say why the origin changes (a proactive engagement needs a site "
+                "visit; one the client asked for does not).")})
+        meaningful_text(origin_change_reason, "origin_change_reason")
     lead = fields.get("lead_consultant", engagement.lead_consultant)
     _check_staff(engagement.firm_id, [lead, *(consultants or [])])
     for name, value in fields.items():
@@ -147,7 +180,45 @@ def engagement_update(*, engagement, by, consultants=None, **fields) -> Engageme
         engagement.consultants.set([u for u in consultants if u.pk != lead.pk])
     record_event(firm=engagement.firm_id, by=by, verb="engagement.updated", obj=engagement,
                  engagement=engagement, clause="4")
+    if origin_changed:
+        record_event(firm=engagement.firm_id, by=by, verb="engagement.origin_changed",
+                     obj=engagement, engagement=engagement, clause="6.1",
+                     params={"old": stored["origin"], "new": fields["origin"],
+                             "reason": origin_change_reason.strip()})
     return engagement
+
+
+@performed_by
+@transaction.atomic
+def engagement_set_opened_on(*, engagement, by, opened_on, reason) -> Engagement:
+    """A manager sets the day the engagement was opened earlier than the day it was
+    entered, for imported history (a project whose first records predate its entry here):
+    no record of the engagement may be dated before it (the standard's order,
+    :mod:`engagements.chronology`). Not after the day it was created, nor after any of its
+    records; the reason is logged with the change."""
+    require_same_firm(engagement.firm_id, by)
+    if not getattr(by, "is_manager", False):
+        raise ValidationError(_("Only the firm's managers set the opening date."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the engagement opened earlier (e.g. "
+                                           "the project's files start on that day).")})
+    meaningful_text(reason, "reason")
+    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    created = timezone.localdate(locked.created_at)
+    if opened_on > created:
+        raise ValidationError({"opened_on": _(
+            "The engagement cannot open after the day it was entered (%(date)s); the "
+            "opening date only moves earlier, for imported history.")
+            % {"date": chronology.show(created)}})
+    chronology.check(locked, values={"opened_on": opened_on})  # no record before it
+    old = locked.opened_on
+    locked.opened_on = opened_on
+    locked.save(update_fields=["opened_on", "updated_at"])
+    engagement.opened_on = opened_on
+    record_event(firm=locked.firm_id, by=by, verb="engagement.opened_on_set", obj=locked,
+                 engagement=locked, clause="4",
+                 params={"old": str(old), "new": str(opened_on), "reason": reason.strip()})
+    return locked
 
 
 @performed_by
@@ -284,6 +355,7 @@ def record_save(*, record, by, m2m=None, event=None):
     for users in (m2m or {}).values():
         _check_staff(record.firm_id, users)
     record.full_clean()
+    chronology.check(record)  # dated in the standard's order
     record.save()
     for name, values in (m2m or {}).items():
         getattr(record, name).set(values)
@@ -318,9 +390,52 @@ def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
     for name, value in fields.items():
         setattr(assessment, name, value)
     assessment.full_clean()
+    chronology.check(assessment)  # clause 5: after the opening, before the exchange (6.3)
+    lapsed = (assessment.blocker_approved_by_id is not None
+              and assessment.blocker_approved_fingerprint != assessment.blocker_fingerprint)
+    if lapsed:  # the manager approved other findings: their approval no longer holds
+        assessment.blocker_approved_by = assessment.blocker_approved_at = None
+        assessment.blocker_approval_reason = assessment.blocker_approved_fingerprint = ""
     assessment.save()
     record_event(firm=engagement.firm_id, by=by, verb="needs.saved", obj=assessment,
                  engagement=engagement, clause="5")
+    if lapsed:
+        record_event(firm=engagement.firm_id, by=by, verb="needs.blocker_approval_lapsed",
+                     obj=assessment, engagement=engagement, clause="5")
+    return assessment
+
+
+@performed_by
+@transaction.atomic
+def needs_blocker_approve(*, assessment, by, reason) -> NeedsAssessment:
+    """Clause 5: an assessment with a "blocker" verdict on any of the six dimensions
+    proceeds only by a manager's decision, recorded with who, when and why, and bound to
+    the findings the manager approved (a change of them lapses it)."""
+    assessment = NeedsAssessment.objects.select_for_update().get(pk=assessment.pk)
+    require_same_firm(assessment.firm_id, by)
+    if not getattr(by, "is_manager", False):
+        raise ValidationError(_("Clause 5: a “blocker” is a manager's decision; only the "
+                                "firm's managers approve proceeding despite it."))
+    _refuse_frozen(assessment)
+    blockers = assessment.blockers()
+    if not blockers:
+        raise ValidationError(_("Clause 5: this assessment has no “blocker” verdict to "
+                                "approve."))
+    if assessment.blocker_approved:
+        raise ValidationError(_("Clause 5: a manager has already approved proceeding "
+                                "despite the blocker."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Clause 5: say why the engagement may proceed "
+                                           "despite the blocker.")})
+    meaningful_text(reason, "reason")
+    assessment.blocker_approved_by = by
+    assessment.blocker_approved_at = timezone.now()
+    assessment.blocker_approval_reason = reason.strip()
+    assessment.blocker_approved_fingerprint = assessment.blocker_fingerprint
+    assessment.save()
+    record_event(firm=assessment.firm_id, by=by, verb="needs.blocker_approved", obj=assessment,
+                 engagement=assessment.engagement_id, clause="5",
+                 params={"dimensions": "、".join(blockers), "reason": reason.strip()})
     return assessment
 
 
@@ -392,6 +507,8 @@ def framework_confirm(*, framework, contact, confirmed_on, by,
     if ProjectFramework.objects.current_for(framework.engagement_id).pk != framework.pk:
         raise ValidationError(_("Only the current version can be confirmed."))
     not_in_the_future(confirmed_on, "confirmed_on")
+    # 6.4 after the completed needs assessment (5), before the contract's signing (7)
+    chronology.check(framework, values={"confirmed_on": confirmed_on})
     # The model refuses to save a version that is confirmed in the database; this
     # save is the one that confirms it.
     framework.confirmed_by = contact

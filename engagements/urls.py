@@ -9,10 +9,13 @@ urlpatterns = [
     path("new/", views.engagement_create, name="create"),
     path("<id:pk>/", views.engagement_detail, name="detail"),
     path("<id:pk>/edit/", views.engagement_update, name="update"),
+    path("<id:pk>/opened-on/", views.engagement_opened_on, name="opened_on"),
     path("<id:pk>/transition/<str:transition>/", views.engagement_transition,
          name="transition"),
     # clause 5
     path("<id:pk>/needs/", views.needs_assessment, name="needs_assessment"),
+    path("<id:pk>/needs/blocker/", views.needs_blocker_approval,
+         name="needs_blocker_approval"),
     # clause 6.4
     path("<id:pk>/framework/", views.framework, name="framework"),
     path("<id:pk>/framework/<id:framework_pk>/confirm/", views.framework_confirm,

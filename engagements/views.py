@@ -12,18 +12,24 @@ from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
 from consultancy.refusals import refusal_response
-from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
+from consultancy.tenancy.mixins import (
+    apply_validation_error,
+    firm_staff_required,
+    manager_required,
+)
 from consultancy.tenancy.models import User
 from consultancy.tenancy.versioning import current_version_of
 
-from . import gates, panels, selectors, services
+from . import chronology, gates, panels, selectors, services
 from .forms import (
+    BlockerApprovalForm,
     CommunicationRecordForm,
     EngagementFilterForm,
     EngagementForm,
     ExchangeRecordForm,
     FrameworkConfirmForm,
     NeedsAssessmentForm,
+    OpenedOnForm,
     ProjectFrameworkForm,
     SiteVisitForm,
     TransitionForm,
@@ -107,6 +113,27 @@ def engagement_update(request, pk):
                   {"form": form, "engagement": engagement})
 
 
+@manager_required
+def engagement_opened_on(request, pk):
+    """A manager sets the opening date earlier, for imported history (the standard's
+    order: no record of the engagement is dated before it)."""
+    engagement = get_engagement(request, pk)
+    form = OpenedOnForm(request.POST or None, engagement=engagement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with form.version_guard():
+                services.engagement_set_opened_on(
+                    engagement=engagement, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("The opening date is now %(date)s.")
+                             % {"date": chronology.show(engagement.opened_on)})
+            return redirect(engagement)
+    return render(request, "engagements/opened_on_form.html",
+                  {"form": form, "engagement": engagement})
+
+
 @firm_staff_required
 def engagement_detail(request, pk):
     engagement = get_engagement(
@@ -128,7 +155,7 @@ def engagement_detail(request, pk):
         "can_terminate": engagement.stage in TERMINABLE,
         "transitions": transitions,
         "assessment": NeedsAssessment.objects.filter(engagement=engagement)
-        .select_related("assessor").first(),
+        .select_related("assessor", "blocker_approved_by").first(),
         "visits": SiteVisit.objects.filter(engagement=engagement).prefetch_related("visitors"),
         "communications": CommunicationRecord.objects.filter(engagement=engagement),
         "exchanges": ExchangeRecord.objects.filter(engagement=engagement),
@@ -203,6 +230,44 @@ def needs_assessment(request, pk):
     return render(request, "engagements/needs_assessment_form.html",
                   {"form": form, "engagement": engagement, "assessment": assessment,
                    "frozen": frozen})
+
+
+@firm_staff_required
+def needs_blocker_approval(request, pk):
+    """Clause 5: a "blocker" verdict is a manager's decision. Everyone sees what is
+    blocked and whether (who, when, why) a manager approved proceeding; a manager decides."""
+    engagement = get_engagement(request, pk)
+    assessment = get_object_or_404(NeedsAssessment.objects.select_related("blocker_approved_by"),
+                                   engagement=engagement)
+    may_decide = (request.user.is_manager and assessment.blocker_needs_approval
+                  and not assessment.is_frozen)
+    form = BlockerApprovalForm(request.POST or None, assessment=assessment) if may_decide else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                with form.version_guard():
+                    services.needs_blocker_approve(assessment=assessment, by=request.user,
+                                                   reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            except FrozenRecord as exc:
+                return frozen_response(request, engagement, assessment, exc)
+            else:
+                messages.success(request, _("Your approval to proceed despite the blocker is "
+                                            "recorded (clause 5)."))
+                return redirect(engagement)
+    dimensions = [
+        {"name": NeedsAssessment.DIMENSION_NAMES[dim],
+         "finding": getattr(assessment, f"{dim}_finding"),
+         "verdict": getattr(assessment, f"get_{dim}_verdict_display")(),
+         "blocker": getattr(assessment, f"{dim}_verdict") == "blocker"}
+        for dim, _label in NeedsAssessment.DIMENSIONS
+    ]
+    return render(request, "engagements/blocker_approval.html", {
+        "engagement": engagement, "assessment": assessment, "form": form,
+        "dimensions": dimensions})
 
 
 # -- clause 6: the records kept in lists ------------------------------------------

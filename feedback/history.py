@@ -90,9 +90,11 @@ def history_engagement_import(*, firm, by, number, title, client, service_type, 
     engagement.full_clean()
     engagement.save()
     closed_at = closed_at or min(surveyed_at + datetime.timedelta(days=40), now)
+    started_at = started_at or surveyed_at - datetime.timedelta(days=120)
     Engagement.objects.filter(pk=engagement.pk).update(
-        stage=Stage.CLOSED, stage_entered_at=closed_at,
-        created_at=started_at or surveyed_at - datetime.timedelta(days=120))
+        stage=Stage.CLOSED, stage_entered_at=closed_at, created_at=started_at,
+        opened_on=timezone.localdate(started_at) if timezone.is_aware(started_at)
+        else started_at.date())
     engagement.refresh_from_db()
     question_set = question_set_for(firm)
     questions = list(question_set.questions.filter(is_active=True).order_by("order", "pk"))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from consultancy.tenancy.rls import FirmLookup
 from consultancy.tenancy.scoping import firm_scope
 from consultancy.tenancy.versioning import fingerprint_of
+from contracts.clauses import filled_clauses
 from contracts.models import Contract
 from engagements.models import ProjectFramework, StageTransition
 from engagements.selectors import engagements_visible_to
@@ -280,7 +281,7 @@ def complaint_clause(complaint) -> str:
     if complaint.engagement_id is None:
         return ""
     contract = current_contract(complaint.engagement)
-    return contract.clause_complaints if contract else ""
+    return filled_clauses(contract)["complaints"] if contract else ""
 
 
 # -- surveys --------------------------------------------------------------------------

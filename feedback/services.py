@@ -27,6 +27,7 @@ from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_
 from consultancy.tenancy.validators import meaningful_text, not_in_the_future
 from consultancy.tenancy.versioning import check_fingerprint, fingerprint_of
 from delivery.models import DocumentDelivery
+from engagements import chronology
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import ORDER, Stage
@@ -390,6 +391,7 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
     complaint.set_limits(complaint_limits_for(firm, engagement))
     complaint.due_on = complaint.acknowledge_due_on
     complaint.full_clean(exclude=["number", "received_by"])
+    chronology.check(complaint)  # 9.4: not before the engagement was opened
     complaint.save()
     ComplaintStep.objects.create(firm=firm, complaint=complaint, step="receive", from_status="",
                                  to_status=complaint.status, by=by, on=received_on,

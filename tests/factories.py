@@ -134,6 +134,11 @@ class EngagementFactory(SetUpFactory):
     title = factory.Sequence(lambda n: f"安全生产标准化咨询项目{n}")
     service_type = Engagement.ServiceType.STANDARDIZATION
     origin = Engagement.Origin.REQUEST
+    # Opened long ago (as an engagement with imported history): the tests date their
+    # records freely in the past; the standard's order from the opening on is tested
+    # with engagements opened on a given day (tests/engagements/test_chronology.py).
+    opened_on = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=3 * 365))
 
 
 class NeedsAssessmentFactory(SetUpFactory):

@@ -17,14 +17,12 @@ import yaml
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
 
 from consultancy.clients.models import ClientContact
 from consultancy.documents.models import GeneratedDocument
 from consultancy.documents.pdf import html_to_pdf
 from consultancy.documents.tasks import render_document
 from contracts import services as contract_services
-from contracts.clauses import CLAUSE_KEYS, clause_field
 from contracts.models import Contract, Deliverable
 from delivery import services as delivery_services
 from delivery.models import (
@@ -101,6 +99,15 @@ def _dated(fields, today, name):
     return fields
 
 
+def _first_day(spec, today):
+    """The day of the earliest record ``spec`` describes (its ``days_ago`` values)."""
+    days = [spec.get("confirmed_days_ago") or 0]
+    for part in ("assessment", "visit", "communication", "exchange"):
+        if part in spec:
+            days.append(spec[part].get("days_ago") or 0)
+    return days_back(today, max(days))
+
+
 def build_engagement(spec, *, firm, people, clients, today):
     """A new engagement from ``spec`` (an entry of engagements.yaml) taken through clause 5
     and, when the spec has a communication record, clause 6; with ``key: contracting`` it
@@ -114,6 +121,14 @@ def build_engagement(spec, *, firm, people, clients, today):
         consultants=[people[local] for local in spec["consultants"]],
         description=spec["description"],
     )
+
+    # The engagement's files start before it was entered here: its opening date is set
+    # back to its first record (a manager's act, logged), so its records follow it.
+    first = _first_day(spec, today)
+    if first < engagement.opened_on:
+        engagement_services.engagement_set_opened_on(
+            engagement=engagement, by=people["manager"], opened_on=first,
+            reason=notes["opened_on"])
 
     # Clause 5: the needs assessment (a draft leaves the date and decision out).
     assessment = dict(spec["assessment"])
@@ -206,16 +221,6 @@ def _installments(fee, start):
     return rows
 
 
-def _with_end_date(contract, end):
-    """The clauses whose text still has the ``{end_date}`` placeholder, filled: the draft
-    is made before the end date is known, and ``contract_update`` does not refill it."""
-    token, text = "{end_date}", date_format(end, "Y年n月j日")
-    return {
-        clause_field(key): getattr(contract, clause_field(key)).replace(token, text)
-        for key in CLAUSE_KEYS if token in getattr(contract, clause_field(key))
-    }
-
-
 def _render(contract):
     """Render the issued PDF now, if it is still pending (the task leaves a document that
     is not pending alone, so the on-commit render that ``contract_issue`` asked for is a
@@ -242,8 +247,7 @@ def issued_contract(engagement, terms, *, by):
     start = contract.start_date
     end = _add_months(start, terms["months"]) - datetime.timedelta(days=1)
     contract = contract_services.contract_update(
-        contract=contract, by=by, end_date=end,
-        **_with_end_date(contract, end),
+        contract=contract, by=by, end_date=end,  # the clauses read it from the contract
         deliverables=[
             {
                 "category": d["category"], "title": d["title"],

@@ -202,6 +202,11 @@ def _complaints(firm_data, engagements, today):
                                     description=description).exists():
             continue
         received_on = today - datetime.timedelta(days=row["days_ago"])
+        if engagement is not None and received_on < engagement.opened_on:
+            # The past year's complaints (for the analysis) came from the client of that
+            # engagement before it was opened: the client's, about earlier work, not the
+            # engagement's (no record of an engagement predates its opening).
+            engagement = None
         complaint = services.complaint_receive(
             firm=firm, by=manager, received_on=received_on,
             channel=row["channel"], complainant_name=name, description=description,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consultancy.tenancy.scoping import firm_scope
 from contracts import services
-from contracts.clauses import CLAUSE_KEYS, CLAUSES, clause_field, cny_in_words
+from contracts.clauses import CLAUSE_KEYS, CLAUSES, clause_field, cny_in_words, filled_clauses
 from contracts.models import Contract, Deliverable
 from engagements import services as engagement_services
 from engagements.freezing import frozen_records_unlocked
@@ -43,7 +43,10 @@ def test_the_draft_comes_from_the_template_and_the_confirmed_framework(a, contra
         assert contract.number == f"HT-{contracting.number}" and contract.version == 1
         assert a.client.name in contract.clause_objectives
         assert "通过安全生产标准化二级评审" in contract.clause_objectives  # from 6.4
-        assert contract.fee == 100000 and "壹拾万元整" in contract.clause_payment
+        # the fee is a term of the contract: filled from it wherever the clause is shown
+        # (clauses.filled_clauses), never written into the stored text at drafting
+        assert contract.fee == 100000 and "{fee_in_words}" in contract.clause_payment
+        assert "壹拾万元整" in filled_clauses(contract)["payment"]
         assert contract.empty_clauses() == []
         assert "{" not in contract.clause_objectives
         assert list(contract.personnel.all()) == [a.consultant]
@@ -354,8 +357,9 @@ def test_terms_set_after_drafting_fill_their_placeholders(a, contracting):
         assert any("{end_date}" in p for p in services.issue_problems(contract))
         end = timezone.localdate() + datetime.timedelta(days=100)
         contract = services.contract_update(contract=contract, by=a.consultant, end_date=end)
-        assert "{end_date}" not in contract.clause_period
-        assert f"{end.year}年{end.month}月{end.day}日" in contract.clause_period
+        # the stored text keeps the placeholder; the clause as shown and issued fills it
+        assert "{end_date}" not in filled_clauses(contract)["period"]
+        assert f"{end.year}年{end.month}月{end.day}日" in filled_clauses(contract)["period"]
         assert services.issue_problems(contract) == []
 
 

@@ -52,6 +52,21 @@ def _counts(firm):
     return {model.__name__: model.objects.filter(firm=firm).count() for model in MODELS}
 
 
+def _out_of_order(firm):
+    """The demo's records that break the standard's order (engagements.chronology)."""
+    from django.apps import apps
+
+    from engagements import chronology
+
+    found = []
+    for label in sorted({rule.record for rule in chronology.RULES}):
+        for record in apps.get_model(label).objects.filter(firm=firm):
+            problems = chronology.problems(record)
+            if problems:
+                found.append((label, record.pk, problems))
+    return found
+
+
 def _unmet(engagement):
     return {r.code for r in engagement.requirements(Stage.DELIVERY) if not r.met}
 
@@ -132,6 +147,9 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
             kinds = set(Reminder.objects.filter(firm=firm).values_list("kind", flat=True))
             assert {"visit_due", "complaint_overdue"} <= kinds, key
 
+            # Every stage is built under the standard's order: no record dated before its
+            # engagement opened, in the future, or before the event it follows.
+            assert _out_of_order(firm) == [], key
 
 @pytest.mark.django_db
 def test_demo_hidden_dangers_a_chemical_plant_with_a_dozen_in_every_state():

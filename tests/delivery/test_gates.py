@@ -75,9 +75,12 @@ def test_all_met_hand_over_moves_to_evaluation(a, delivering):
 
 # -- 8.1.1 and 8.2.2: qualifications valid on the day ---------------------------------
 
-def test_an_expired_qualification_does_not_count_for_site_research(a, delivering):
-    expired = f.ConsultantFactory(firm=a.firm, full_name="过期证书")
+def test_an_expired_qualification_does_not_count_for_site_research(a):
     today = timezone.localdate()
+    # signed 20 days ago: the research may be dated from then on (the standard's order)
+    delivering = advance_to(f.EngagementFactory(client=a.client, lead_consultant=a.consultant),
+                            Stage.DELIVERY, on=today - datetime.timedelta(days=20))
+    expired = f.ConsultantFactory(firm=a.firm, full_name="过期证书")
     f.QualificationFactory(holder=expired, valid_from=today - datetime.timedelta(days=900),
                            valid_until=today - datetime.timedelta(days=1))
     with pytest.raises(ValidationError) as exc:

@@ -62,8 +62,10 @@ def world(a, b):
     made = {}
     with scopes_disabled():
         for w in (a, b):
+            # signed 30 days ago: its records may be dated from then on
             e = advance_to(f.EngagementFactory(client=w.client, lead_consultant=w.consultant),
-                           Stage.DELIVERY)
+                           Stage.DELIVERY,
+                           on=timezone.localdate() - datetime.timedelta(days=30))
             made[w.firm.pk] = _records(w, e)
     return made
 

@@ -9,46 +9,50 @@ from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
 
-def meet_needs_analysis(engagement):
-    f.NeedsAssessmentFactory(engagement=engagement)
+def meet_needs_analysis(engagement, on=None):
+    f.NeedsAssessmentFactory(engagement=engagement, assessed_on=on or timezone.localdate())
 
 
-def meet_communication(engagement, contact=None):
+def meet_communication(engagement, contact=None, on=None):
+    on = on or timezone.localdate()
     if engagement.origin == "proactive":
-        f.SiteVisitFactory(engagement=engagement)
-    f.CommunicationRecordFactory(engagement=engagement)
-    f.ExchangeRecordFactory(engagement=engagement)
+        f.SiteVisitFactory(engagement=engagement, visited_on=on)
+    f.CommunicationRecordFactory(engagement=engagement, held_on=on)
+    f.ExchangeRecordFactory(engagement=engagement, held_on=on)
     from consultancy.clients.models import ClientContact
 
     contact = contact or ClientContact.objects.filter(client=engagement.client).first()
     if contact is None:
         contact = f.ClientContactFactory(client=engagement.client)
-    f.ProjectFrameworkFactory(engagement=engagement, confirmed_by=contact,
-                              confirmed_on=timezone.localdate())
+    f.ProjectFrameworkFactory(engagement=engagement, confirmed_by=contact, confirmed_on=on)
 
 
-def advance_to(engagement, stage, by=None):
-    """Meet each gate on the way and run the forward transitions up to ``stage``."""
+def advance_to(engagement, stage, by=None, on=None):
+    """Meet each gate on the way and run the forward transitions up to ``stage``. ``on``:
+    the day the records of clauses 5–7 are dated (the assessment, the framework's
+    confirmation, the contract's issue and signing; default today), so that clause 8 may
+    be dated from that day on (the standard's order)."""
     by = by or engagement.lead_consultant
     with scopes_disabled():
         if engagement.stage == Stage.NEEDS_ANALYSIS and stage != Stage.NEEDS_ANALYSIS:
-            meet_needs_analysis(engagement)
+            meet_needs_analysis(engagement, on=on)
             services.engagement_confirm_needs(engagement=engagement, by=by)
         if engagement.stage == Stage.COMMUNICATION and stage != Stage.COMMUNICATION:
-            meet_communication(engagement)
+            meet_communication(engagement, on=on)
             services.engagement_confirm_framework(engagement=engagement, by=by)
         if engagement.stage == Stage.CONTRACTING and stage != Stage.CONTRACTING:
-            meet_contracting(engagement, render=False)
+            meet_contracting(engagement, render=False, on=on)
             services.engagement_sign_contract(engagement=engagement, by=by)
     assert engagement.stage == stage, f"advance_to({stage}) stopped at {engagement.stage}"
     return engagement
 
 
-def meet_contracting(engagement, *, sign=True, render=True):
+def meet_contracting(engagement, *, sign=True, render=True, on=None):
     """Draft, fill, issue and (optionally) sign the contract through the services.
 
     ``render=False`` marks the issued PDF ready without WeasyPrint (fast, for tests that
-    are not about the PDF); the hashes are still real hashes of stored bytes.
+    are not about the PDF); the hashes are still real hashes of stored bytes. ``on``: the
+    day it is issued and signed (default today).
     """
     import datetime
 
@@ -69,6 +73,12 @@ def meet_contracting(engagement, *, sign=True, render=True):
         installments=[{"description": "合同签订后 10 个工作日内", "amount": contract.fee}],
     )
     contract = contract_services.contract_issue(contract=contract, by=by)
+    if on is not None and on < today:  # issued on that day
+        from contracts.models import Contract
+
+        at = timezone.make_aware(datetime.datetime.combine(on, datetime.time(9, 0)))
+        Contract.objects.filter(pk=contract.pk).update(issued_at=at)
+        contract.refresh_from_db()
     doc = contract.issued_pdf
     if render:
         render_document(engagement.firm_id, doc.pk)
@@ -80,8 +90,8 @@ def meet_contracting(engagement, *, sign=True, render=True):
         doc.save()
     if sign:
         contract = contract_services.contract_sign(
-            contract=contract, by=by, firm_signatory=by, firm_signed_on=today,
-            client_signatory="客户法定代表人", client_signed_on=today,
+            contract=contract, by=by, firm_signatory=by, firm_signed_on=on or today,
+            client_signatory="客户法定代表人", client_signed_on=on or today,
             signed_copy=SimpleUploadedFile("signed.pdf", pdf_bytes(b"signed copy"),
                                            content_type="application/pdf"),
         )

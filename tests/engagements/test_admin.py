@@ -237,8 +237,9 @@ def test_a_record_cannot_be_moved_to_another_engagement(client, a, b):
 def test_records_added_in_the_admin_get_the_firm_and_the_author(client, a, b):
     e = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
     login(client, a.manager)
+    today = timezone.localdate().isoformat()  # not before the engagement's opening
     resp = client.post(admin_url(SiteVisit, "add"), {
-        "engagement": e.pk, "visited_on": "2026-03-02", "visitors": [a.consultant.pk],
+        "engagement": e.pk, "visited_on": today, "visitors": [a.consultant.pk],
         "client_people": "", "findings": "消防通道堵塞", "need_exists": "yes", "notes": "",
     })
     assert resp.status_code == 302, resp.context["adminform"].form.errors
@@ -247,7 +248,7 @@ def test_records_added_in_the_admin_get_the_firm_and_the_author(client, a, b):
     assert list(visit.visitors.all()) == [a.consultant]
 
     resp = client.post(admin_url(CommunicationRecord, "add"), {
-        "engagement": e.pk, "held_on": "2026-03-03", "channel": "meeting",
+        "engagement": e.pk, "held_on": today, "channel": "meeting",
         "participants": "双方", "basic_situation": "化工", "explicit_needs": "评审",
         "latent_needs": "双重预防",
     })
