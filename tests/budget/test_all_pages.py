@@ -76,6 +76,13 @@ def crawled(worlds, django_db_blocker):
                     rows_of(model, wa.firm, rows)
 
             fill(5)
+            # A firm's lists seeded on their first use (the complaint causes, the 重大事故隐患
+            # criteria) are seeded here, as in any firm past its first day.
+            from feedback.services import causes_for
+            from hazards.services import criteria_seed
+            with scopes_disabled():
+                causes_for(wa.firm)
+                criteria_seed(firm=wa.firm)
             roles = [("manager", wa.manager, ["/"]), ("consultant", wa.consultant, ["/"]),
                      ("contact", wa.contact.user, ["/"]),
                      ("operator", operator, ["/", "/admin/"])]
