@@ -19,6 +19,7 @@ from consultancy.tenancy import areas, rls, security
 from consultancy.tenancy.backends import acting_as
 from consultancy.tenancy.forms import UserPasswordResetForm
 from consultancy.tenancy.models import User
+from consultancy.tenancy.scoping import firm_scope
 from consultancy.tenancy.selectors import own_certificates_due
 from engagements.selectors import engagements_visible_to
 from engagements.stages import ACTIVE, Stage
@@ -67,7 +68,11 @@ class PasswordResetForm(UserPasswordResetForm):
         domain = domain_override or (request.get_host() if request is not None else "")
         language = translation.get_language() or ""
         for user in self.get_users(self.cleaned_data["email"]):
-            with transaction.atomic():
+            # The job is the user's firm's row (row-level security: written in its scope);
+            # a platform operator has no firm, so theirs is written in the audited mode.
+            within = (firm_scope(user.firm_id, user=user) if user.firm_id
+                      else rls.cross_firm("password reset of a platform operator"))
+            with within, transaction.atomic():
                 enqueue(mail_password_reset, user.pk, "https" if use_https else "http",
                         domain, language, firm=user.firm_id)
 

@@ -209,7 +209,7 @@ def test_resending_the_invitation_mails_the_link_and_staff_see_when(
     assert "/accounts/reset/" in mail.outbox[0].body
     with scopes_disabled():
         event = Event.objects.get(verb="contact.invited", object_id=str(a.contact.pk))
-    assert event.actor == a.consultant and event.params["email"] == a.contact.user.email
+        assert event.actor == a.consultant and event.params["email"] == a.contact.user.email
     resp = client.get(reverse("clients:contact_detail", args=[a.contact.pk]))
     invitations = resp.context["invitations"]
     assert [e.pk for e in invitations] == [event.pk]

@@ -188,7 +188,9 @@ def test_the_steps_are_taken_on_the_detail_page_and_recorded(client, a, world):
     login(client, a.consultant)
     page = post("close", complainant_acceptance="客户书面确认接受处理决定")
     assert complaint.status == "closed" and complaint.safety_related
-    assert complaint.cause == cause and 'id="no-step"' in page
+    with scopes_disabled():
+        assert complaint.cause == cause
+    assert 'id="no-step"' in page
     with scopes_disabled():
         steps = list(ComplaintStep.objects.filter(complaint=complaint).order_by("at", "pk"))
     assert [s.step for s in steps] == ["receive", "acknowledge", "assess", "investigate",

@@ -49,8 +49,8 @@ def upload(client, kind, content, name="客户.xlsx"):
 
 def _batch(resp):
     assert resp.status_code == 302, resp.context and resp.context["form"].errors
-    return ImportBatch.objects.with_scopes_disabled().get(
-        pk=int(resp.url.rstrip("/").split("/")[-1]))
+    with scopes_disabled():
+        return ImportBatch.objects.get(pk=int(resp.url.rstrip("/").split("/")[-1]))
 
 
 def clean_rows(n, start=1):

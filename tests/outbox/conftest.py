@@ -68,3 +68,13 @@ def _fresh_backoff():
 
 
 from tests.documents.conftest import document_kinds  # noqa: E402,F401  (the test PDF kinds)
+
+
+@pytest.fixture(autouse=True)
+def _unscoped():
+    """These tests call services and read the outbox outside any request, as set-up does:
+    in the set-up scope (which, on PostgreSQL, opens row-level security explicitly)."""
+    from tests.scoping import scopes_disabled
+
+    with scopes_disabled():
+        yield

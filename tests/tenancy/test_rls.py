@@ -334,7 +334,7 @@ def test_transaction_pooling_sets_the_firm_inside_each_transaction_only():
 # -- Celery ----------------------------------------------------------------------------------
 
 
-@shared_task(name="tests.tenancy.raw_client_firms")
+@shared_task(name="tests.tenancy.raw_client_firms", ignore_result=False)  # its result is read
 def raw_client_firms(firm_id):
     """A task as the product writes them: it takes its firm and enters its scope."""
     with firm_scope(firm_id), connection.cursor() as cursor:
