@@ -237,8 +237,10 @@ def needs_blocker_approval(request, pk):
     """Clause 5: a "blocker" verdict is a manager's decision. Everyone sees what is
     blocked and whether (who, when, why) a manager approved proceeding; a manager decides."""
     engagement = get_engagement(request, pk)
-    assessment = get_object_or_404(NeedsAssessment.objects.select_related("blocker_approved_by"),
-                                   engagement=engagement)
+    assessment = (NeedsAssessment.objects.select_related("blocker_approved_by")
+                  .filter(engagement=engagement).first())
+    if assessment is None:  # nothing assessed yet, so nothing to decide: assess first
+        return redirect("engagements:needs_assessment", engagement.pk)
     may_decide = (request.user.is_manager and assessment.blocker_needs_approval
                   and not assessment.is_frozen)
     form = BlockerApprovalForm(request.POST or None, assessment=assessment) if may_decide else None

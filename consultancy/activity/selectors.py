@@ -39,7 +39,7 @@ def in_runs_by_actor(events) -> list[Event]:
     events = list(events)
     previous = None
     for event in events:
-        label = event.actor_label
+        label = str(event.actor_label or "")  # a system actor's label is a lazy string
         event.starts_run = label != previous
         previous = label
         message = describe(event)
