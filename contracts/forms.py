@@ -65,8 +65,9 @@ def formset_rows(formset):
     ]
 
 
-class SignForm(forms.Form):
-    """Clause 7: both sides' signatures and the signed copy."""
+class SignForm(VersionedFormMixin, forms.Form):
+    """Clause 7: both sides' signatures and the signed copy, on the version of the
+    contract the page showed (``versioned=``): a contract changed meanwhile is not signed."""
 
     firm_signatory = forms.ModelChoiceField(label=_("Signed for us by"), queryset=None)
     firm_signed_on = forms.DateField(label=_("We signed on"), widget=DATE)

@@ -170,10 +170,13 @@ def contract_sign(request, pk, contract_pk):
                 "error": _("Only an issued contract can be signed.")}, status=409)
         return _back(engagement)
     form = SignForm(request.POST or None, request.FILES or None, firm=request.user.firm,
-                    initial={"client_signatory": ""})
+                    initial={"client_signatory": ""}, versioned=contract)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contract_sign(contract=contract, by=request.user, **form.cleaned_data)
+            with form.version_guard():
+                services.contract_sign(contract=contract, by=request.user, **form.cleaned_data)
+        except StaleEdit as exc:
+            form.add_error(None, exc)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

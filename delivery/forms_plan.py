@@ -218,9 +218,13 @@ class VersionForm(forms.Form):
 
     file = _file_field(_("New version"))
     note = forms.CharField(label=_("What changed"), max_length=300, required=False)
+    # The latest version number on the page (0: none yet): a version added meanwhile is
+    # seen before another is stored over it.
+    seen_latest = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, latest=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["seen_latest"].initial = latest.version if latest else 0
         self.helper = _helper()
 
 

@@ -45,6 +45,8 @@ class SiteResearch(DeliveryRecord):
     """8.1.1: staff holding safety qualifications go to the client's site and collect the
     material and information the project needs."""
 
+    clause = "8.1.1"  # of the standard: the activity log files its events under it
+
     researched_on = models.DateField(_("date on site"))
     researchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("staff on site"), related_name="+",
@@ -95,6 +97,8 @@ class ResearchAttachment(FirmOwned):
 class ResourceResearch(DeliveryRecord):
     """8.1.2: the resources the project needs, researched, with the research recorded."""
 
+    clause = "8.1.2"  # of the standard: the activity log files its events under it
+
     researched_on = models.DateField(_("date"))
     resources_needed = models.TextField(_("resources the project needs"))
     findings = models.TextField(_("what was found"))
@@ -118,6 +122,8 @@ class ResourceResearch(DeliveryRecord):
 class TeamMember(DeliveryRecord):
     """8.2: a member of the joint project team, from our side (staff) or the client's
     (a contact), with a role and responsibilities."""
+
+    clause = "8.2"  # of the standard: the activity log files its events under it
 
     class Side(models.TextChoices):
         PROVIDER = "provider", _("Our side")
@@ -171,6 +177,8 @@ class ConsultingPlan(DeliveryRecord):
     """8.3: the consulting plan, approved by the project team, issued in writing (PDF),
     confirmed by the client. Versioned: a change after confirmation is a new version that
     is approved and confirmed again (9.3 uses this when the site changes)."""
+
+    clause = "8.3"  # of the standard: the activity log files its events under it
 
     versions_of = "engagement"
 
@@ -331,6 +339,8 @@ class PlanMilestone(FirmOwned):
 class GuidanceLog(DeliveryRecord):
     """8.4: technical guidance given whenever needed."""
 
+    clause = "8.4"  # of the standard: the activity log files its events under it
+
     given_on = models.DateField(_("date"))
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
                                  on_delete=models.PROTECT, related_name="+",
@@ -391,6 +401,8 @@ class RiskSettings(FirmOwned):
 class RiskItem(DeliveryRecord):
     """8.4: a risk identified from the client's real production, assessed by LEC or LS."""
 
+    clause = "8.4"  # of the standard: the activity log files its events under it
+
     location = models.CharField(_("location or activity"), max_length=200)
     hazard = models.TextField(_("hazard"))
     method = models.CharField(_("method"), max_length=3, choices=risk.Method.choices,
@@ -427,6 +439,8 @@ class RiskItem(DeliveryRecord):
 class ProgressReport(DeliveryRecord):
     """8.4: progress reported to the client on our own initiative."""
 
+    clause = "8.4"  # of the standard: the activity log files its events under it
+
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
     work_done = models.TextField(_("work done"))
@@ -459,6 +473,8 @@ class ProgressReport(DeliveryRecord):
 class ProjectDocument(DeliveryRecord):
     """8.5: a document of the engagement's library, in the categories of 8.5.1, with
     versions; it may fulfil a contracted deliverable."""
+
+    clause = "8.5"  # of the standard: the activity log files its events under it
 
     category = models.CharField(_("category"), max_length=20, choices=Deliverable.Category.choices)
     title = models.CharField(_("title"), max_length=200)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +16,7 @@ from consultancy.documents.services import pdf_request, sha256_of
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
-from consultancy.tenancy.versioning import check_fingerprint
+from consultancy.tenancy.versioning import StaleEdit, check_fingerprint
 from engagements.models import FrozenRecord
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -379,9 +380,19 @@ def document_create(*, engagement, by, category, title, file, deliverable=None,
 
 @performed_by
 @transaction.atomic
-def document_version_add(*, document, file, by, note="") -> DocumentVersion:
+def document_version_add(*, document, file, by, note="", seen_latest=None) -> DocumentVersion:
+    """8.5: a new version of a document. ``seen_latest``: the latest version number the
+    user's page showed (0: none); refused (:class:`StaleEdit`) when someone added a
+    version meanwhile, so a version is never stored over one its author has not seen."""
     _open(document.engagement)
+    ProjectDocument.objects.select_for_update().filter(pk=document.pk).first()  # one at a time
     last = DocumentVersion.objects.current_for(document)
+    if seen_latest is not None and seen_latest != (last.version if last else 0):
+        raise StaleEdit(_("Version %(v)s was added by %(who)s at %(when)s while you were on "
+                          "this page: look at it first, then choose your file again.")
+                        % {"v": last.version, "who": last.uploaded_by.full_name,
+                           "when": date_format(timezone.localtime(last.uploaded_at),
+                                               "DATETIME_FORMAT")})
     version = DocumentVersion(firm_id=document.firm_id, document=document,
                               version=(last.version + 1) if last else 1, file=file, note=note,
                               uploaded_by=by, sha256=sha256_of(file))

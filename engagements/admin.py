@@ -472,21 +472,25 @@ class ProjectFrameworkAdmin(EngagementRecordAdmin):
     framework_fields = ["objectives", "scope", "approach", "timetable", "budget"]
     readonly_fields = [
         "version", "confirmed_by", "confirmed_on", "confirmation_recorded_by",
-        *EngagementRecordAdmin.record_fields,
+        "shown_to_client_at", *EngagementRecordAdmin.record_fields,
     ]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["engagement", *self.framework_fields]
-        return ["engagement", "version", *self.framework_fields, "confirmed_by",
-                "confirmed_on", "confirmation_recorded_by",
+        return ["engagement", "version", *self.framework_fields, "shown_to_client_at",
+                "confirmed_by", "confirmed_on", "confirmation_recorded_by",
                 *EngagementRecordAdmin.record_fields]
 
     def save_model(self, request, obj, form, change):
-        if change:
+        if change and ProjectFramework.objects.filter(
+                pk=obj.pk, shown_to_client_at__isnull=True).exists():
             return super().save_model(request, obj, form, change)
+        # A new framework, or a change of the version the client has seen: framework_save
+        # (which makes the change a new version).
         created = services.framework_save(
-            engagement=form.cleaned_data["engagement"], by=request.user,
+            engagement=obj.engagement if change else form.cleaned_data["engagement"],
+            by=request.user,
             **{name: form.cleaned_data[name] for name in self.framework_fields},
         )
         for name in ("id", "firm_id", "version", "created_by_id", "created_at", "updated_at"):

@@ -299,6 +299,9 @@ class EngagementRecord(FirmOwned):
     """
 
     gate_stage: str = ""
+    # The clause of the standard the record is kept for (e.g. "6.2"): the events written
+    # by record_save and record_delete carry it (the timeline filters by it).
+    clause: str = ""
 
     engagement = models.ForeignKey(
         Engagement, verbose_name=_("engagement"), on_delete=models.PROTECT,
@@ -363,6 +366,8 @@ class NeedsAssessment(EngagementRecord):
 
     A half-filled assessment is a draft: it is kept, but does not meet ``5.assessment``.
     """
+
+    clause = "5"  # of the standard: the activity log files its events under it
 
     gate_stage = Stage.NEEDS_ANALYSIS
 
@@ -491,6 +496,8 @@ class SiteVisit(EngagementRecord):
     """6.1: where no request came from the client, we visit its site to learn whether it
     needs consulting."""
 
+    clause = "6.1"  # of the standard: the activity log files its events under it
+
     gate_stage = Stage.COMMUNICATION
 
     class NeedExists(models.TextChoices):
@@ -524,6 +531,8 @@ class SiteVisit(EngagementRecord):
 class CommunicationRecord(EngagementRecord):
     """6.2: on the client's request we learn its basic situation and its needs, explicit
     and latent."""
+
+    clause = "6.2"  # of the standard: the activity log files its events under it
 
     gate_stage = Stage.COMMUNICATION
 
@@ -564,6 +573,8 @@ class ExchangeRecord(EngagementRecord):
     """6.3: both sides' views on the project's objectives, main content, implementation
     and rights and obligations."""
 
+    clause = "6.3"  # of the standard: the activity log files its events under it
+
     gate_stage = Stage.COMMUNICATION
 
     held_on = models.DateField(_("date"))
@@ -592,6 +603,8 @@ class ProjectFramework(EngagementRecord):
     to be confirmed again. The engagement's framework is its latest version.
     """
 
+    clause = "6.4"  # of the standard: the activity log files its events under it
+
     gate_stage = Stage.COMMUNICATION
     versions_of = "engagement"
 
@@ -613,6 +626,11 @@ class ProjectFramework(EngagementRecord):
     confirmed_fingerprint = models.CharField(
         _("fingerprint of the confirmed content"), max_length=64, blank=True, editable=False,
         help_text=_("SHA-256 of the version's content as the client confirmed it (6.4)."))
+
+    shown_to_client_at = models.DateTimeField(
+        _("first shown to the client"), null=True, blank=True, editable=False,
+        help_text=_("When a client contact first opened this version in the portal: from "
+                    "then on it is not edited; a change is a new version (6.4)."))
 
     CONTENT_FIELDS = ("version", "objectives", "scope", "approach", "timetable", "budget")
 
@@ -663,3 +681,10 @@ class ProjectFramework(EngagementRecord):
             raise FrozenRecord(
                 _("This framework version is confirmed by the client; a change is a new version.")
             )
+        if self.pk is not None:
+            seen = ProjectFramework.objects.with_scopes_disabled().filter(
+                pk=self.pk, shown_to_client_at__isnull=False).first()
+            if seen is not None and any(getattr(seen, name) != getattr(self, name)
+                                        for name in self.CONTENT_FIELDS):
+                raise FrozenRecord(_("The client has seen this framework version; a change "
+                                     "is a new version."))

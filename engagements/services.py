@@ -49,6 +49,8 @@ verbs.register_all({
     "record.deleted": gettext_lazy("%(actor)s deleted the record “%(kind)s”"),
     "needs.saved": gettext_lazy("%(actor)s saved the needs assessment"),
     "framework.saved": gettext_lazy("%(actor)s saved version %(version)s of the framework"),
+    "framework.shown": gettext_lazy(
+        "%(actor)s opened version %(version)s of the framework in the portal"),
     "framework.confirmed": gettext_lazy(
         "%(actor)s recorded that %(contact)s confirmed version %(version)s of the framework"),
 }, format=_stage_labels)
@@ -285,7 +287,7 @@ def record_save(*, record, by, m2m=None, event=None):
     record.save()
     for name, values in (m2m or {}).items():
         getattr(record, name).set(values)
-    described = {"verb": "record.saved", "clause": getattr(record, "clause", ""),
+    described = {"verb": "record.saved", "clause": record.clause,
                  "params": {"kind": _kind(record)}, **(event or {})}
     record_event(firm=record.firm_id, by=by, obj=record, engagement=record.engagement_id,
                  **described)
@@ -297,7 +299,7 @@ def record_save(*, record, by, m2m=None, event=None):
 def record_delete(*, record, by):
     _refuse_frozen(record)
     record_event(firm=record.firm_id, by=by, verb="record.deleted", obj=record,
-                 engagement=record.engagement_id, clause=getattr(record, "clause", ""),
+                 engagement=record.engagement_id, clause=record.clause,
                  params={"kind": _kind(record)})
     record.delete()
 
@@ -325,14 +327,19 @@ def needs_assessment_save(*, engagement, by, **fields) -> NeedsAssessment:
 @performed_by
 @transaction.atomic
 def framework_save(*, engagement, by, **fields) -> ProjectFramework:
-    """6.4. Edits the current draft version; once a version is confirmed, a change makes
-    a new version (the confirmed one is kept as it was)."""
+    """6.4. Edits the current draft version; once a version is confirmed, or a client
+    contact has seen it in the portal, a change makes a new version (the one the client
+    saw is kept as it was)."""
     current = ProjectFramework.objects.current_for(engagement)
-    if current is None or current.is_confirmed:
+    if current is None or current.is_confirmed or current.shown_to_client_at is not None:
         framework = ProjectFramework(
             engagement=engagement, firm_id=engagement.firm_id, created_by=by,
             version=(current.version + 1) if current else 1,
         )
+        if current is not None:  # the new version starts from the one it changes
+            for name in ProjectFramework.CONTENT_FIELDS:
+                if name != "version":
+                    setattr(framework, name, getattr(current, name))
     else:
         framework = current
     if engagement.has_passed(Stage.COMMUNICATION):
@@ -344,6 +351,23 @@ def framework_save(*, engagement, by, **fields) -> ProjectFramework:
     record_event(firm=engagement.firm_id, by=by, verb="framework.saved", obj=framework,
                  engagement=engagement, clause="6.4", params={"version": framework.version})
     return framework
+
+
+@performed_by
+@transaction.atomic
+def framework_shown_to_client(*, framework, by) -> None:
+    """6.4: a client contact (``by``) opened this version in the portal: from now on it
+    is not edited (a change is a new version). Recorded once, with an event."""
+    if framework.shown_to_client_at is not None:
+        return
+    framework.shown_to_client_at = timezone.now()
+    if not ProjectFramework.objects.filter(pk=framework.pk, shown_to_client_at__isnull=True,
+                                           confirmed_on__isnull=True).update(
+            shown_to_client_at=framework.shown_to_client_at):
+        return  # shown meanwhile in another tab, or confirmed
+    record_event(firm=framework.firm_id, by=by, verb="framework.shown", obj=framework,
+                 engagement=framework.engagement_id, clause="6.4", client_visible=True,
+                 params={"version": framework.version})
 
 
 @performed_by

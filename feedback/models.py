@@ -76,6 +76,8 @@ class ClientAcceptance(EvaluationRecord):
     (``E.acceptance``). ``created_by`` is who recorded it.
     """
 
+    clause = "9"  # of the standard: the activity log files its events under it
+
     class Verdict(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         RESERVATIONS = "reservations", _("Accepted with reservations")
@@ -149,6 +151,8 @@ class OutcomeReview(EvaluationRecord):
 
     One per engagement; its rows are :class:`ObjectiveReview`.
     """
+
+    clause = "9"  # of the standard: the activity log files its events under it
 
     reviewed_on = models.DateField(_("reviewed on"))
     reviewer = models.ForeignKey(
@@ -233,6 +237,8 @@ class ObjectiveReview(FirmOwned):
 class FollowUpGuidance(FollowUpRecord):
     """9.1: further technical guidance after delivery, as the contract agrees."""
 
+    clause = "9.1"  # of the standard: the activity log files its events under it
+
     class Channel(models.TextChoices):
         SITE = "site", _("On site")
         PHONE = "phone", _("Phone")
@@ -264,6 +270,8 @@ class FollowUpVisit(FollowUpRecord):
     """9.2: a follow-up visit: the two sides discuss whether the next stage of work needs
     the plan adjusted. 9.3: site changes found on the visit open a new version of the
     consulting plan (``plan_version``), approved and confirmed again."""
+
+    clause = "9.2"  # of the standard: the activity log files its events under it
 
     visited_on = models.DateField(_("date of the visit"))
     visitors = models.ManyToManyField(

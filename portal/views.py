@@ -147,6 +147,10 @@ def engagement_detail(request, contact, pk):
         item.text_colour = risk.LEVEL_TEXT[item.level]
     deliveries = selectors.deliveries_shown(engagement)
     deliveries_page = Paginator(deliveries, 50).get_page(request.GET.get("docs"))
+    if awaiting.framework is not None:
+        # 6.4: the version on this page is the one the client has seen: not edited again.
+        engagement_services.framework_shown_to_client(framework=awaiting.framework,
+                                                      by=request.user)
     return render(request, "portal/engagement.html", {
         "contact": contact, "engagement": engagement, "steps": process_steps(engagement),
         "doing": str(DOING_NOW[engagement.stage]), "awaiting": awaiting,

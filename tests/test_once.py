@@ -16,8 +16,21 @@ from consultancy.clients.models import Client, ClientContact
 from consultancy.documents.models import GeneratedDocument
 from consultancy.tenancy import once
 from consultancy.tenancy.models import Qualification, SubmissionToken, User
-from delivery.models import DocumentDelivery, GuidanceLog, ProgressReport, RiskItem
-from engagements.models import CommunicationRecord, Engagement, ExchangeRecord, ProjectFramework
+from delivery.models import (
+    ConsultingPlan,
+    DocumentDelivery,
+    GuidanceLog,
+    ProgressReport,
+    ResourceResearch,
+    RiskItem,
+)
+from engagements.models import (
+    CommunicationRecord,
+    Engagement,
+    ExchangeRecord,
+    ProjectFramework,
+    SiteVisit,
+)
 from feedback.models import ClientAcceptance, Complaint, SurveyResponse
 from tests.conftest import login
 from tests.portal.conftest import world  # noqa: F401  (the portal's fixture)
@@ -96,6 +109,16 @@ CASES = [
                     "specialty": "chemical", "number": "RSE-ONCE-1",
                     "valid_from": "2024-01-01", "valid_until": "2030-12-31"},
      lambda: Qualification.objects.filter(number="RSE-ONCE-1")),
+    ("site_visit", "consultant",
+     lambda w, pw: reverse("engagements:sitevisit_create", args=[pw.e_communication.pk]),
+     lambda w, pw: {"visited_on": TODAY(), "visitors": [w.consultant.pk],
+                    "findings": "储罐区防火堤破损，应急物资不足", "need_exists": "yes"},
+     lambda: SiteVisit.objects.filter(findings="储罐区防火堤破损，应急物资不足")),
+    ("resource_research", "consultant",
+     lambda w, pw: reverse("delivery:resourceresearch_create", args=[pw.e_delivery.pk]),
+     lambda w, pw: {"researched_on": TODAY(), "resources_needed": "可燃气体检测仪两台",
+                    "findings": "客户现有检测仪已过检定期"},
+     lambda: ResourceResearch.objects.filter(resources_needed="可燃气体检测仪两台")),
     # the client's acts in the portal
     ("portal_complaint", "contact", lambda w, pw: reverse("portal:complaint_new"),
      lambda w, pw: {"engagement": pw.e_delivery.pk, "description": "报告交付延误两周",
@@ -106,6 +129,10 @@ CASES = [
                            args=[pw.e_communication.pk, pw.framework.pk]),
      lambda w, pw: {},
      lambda: ProjectFramework.objects.filter(confirmed_by__isnull=False)),
+    ("plan_confirm", "contact",
+     lambda w, pw: reverse("portal:plan_confirm", args=[pw.e_delivery.pk, pw.plan.pk]),
+     lambda w, pw: {},
+     lambda: ConsultingPlan.objects.filter(confirmed_by__isnull=False)),
     ("delivery_acknowledge", "contact",
      lambda w, pw: reverse("portal:delivery_acknowledge",
                            args=[pw.e_delivery.pk, pw.deliveries[0].pk]),

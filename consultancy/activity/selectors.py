@@ -32,6 +32,23 @@ def described(events) -> list[Event]:
     return events
 
 
+def in_runs_by_actor(events) -> list[Event]:
+    """The events of a timeline, each with ``message`` said without its leading actor and
+    ``starts_run`` true where the actor differs from the row above: the actor is shown
+    once per run of their consecutive events, not on every row."""
+    events = list(events)
+    previous = None
+    for event in events:
+        label = event.actor_label
+        event.starts_run = label != previous
+        previous = label
+        message = describe(event)
+        if label and message.startswith(label):  # "Li Ming saved …": the run shows "Li Ming"
+            message = message[len(label):].lstrip(" :：") or message
+        event.message = message
+    return events
+
+
 def timeline(request, *, firm_id, engagement_id, client_visible_only=False,
              per_page=PER_PAGE) -> dict:
     """The context of ``activity/_timeline.html``: one page of events (``?activity_page=``),
@@ -46,6 +63,6 @@ def timeline(request, *, firm_id, engagement_id, client_visible_only=False,
     else:
         clause = ""
     page = Paginator(events, per_page).get_page(request.GET.get(PAGE_PARAM))
-    page.object_list = described(page.object_list)
+    page.object_list = in_runs_by_actor(page.object_list)
     return {"page": page, "clauses": clauses, "clause": clause, "page_param": PAGE_PARAM,
             "clause_param": CLAUSE_PARAM}

@@ -18,6 +18,7 @@ from consultancy.documents.selectors import latest_document
 from consultancy.documents.serving import private_file_response
 from consultancy.tenancy.files import safe_filename
 from consultancy.tenancy.mixins import firm_staff_required
+from consultancy.tenancy.versioning import StaleEdit
 from contracts.models import Contract, Deliverable
 from engagements.models import FrozenRecord
 from engagements.stages import Stage
@@ -142,7 +143,10 @@ def document_detail(request, pk, document_pk):
     document = get_object_or_404(ProjectDocument.objects.select_related("deliverable"),
                                  pk=document_pk, engagement=engagement)
     passed = engagement.has_passed(Stage.DELIVERY)
-    form = VersionForm(request.POST or None, request.FILES or None)
+    versions = list(DocumentVersion.objects.filter(document=document)
+                    .select_related("uploaded_by").order_by("-version"))
+    form = VersionForm(request.POST or None, request.FILES or None,
+                       latest=versions[0] if versions else None)
     if request.method == "POST":
         if passed:
             return frozen_response(request, engagement, document)
@@ -150,7 +154,9 @@ def document_detail(request, pk, document_pk):
             try:
                 version = services.document_version_add(
                     document=document, file=form.cleaned_data["file"], by=request.user,
-                    note=form.cleaned_data["note"])
+                    note=form.cleaned_data["note"], seen_latest=form.cleaned_data["seen_latest"])
+            except StaleEdit as exc:
+                form.add_error(None, exc)  # with its code: the version moved
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             except FrozenRecord as exc:
@@ -159,8 +165,6 @@ def document_detail(request, pk, document_pk):
                 messages.success(request, _("Version %(v)s of “%(title)s” is stored.")
                                  % {"v": version.version, "title": document.title})
                 return redirect("delivery:document_detail", engagement.pk, document.pk)
-    versions = list(DocumentVersion.objects.filter(document=document)
-                    .select_related("uploaded_by").order_by("-version"))
     deliveries_of = defaultdict(list)
     for d in (DocumentDelivery.objects.filter(engagement=engagement, version__document=document)
               .select_related("acknowledged_by", "delivered_by").order_by("-delivered_on", "-pk")):

@@ -66,6 +66,11 @@ def test_every_act_of_the_walk_left_one_event_with_its_actor(a):
     # site visit, communication, exchange, site research, resource research, two team
     # members, the plan, the progress report, the risk, the document
     assert verbs["record.saved"] == 11
+    # each filed under its record's clause (the timeline filters by it)
+    saved = {(e.params.get("kind"), e.clause) for e in events if e.verb == "record.saved"}
+    assert all(clause for _kind, clause in saved), saved
+    assert {clause for _kind, clause in saved} == {"6.1", "6.2", "6.3", "8.1.1", "8.1.2",
+                                                   "8.2", "8.3", "8.4", "8.5"}
     by_verb = {e.verb: e for e in events}
     with scopes_disabled():
         assert by_verb["complaint.received"].actor == a.manager
@@ -258,3 +263,46 @@ def test_a_lockout_is_logged_for_the_users_firm(client, a, settings):
     assert len(events) == 1
     assert events[0].firm_id == a.firm.pk
     assert events[0].system_actor == SystemActor.LOGIN_PROTECTION
+
+
+def test_every_kind_of_record_names_its_clause():
+    """record_save and record_delete file their events under the record's clause."""
+    from engagements.models import EngagementRecord
+
+    kinds = [m for m in apps.get_models() if issubclass(m, EngagementRecord)]
+    assert kinds
+    assert [m.__name__ for m in kinds if not m.clause] == []
+
+
+def test_a_record_saved_and_deleted_carries_its_clause(a):
+    from engagements.services import record_delete, record_save
+
+    with scopes_disabled():
+        e = advance_to(f.EngagementFactory(client=a.client, lead_consultant=a.consultant,
+                                           origin="proactive"), Stage.COMMUNICATION)
+        visit = f.SiteVisitFactory.build(engagement=e, firm=a.firm, created_by=a.consultant)
+        record_save(record=visit, by=a.consultant)
+        record_delete(record=visit, by=a.consultant)
+        events = {ev.verb: ev for ev in Event.objects.filter(engagement_id=e.pk,
+                                                              verb__startswith="record.")}
+    assert events["record.saved"].clause == events["record.deleted"].clause == "6.1"
+
+
+def test_the_timeline_names_the_actor_once_per_run_of_their_events(client, a):
+    """Three runs (the consultant, the manager, the consultant again): three actor rows,
+    and no message repeats the name the run shows."""
+    with scopes_disabled():
+        engagement = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+        with transaction.atomic():
+            for by in (a.consultant, a.consultant, a.manager, a.manager, a.manager,
+                       a.consultant):
+                record_event(firm=a.firm, by=by, verb="engagement.updated", obj=engagement,
+                             engagement=engagement, clause="4")
+    login(client, a.manager)
+    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    timeline = page[page.index('id="activity"'):]
+    timeline = timeline[:timeline.index("</section>")]
+    assert timeline.count("activity-actor") == 3
+    assert timeline.count('class="activity-message"') == 6
+    assert timeline.count(a.consultant.full_name) == 2
+    assert timeline.count(a.manager.full_name) == 1

@@ -11,9 +11,9 @@ from unittest import mock
 
 import pytest
 from django import forms
-from django.core.exceptions import ValidationError
 from django.contrib import admin
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 

@@ -386,3 +386,40 @@ def test_saving_a_draft_without_touching_its_rows_keeps_them(client, a, contract
     with scopes_disabled():
         assert Deliverable.objects.filter(contract=contract).count() == 1
         assert contract.paymentinstallments.count() == 1
+
+
+def test_a_contract_changed_while_the_sign_page_was_open_is_not_signed(client, a, b,
+                                                                        contracting):
+    """Clause 7: the signature is recorded on the contract the page showed; a contract
+    changed meanwhile (here through the documented escape) is refused, the input kept."""
+    from consultancy.tenancy.versioning import VERSION_FIELD, StaleEdit
+
+    with scopes_disabled():
+        contract = meet_contracting(contracting, sign=False, render=False)
+    login(client, a.consultant)
+    url = reverse("contracts:sign", args=[contracting.pk, contract.pk])
+    seen = client.get(url).context["form"][VERSION_FIELD].value()
+    assert seen
+    with scopes_disabled(), frozen_records_unlocked("test: the contract changed behind the page"):
+        Contract.objects.filter(pk=contract.pk).update(
+            guidance_period_days=contract.guidance_period_days + 1)
+    data = {"firm_signatory": a.consultant.pk, "firm_signed_on": timezone.localdate().isoformat(),
+            "client_signatory": "赵立新", "client_signed_on": timezone.localdate().isoformat(),
+            VERSION_FIELD: seen}
+    resp = client.post(url, {**data, "signed_copy": SimpleUploadedFile(
+        "signed.pdf", pdf_bytes(b"signed"))})
+    assert resp.status_code == 200
+    assert any(e.code == StaleEdit.code
+               for e in resp.context["form"].non_field_errors().as_data())
+    assert "赵立新" in resp.text
+    with scopes_disabled():
+        contract.refresh_from_db()
+        assert contract.status == Contract.Status.ISSUED
+    # opened again, the page's version signs
+    data[VERSION_FIELD] = client.get(url).context["form"][VERSION_FIELD].value()
+    assert client.post(url, {**data, "signed_copy": SimpleUploadedFile(
+        "signed.pdf", pdf_bytes(b"signed"))}).status_code == 302
+    with scopes_disabled():
+        contract.refresh_from_db()
+        assert contract.status == Contract.Status.SIGNED
+    assert login(client, b.manager).get(url).status_code == 404

@@ -378,3 +378,40 @@ def test_the_document_page_makes_as_many_queries_for_50_versions_as_for_5(client
     urls = [reverse("delivery:document_detail", args=[e.pk, d.pk]) for d in docs]
     client.get(urls[0])
     assert _queries(client, urls[0]) == _queries(client, urls[1])
+
+
+def test_a_version_added_while_the_page_was_open_is_seen_before_another(client, a, b,
+                                                                        delivering):
+    """8.5: two people add a version from the page they opened on version 1: the second
+    is refused, names who added version 2, keeps their note; nothing is stored over it."""
+    from django.test import Client
+
+    from consultancy.tenancy.versioning import StaleEdit
+
+    doc = _document(a, delivering)
+    detail = reverse("delivery:document_detail", args=[delivering.pk, doc.pk])
+    with scopes_disabled():
+        other = f.ConsultantFactory(firm=a.firm)
+        delivering.consultants.add(other)
+    first, second = login(Client(), a.consultant), login(Client(), other)
+    seen1 = first.get(detail).context["form"]["seen_latest"].value()
+    seen2 = second.get(detail).context["form"]["seen_latest"].value()
+    assert seen1 == seen2 == 1
+    assert first.post(detail, {"file": _upload(PDF_2, "v2.pdf"), "note": "评审后修订",
+                               "seen_latest": seen1}).status_code == 302
+    resp = second.post(detail, {"file": _upload(PDF_2, "v2b.pdf"), "note": "我的修订说明",
+                                "seen_latest": seen2})
+    assert resp.status_code == 200
+    errors = resp.context["form"].non_field_errors().as_data()
+    assert any(e.code == StaleEdit.code for e in errors)
+    assert a.consultant.full_name in resp.text and "我的修订说明" in resp.text
+    with scopes_disabled():
+        assert list(doc.versions.order_by("version").values_list("version", "note")) == [
+            (1, ""), (2, "评审后修订")]
+    # opened again, the page shows version 2 and the next version is stored
+    seen2 = second.get(detail).context["form"]["seen_latest"].value()
+    assert second.post(detail, {"file": _upload(PDF_2, "v3.pdf"), "note": "我的修订说明",
+                                "seen_latest": seen2}).status_code == 302
+    with scopes_disabled():
+        assert doc.versions.count() == 3
+    assert login(Client(), b.manager).get(detail).status_code == 404

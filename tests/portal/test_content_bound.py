@@ -34,18 +34,24 @@ def _levels(response):
 
 
 def test_a_framework_changed_while_the_client_had_it_open_is_not_confirmed(a, b, world):
+    """The version the client opened is never edited: the manager's change is version 2,
+    the client's click on version 1 records nothing, and what they confirm is the version
+    on their screen. A change below the service (a queryset update) is caught by the
+    fingerprint."""
     client = login(Client(), a.contact.user)
     url = reverse("portal:framework_confirm", args=[world.e_communication.pk,
                                                      world.framework.pk])
     page = client.get(reverse("portal:engagement", args=[world.e_communication.pk]))
     seen = _fingerprint(page.content.decode(), url)
     with scopes_disabled():
-        engagement_services.framework_save(engagement=world.e_communication, by=a.manager,
-                                           budget=276000)
+        budget = ProjectFramework.objects.get(pk=world.framework.pk).budget
+        v2 = engagement_services.framework_save(engagement=world.e_communication,
+                                                by=a.manager, budget=276000)
+        assert v2.pk != world.framework.pk and v2.version == 2
+        assert ProjectFramework.objects.get(pk=world.framework.pk).budget == budget
     before = snapshot()
     r = client.post(url, {"content_fingerprint": seen}, follow=True)
     assert constants.ERROR in _levels(r)
-    assert zh(str(ContentChanged.default_message)) in r.content.decode()
     assert snapshot() == before
     with scopes_disabled():
         assert not ProjectFramework.objects.get(pk=world.framework.pk).is_confirmed
@@ -54,15 +60,85 @@ def test_a_framework_changed_while_the_client_had_it_open_is_not_confirmed(a, b,
     other = login(Client(), b.contact.user)
     assert other.post(url, {"content_fingerprint": seen}).status_code == 404
 
+    # Changed below the services while the client has version 2 open: refused.
+    url2 = reverse("portal:framework_confirm", args=[world.e_communication.pk, v2.pk])
+    page = client.get(reverse("portal:engagement", args=[world.e_communication.pk]))
+    seen2 = _fingerprint(page.content.decode(), url2)
+    with scopes_disabled():
+        ProjectFramework.objects.filter(pk=v2.pk).update(budget=300000)
+    r = client.post(url2, {"content_fingerprint": seen2}, follow=True)
+    assert constants.ERROR in _levels(r)
+    assert zh(str(ContentChanged.default_message)) in r.content.decode()
+    with scopes_disabled():
+        assert not ProjectFramework.objects.get(pk=v2.pk).is_confirmed
+
     # Reviewed again, the content on the screen is what is confirmed.
     page = client.get(reverse("portal:engagement", args=[world.e_communication.pk]))
-    seen = _fingerprint(page.content.decode(), url)
-    r = client.post(url, {"content_fingerprint": seen}, follow=True)
+    seen2 = _fingerprint(page.content.decode(), url2)
+    r = client.post(url2, {"content_fingerprint": seen2}, follow=True)
     assert constants.SUCCESS in _levels(r)
     with scopes_disabled():
-        fw = ProjectFramework.objects.get(pk=world.framework.pk)
-        assert fw.is_confirmed and fw.budget == 276000
-        assert fw.confirmed_fingerprint == seen == fw.content_fingerprint
+        fw = ProjectFramework.objects.get(pk=v2.pk)
+        assert fw.is_confirmed and fw.budget == 300000
+        assert fw.confirmed_fingerprint == seen2 == fw.content_fingerprint
+
+
+def test_a_framework_the_client_has_seen_is_not_edited_in_place(client, a, world):
+    """Opening the portal page records (once, with an event) that the client saw the
+    version; the staff page then saves a change as a new version, the model refuses an
+    edit of the seen one, and the admin's change goes through framework_save."""
+    from django.contrib import admin as django_admin
+
+    from consultancy.activity.models import Event
+    from engagements.models import FrozenRecord
+    from engagements.services import record_save
+
+    portal = login(Client(), a.contact.user)
+    with scopes_disabled():
+        assert ProjectFramework.objects.get(pk=world.framework.pk).shown_to_client_at is None
+    for _i in range(2):
+        portal.get(reverse("portal:engagement", args=[world.e_communication.pk]))
+    with scopes_disabled():
+        v1 = ProjectFramework.objects.get(pk=world.framework.pk)
+        assert v1.shown_to_client_at is not None
+        shown = Event.objects.filter(verb="framework.shown", object_id=v1.pk)
+        assert shown.count() == 1 and shown.get().actor == a.contact.user
+        # below the service: the model refuses a content change of the seen version
+        v1.budget = 1
+        with pytest.raises(FrozenRecord):
+            record_save(record=v1, by=a.manager)
+    # the staff page: the form says so, and saving makes version 2
+    login(client, a.manager)
+    url = reverse("engagements:framework", args=[world.e_communication.pk])
+    page = client.get(url)
+    assert 'id="framework-seen"' in page.content.decode()
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields
+            if form[name].value() is not None}
+    data["scope"] = "全厂区及两个仓库"
+    assert client.post(url, data).status_code == 302
+    with scopes_disabled():
+        versions = list(ProjectFramework.objects.filter(engagement=world.e_communication)
+                        .order_by("version"))
+        assert [v.version for v in versions] == [1, 2]
+        assert versions[0].scope != "全厂区及两个仓库" and versions[1].scope == "全厂区及两个仓库"
+    # the admin: a change of the seen version goes through framework_save (version 3)
+    with scopes_disabled():
+        ProjectFramework.objects.filter(pk=versions[1].pk).update(
+            shown_to_client_at=versions[0].shown_to_client_at)
+    admin_url = reverse("admin:engagements_projectframework_change", args=[versions[1].pk])
+    model_admin = django_admin.site._registry[ProjectFramework]
+    assert model_admin is not None
+    from tests.admin.test_write_path import form_data
+
+    data = form_data(client.get(admin_url))
+    data["approach"] = "驻场与远程结合(后台)"
+    assert client.post(admin_url, data).status_code == 302
+    with scopes_disabled():
+        assert ProjectFramework.objects.get(pk=versions[1].pk).approach != "驻场与远程结合(后台)"
+        newest = ProjectFramework.objects.filter(engagement=world.e_communication).order_by(
+            "-version").first()
+        assert newest.version == 3 and newest.approach == "驻场与远程结合(后台)"
 
 
 def test_a_plan_whose_content_changed_is_not_confirmed(a, b, world):
