@@ -24,6 +24,7 @@ from tests.conftest import login
 from tests.delivery.helpers import PLAN
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
+from tests.versions import seen_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +351,17 @@ def test_an_edit_posted_without_its_version_is_refused(a, name):
         assert mine in resp.content.decode(), "the input is kept"
         with scopes_disabled():
             assert str(read()) == before, "nothing was saved"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_edit_page_renders_the_version_its_form_carries(a, name):
+    """A browser posts what the page renders, not the form in the view's context: the
+    hidden version input is in the page's HTML, with the version the form was opened on
+    (a layout or a template that lists the visible fields one by one must not drop it)."""
+    with scopes_disabled():
+        url, _field, _read, _user, form_key, *_rest = CASES[name](a)
+    resp = login(Client(), a.manager).get(url)
+    form = resp.context[form_key]
+    seen = form[VERSION_FIELD].value()
+    assert seen
+    assert seen_versions(resp).get(form.add_prefix(VERSION_FIELD)) == seen
