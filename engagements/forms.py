@@ -31,6 +31,8 @@ class FirmForm(VersionedFormMixin, forms.ModelForm):
         self.firm = firm
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # a layout names only the visible fields: the version the form carries is hidden
+        self.helper.render_hidden_fields = True
 
 
 class EngagementForm(FirmForm):

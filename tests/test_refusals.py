@@ -30,6 +30,7 @@ from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
+from tests.versions import seen_versions, with_versions
 
 REFUSALS = [
     FrozenRecord, engagement_services.TransitionRefused, engagement_services.GateClosed,
@@ -162,8 +163,8 @@ def test_conflict_an_edit_racing_a_stage_transition_is_a_409_and_nothing_is_save
 
     monkeypatch.setattr(engagement_services, "engagement_update", racing)
     login(client, a.consultant)
-    response = client.post(reverse("engagements:update", args=[ea.pk]),
-                           _update_data(ea, "改过的标题"))
+    url = reverse("engagements:update", args=[ea.pk])
+    response = client.post(url, with_versions(client, url, _update_data(ea, "改过的标题")))
     assert response.status_code == 409
     assert zh("Someone else has just moved this engagement. Reload the page to see it.") \
         in response.text
@@ -188,8 +189,10 @@ def test_conflict_a_record_frozen_while_its_form_was_open_is_a_409(client, a, b,
     monkeypatch.setattr(engagement_services, "needs_assessment_save", racing)
     login(client, a.consultant)
     url = reverse("engagements:needs_assessment", args=[ea.pk])
-    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    page = client.get(url)
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
     data["scope_finding"] = "改掉"
+    data.update(seen_versions(page))
     response = client.post(url, data)
     assert response.status_code == 409
     with scopes_disabled():
@@ -234,8 +237,8 @@ def test_invalid_a_signature_before_the_issued_pdf_is_ready_is_an_error_on_the_f
                         Stage.CONTRACTING)
         contract_b = meet_contracting(eb, sign=False, render=False)
     login(client, a.consultant)
-    response = client.post(reverse("contracts:sign", args=[ea.pk, contract.pk]),
-                           _sign_data(a.consultant))
+    url = reverse("contracts:sign", args=[ea.pk, contract.pk])
+    response = client.post(url, with_versions(client, url, _sign_data(a.consultant)))
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         zh("The issued PDF is still being made; sign once it is ready.")]

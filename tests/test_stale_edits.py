@@ -24,6 +24,7 @@ from tests.conftest import login
 from tests.delivery.helpers import PLAN
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
+from tests.versions import seen_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +329,39 @@ def test_two_saves_at_once_cannot_both_pass(a):
         type(a.client).objects.filter(pk=client.pk).update(notes="first")
         with pytest.raises(StaleEdit), form.version_guard():
             pass
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_an_edit_posted_without_its_version_is_refused(a, name):
+    """The version the user saw is required: a POST that leaves it out (or empties it) is
+    refused like a stale one, nothing is saved and the input stays in the form."""
+    with scopes_disabled():
+        url, field, read, _user, form_key, *_rest = CASES[name](a)
+        before = str(read())
+    c = login(Client(), a.manager)
+    data = page_data(c.get(url), form_key)
+    assert data.pop(VERSION_FIELD, None)
+    mine = NUMERIC.get(field, ("没有版本的修改",))[0]
+    data[field] = mine
+    for posted in (data, {**data, VERSION_FIELD: ""}):
+        resp = c.post(url, posted)
+        assert resp.status_code in (200, 400)
+        form = resp.context[form_key]
+        assert any(e.code == StaleEdit.code for e in form.non_field_errors().as_data())
+        assert mine in resp.content.decode(), "the input is kept"
+        with scopes_disabled():
+            assert str(read()) == before, "nothing was saved"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_edit_page_renders_the_version_its_form_carries(a, name):
+    """A browser posts what the page renders, not the form in the view's context: the
+    hidden version input is in the page's HTML, with the version the form was opened on
+    (a layout or a template that lists the visible fields one by one must not drop it)."""
+    with scopes_disabled():
+        url, _field, _read, _user, form_key, *_rest = CASES[name](a)
+    resp = login(Client(), a.manager).get(url)
+    form = resp.context[form_key]
+    seen = form[VERSION_FIELD].value()
+    assert seen
+    assert seen_versions(resp).get(form.add_prefix(VERSION_FIELD)) == seen

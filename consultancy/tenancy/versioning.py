@@ -138,6 +138,11 @@ def stale_edit(current) -> StaleEdit:
                      % {"who": name, "when": stamp})
 
 
+NO_VERSION = _("This form does not say which version of the record it was opened on, so "
+               "the change is not saved: reload the page and make it again. Your input is "
+               "kept below.")
+
+
 def check_version(seen, current) -> None:
     """Refuse (:class:`StaleEdit`) unless ``current`` is the version ``seen``."""
     if current is None or not seen or seen != version_token(current):
@@ -197,21 +202,29 @@ class VersionedFormMixin:
 
     @property
     def seen_version(self):
-        """The version the form was opened on; None when there is nothing to check (a new
-        record, or a POST that is not our form's: it carries no version, or an empty one)."""
+        """The version the form was opened on; None for a new record (nothing to check).
+        A posted form that carries no version (or an empty one) is refused: the version is
+        required, so an edit cannot pass unchecked by leaving it out."""
         if self._versioned is None:
             return None
         if self.is_bound:
-            return self.data.get(self.add_prefix(VERSION_FIELD)) or None
+            return self.data.get(self.add_prefix(VERSION_FIELD)) or ""
         return self.fields[VERSION_FIELD].initial
+
+    def _check_seen(self, *, lock):
+        seen = self.seen_version
+        if seen is None:
+            return
+        if not seen:
+            raise StaleEdit(NO_VERSION)
+        check_version(seen, self._current(lock=lock))
 
     def clean(self):
         cleaned = super().clean()
-        if self.seen_version is not None:
-            try:
-                check_version(self.seen_version, self._current(lock=False))
-            except StaleEdit as exc:
-                self.add_error(None, exc)
+        try:
+            self._check_seen(lock=False)
+        except StaleEdit as exc:
+            self.add_error(None, exc)
         if cleaned is not None:
             cleaned.pop(VERSION_FIELD, None)
         return cleaned
@@ -219,8 +232,8 @@ class VersionedFormMixin:
     @contextlib.contextmanager
     def version_guard(self):
         """The transaction of the save: the record is locked and checked against the
-        version the form carried before the body runs (:class:`StaleEdit` if it moved)."""
+        version the form carried before the body runs (:class:`StaleEdit` if it moved,
+        or if the form carried none)."""
         with transaction.atomic():
-            if self.seen_version is not None:
-                check_version(self.seen_version, self._current(lock=True))
+            self._check_seen(lock=True)
             yield

@@ -11,6 +11,7 @@ from consultancy.tenancy.scoping import firm_scope
 from tests import factories as f
 from tests.conftest import login
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 
 def test_consultant_lists_only_own_firms_clients(client, a, b):
@@ -99,7 +100,8 @@ def test_create_and_edit_client(client, a, b):
         new = Client.objects.get(name="新客户有限公司")
     assert new.firm == a.firm and new.uscc == "91350100M000100Y43"
     data["name"] = "改名客户有限公司"
-    resp = client.post(reverse("clients:update", args=[new.pk]), data)
+    url = reverse("clients:update", args=[new.pk])
+    resp = client.post(url, with_versions(client, url, data))
     assert resp.status_code == 302
     with firm_scope(a.firm):
         new.refresh_from_db()

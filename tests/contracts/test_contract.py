@@ -20,6 +20,7 @@ from tests.conftest import login
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
+from tests.versions import seen_versions, with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -228,11 +229,11 @@ def test_signing_refuses_a_future_date_and_names_missing_fields(client, a, contr
     login(client, a.consultant)
     url = reverse("contracts:sign", args=[contracting.pk, contract.pk])
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    resp = client.post(url, {
+    resp = client.post(url, with_versions(client, url, {
         "firm_signatory": a.consultant.pk, "firm_signed_on": tomorrow,
         "client_signatory": "赵立新", "client_signed_on": timezone.localdate().isoformat(),
         "signed_copy": SimpleUploadedFile("s.pdf", pdf_bytes(b"x")),
-    })
+    }))
     assert resp.status_code == 200 and "firm_signed_on" in resp.context["form"].errors
     assert "赵立新" in resp.text  # the rest of the form is kept
 
@@ -276,16 +277,18 @@ def test_the_full_flow_through_the_pages(client, a, contracting, django_capture_
         "installments-0-description": "签订后", "installments-0-amount": "60000",
         "installments-1-description": "验收后", "installments-1-amount": "40000",
     })
+    data.update(seen_versions(page))
     resp = client.post(edit, data)
     assert resp.status_code == 302, resp.context and resp.context["form"].errors
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("contracts:issue",
                                    args=[contracting.pk, contract.pk])).status_code == 302
-    resp = client.post(reverse("contracts:sign", args=[contracting.pk, contract.pk]), {
+    sign = reverse("contracts:sign", args=[contracting.pk, contract.pk])
+    resp = client.post(sign, with_versions(client, sign, {
         "firm_signatory": a.consultant.pk, "firm_signed_on": timezone.localdate().isoformat(),
         "client_signatory": "赵立新", "client_signed_on": timezone.localdate().isoformat(),
         "signed_copy": SimpleUploadedFile("signed.pdf", pdf_bytes(b"signed")),
-    })
+    }))
     assert resp.status_code == 302
     page = client.get(reverse("contracts:contract", args=[contracting.pk]))
     with firm_scope(a.firm):
@@ -342,6 +345,7 @@ def test_only_managers_edit_the_firm_template(client, a, b):
     form = resp.context["form"]
     data = {name: form.initial.get(name) or "" for name in form.fields}
     data["clause_breach"] = "本所的违约条款"
+    data.update(seen_versions(resp))
     assert client.post(reverse("contracts:template"), data).status_code == 302
     with scopes_disabled():
         from contracts.models import ContractTemplate
@@ -386,6 +390,7 @@ def test_saving_a_draft_without_touching_its_rows_keeps_them(client, a, contract
         for i, row in enumerate(fs.initial):
             for k, v in row.items():
                 data[f"{prefix}-{i}-{k}"] = "" if v is None else v
+    data.update(seen_versions(page))
     assert client.post(edit, data).status_code == 302
     with scopes_disabled():
         assert Deliverable.objects.filter(contract=contract).count() == 1

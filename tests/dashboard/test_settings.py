@@ -7,6 +7,7 @@ from django.urls import reverse
 from feedback.models import FeedbackSettings
 from tests.conftest import login, zh
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_a_manager_saves_the_settings_of_their_firm_only(client, a, b):
     assert (row.acknowledge_days, row.assess_days, row.investigate_days, row.respond_days,
             row.close_days) == (2, 4, 12, 20, 40)
     # saved again: the same row changes, no second one
-    client.post(URL, {**VALID, "survey_required": "on"})
+    client.post(URL, with_versions(client, URL, {**VALID, "survey_required": "on"}))
     with scopes_disabled():
         assert FeedbackSettings.objects.count() == 1
         assert FeedbackSettings.objects.get().survey_required is True

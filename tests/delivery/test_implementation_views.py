@@ -22,6 +22,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -174,9 +175,10 @@ def test_guidance_is_recorded_and_edited(client, a, world):
         "topic": "受限空间作业", "advice": "先通风、再检测、后作业"})
     assert resp.status_code == 302
     assert "受限空间作业" in client.get(urls["guidance"]).text
-    resp = client.post(urls["guidancelog_update"], {
+    edit = urls["guidancelog_update"]
+    resp = client.post(edit, with_versions(client, edit, {
         "given_on": timezone.localdate().isoformat(), "given_by": a.consultant.pk,
-        "topic": "动火作业（修订）", "advice": "x"})
+        "topic": "动火作业（修订）", "advice": "x"}))
     assert resp.status_code == 302
     with scopes_disabled():
         assert GuidanceLog.objects.get(pk=mine["guidance"].pk).topic == "动火作业（修订）"
@@ -270,10 +272,11 @@ def test_factors_outside_the_methods_scale_are_refused(client, a, world, data, f
 def test_a_risk_switches_method_on_edit(client, a, world):
     mine = world[a.firm.pk]
     login(client, a.consultant)
-    resp = client.post(urls_of(mine)["riskitem_update"], {
+    edit = urls_of(mine)["riskitem_update"]
+    resp = client.post(edit, with_versions(client, edit, {
         "identified_on": timezone.localdate().isoformat(), "location": "储罐区",
         "hazard": "泄漏", "controls": "围堰", "method": "LS", "ls_likelihood": "4",
-        "severity": "5"})
+        "severity": "5"}))
     assert resp.status_code == 302
     with scopes_disabled():
         item = RiskItem.objects.get(pk=mine["risk"].pk)

@@ -19,6 +19,7 @@ from tests.conftest import login
 from tests.delivery.helpers import PLAN, pdf_ready
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_the_plan_flow_through_the_pages(client, a, delivering,
     assert not _plans(e)[0].is_approved
 
     # completed, then approved, issued (the PDF really renders) and confirmed
-    assert client.post(url, plan_data()).status_code == 302
+    assert client.post(url, with_versions(client, url, plan_data())).status_code == 302
     [plan] = _plans(e)
     assert plan.client_cooperation == PLAN["client_cooperation"]
     with scopes_disabled():
@@ -145,8 +146,9 @@ def test_a_change_after_confirmation_is_version_2_approved_and_confirmed_again(
         v1_before = ConsultingPlan.objects.with_scopes_disabled().filter(pk=v1.pk).values().get()
 
     # without a reason: refused, the input kept, no new version
-    changed = plan_data(emergency_handling="罐区泄漏时立即启动客户专项应急预案并通知咨询方",
-                        milestones=(("现场诊断报告", 20), ("整改验证", 60)))
+    changed = with_versions(client, url, plan_data(
+        emergency_handling="罐区泄漏时立即启动客户专项应急预案并通知咨询方",
+        milestones=(("现场诊断报告", 20), ("整改验证", 60))))
     resp = client.post(url, changed)
     assert resp.status_code == 200
     assert "change_reason" in resp.context["form"].errors
@@ -188,7 +190,7 @@ def test_saving_an_approved_plan_unchanged_makes_no_version(client, a, deliverin
     url = reverse("delivery:plan", args=[delivering.pk])
     client.post(url, plan_data())
     _approve(client, delivering, _plans(delivering)[0], a.manager)
-    resp = client.post(url, plan_data(change_reason="无变化"))
+    resp = client.post(url, with_versions(client, url, plan_data(change_reason="无变化")))
     assert resp.status_code == 200 and resp.context["form"].non_field_errors()
     assert len(_plans(delivering)) == 1
 

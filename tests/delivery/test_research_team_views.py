@@ -23,6 +23,7 @@ from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
+from tests.versions import seen_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -326,7 +327,7 @@ def test_site_research_is_edited(client, a, world):
     assert "photo" not in page.context["form"].fields  # more photos: the research page
     resp = client.post(url, {"researched_on": timezone.localdate().isoformat(),
                              "researchers": [a.consultant.pk], "location": "罐区（修订）",
-                             "collected": "补充资料"})
+                             "collected": "补充资料", **seen_versions(page)})
     assert resp.status_code == 302
     with scopes_disabled():
         mine["site"].refresh_from_db()

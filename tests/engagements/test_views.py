@@ -12,6 +12,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.scoping import fresh, scopes_disabled
+from tests.versions import with_versions
 
 
 @pytest.fixture
@@ -217,7 +218,7 @@ def test_needs_assessment_draft_then_complete_then_transition(client, a):
     data.update(budget_min="50000", budget_max="90000", measures="按计划推进",
                 assessor=a.consultant.pk, assessed_on=timezone.localdate().isoformat(),
                 decision="proceed")
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, with_versions(client, url, data)).status_code == 302
     resp = client.post(reverse("engagements:transition", args=[e.pk, "confirm_needs"]),
                        {"expected_stage": "needs_analysis", "note": "评估完成"})
     assert resp.status_code == 302
@@ -325,7 +326,7 @@ def test_framework_version_and_confirmation_through_the_views(client, a):
     with scopes_disabled():
         assert v1.is_confirmed and v1.confirmed_by == a.contact
     data["objectives"] = "通过一级评审"
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, with_versions(client, url, data)).status_code == 302
     with scopes_disabled():
         versions = list(ProjectFramework.objects.filter(engagement=e).order_by("version"))
     assert [(v.version, v.objectives, v.is_confirmed) for v in versions] == [

@@ -19,6 +19,7 @@ from tests.conftest import login, zh
 from tests.feedback.helpers import handed_over, on_commit
 from tests.feedback.steps import cause_of, step, walk
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -94,18 +95,18 @@ def test_a_step_dated_before_its_predecessor_is_said_on_the_date_field(client, a
     c = _receive(a, days_ago=5)
     login(client, a.manager)
     before = (c.received_on - datetime.timedelta(days=1)).isoformat()
-    response = client.post(_detail(c), {
+    response = client.post(_detail(c), with_versions(client, _detail(c), {
         "step": "acknowledge", "on": before,
-        "acknowledgement": "电话告知投诉人已受理并说明答复时限"})
+        "acknowledgement": "电话告知投诉人已受理并说明答复时限"}))
     assert response.status_code == 400
     page = response.text
     assert "invalid-feedback" in page and c.received_on.isoformat() in page
     assert f'value="{before}"' in page and "电话告知投诉人已受理并说明答复时限" in page
     with scopes_disabled():
         assert Complaint.objects.get(pk=c.pk).status == "received"
-    response = client.post(_detail(c), {
+    response = client.post(_detail(c), with_versions(client, _detail(c), {
         "step": "acknowledge", "on": c.received_on.isoformat(),
-        "acknowledgement": "电话告知投诉人已受理并说明答复时限"})
+        "acknowledgement": "电话告知投诉人已受理并说明答复时限"}))
     assert response.status_code == 302
     with scopes_disabled():
         assert Complaint.objects.get(pk=c.pk).acknowledged_on == c.received_on
@@ -136,8 +137,8 @@ def test_actions_on_the_complaints_page(client, a, b):
     page = client.get(url).text
     assert 'id="action-list"' in page and f"done{action.pk}-done_note" in page
     # closing is refused until it is done, and says why on the close form
-    response = client.post(url, {"step": "close",
-                                 "complainant_acceptance": "投诉人电话确认接受处理决定"})
+    response = client.post(url, with_versions(client, url, {"step": "close",
+                                 "complainant_acceptance": "投诉人电话确认接受处理决定"}))
     assert response.status_code == 400 and "修订资料交付计划" in response.text
     response = client.post(url, {"form": "action_done", "action": action.pk,
                                  f"done{action.pk}-done_on": timezone.localdate().isoformat(),
@@ -148,8 +149,8 @@ def test_actions_on_the_complaints_page(client, a, b):
                                  timezone.localdate().isoformat(),
                                  f"verify{action.pk}-verification": "抽查后续两次交付均按计划完成"})
     assert response.status_code == 302
-    response = client.post(url, {"step": "close",
-                                 "complainant_acceptance": "投诉人电话确认接受处理决定"})
+    response = client.post(url, with_versions(client, url, {"step": "close",
+                                 "complainant_acceptance": "投诉人电话确认接受处理决定"}))
     assert response.status_code == 302
     with scopes_disabled():
         action.refresh_from_db()

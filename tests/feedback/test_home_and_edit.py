@@ -12,6 +12,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.feedback.helpers import FOLLOW_UP_CODES, handed_over, meet, to_follow_up
 from tests.scoping import scopes_disabled
+from tests.versions import seen_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,8 @@ def test_guidance_is_changed_through_its_page(client, a, records):
     assert "隐患排查台账" in page
     assert url in client.get(reverse("feedback:follow_up", args=[ea.pk])).content.decode()
     data = {"given_on": timezone.localdate().isoformat(), "given_by": a.consultant.pk,
-            "channel": "phone", "topic": "隐患排查台账（修订）", "advice": "按周更新"}
+            "channel": "phone", "topic": "隐患排查台账（修订）", "advice": "按周更新",
+            **seen_versions(page)}
     assert client.post(url, {**data, "advice": ""}).status_code == 200
     assert client.post(url, data).status_code == 302
     with scopes_disabled():
@@ -140,7 +142,8 @@ def test_a_visit_is_changed_through_its_page(client, a, records):
     assert [int(pk) for pk in form["visitors"].value()] == [a.consultant.pk]
     response = client.post(url, {"visited_on": timezone.localdate().isoformat(),
                                  "visitors": [a.consultant.pk, a.manager.pk],
-                                 "discussed": "制度执行情况良好", "plan_needs_adjusting": "no"})
+                                 "discussed": "制度执行情况良好", "plan_needs_adjusting": "no",
+                                 **seen_versions(response)})
     assert response.status_code == 302
     with scopes_disabled():
         visit.refresh_from_db()

@@ -11,6 +11,7 @@ from tests import factories as f
 from tests.conftest import login, zh
 from tests.feedback.helpers import handed_over, send_survey
 from tests.scoping import scopes_disabled
+from tests.versions import seen_versions, with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +55,19 @@ def test_the_default_set_and_adding_questions(client, a):
     assert response.context["form"].errors["label_zh"]
 
 
+def _edit_page(question):
+    return f"{reverse(URL)}?edit={question.pk}"
+
+
 def test_change_reorder_and_stop_asking(client, a):
     login(client, a.manager)
     client.get(reverse(URL))
     questions = _questions(a.firm)
     timeliness = questions[1]
-    response = client.post(reverse(URL), {
+    response = client.post(reverse(URL), with_versions(client, _edit_page(timeliness), {
         "form": "edit", "question": timeliness.pk, "q-label_zh": "按约定时间完成工作",
         "q-label_en": "On time", "q-kind": "scale_1_5", "q-code": "timeliness",
-        "q-required": "on", "q-is_active": "on"})
+        "q-required": "on", "q-is_active": "on"}))
     assert response.status_code == 302
     with scopes_disabled():
         timeliness.refresh_from_db()
@@ -79,10 +84,10 @@ def test_change_reorder_and_stop_asking(client, a):
 
     # stop asking "on_site": a survey sent now asks the others, in the new order
     on_site = next(q for q in _questions(a.firm) if q.code == "on_site")
-    client.post(reverse(URL), {
+    client.post(reverse(URL), with_versions(client, _edit_page(on_site), {
         "form": "edit", "question": on_site.pk, "q-label_zh": on_site.label_zh,
         "q-label_en": on_site.label_en, "q-kind": on_site.kind, "q-code": on_site.code,
-        "q-required": "on"})  # is_active unticked
+        "q-required": "on"}))  # is_active unticked
     with scopes_disabled():
         on_site.refresh_from_db()
         assert not on_site.is_active
@@ -108,7 +113,8 @@ def test_an_answered_question_keeps_its_wording_and_kind(client, a):
     assert form.fields["label_zh"].disabled and form.fields["kind"].disabled
     response = client.post(reverse(URL), {
         "form": "edit", "question": overall.pk, "q-label_zh": "完全不同的问题",
-        "q-kind": "text", "q-code": "other", "q-required": "on"})  # and no longer asked
+        "q-kind": "text", "q-code": "other", "q-required": "on",
+        **seen_versions(response)})  # and no longer asked
     assert response.status_code == 302
     with scopes_disabled():
         overall.refresh_from_db()

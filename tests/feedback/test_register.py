@@ -16,6 +16,7 @@ from tests.conftest import login
 from tests.feedback.helpers import handed_over
 from tests.feedback.steps import cause_of, step
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_the_steps_are_taken_on_the_detail_page_and_recorded(client, a, world):
         cause = cause_of(complaint, "交付延误")
 
     def post(name, ok=True, **data):
-        response = client.post(url, {"step": name, **data})
+        response = client.post(url, with_versions(client, url, {"step": name, **data}))
         assert response.status_code == (302 if ok else 400), response.status_code
         with scopes_disabled():
             complaint.refresh_from_db()
@@ -205,8 +206,9 @@ def test_escalation_from_the_detail_page(client, a, world):
         step(complaint, "acknowledge", a.manager)
     url = reverse("feedback:complaint_detail", args=[complaint.pk])
     login(client, a.manager)
-    client.post(url, {"step": "escalate", "escalated_to": "苏州仲裁委员会",
-                      "reason": "对处理决定不服，申请仲裁"})
+    client.post(url, with_versions(client, url, {"step": "escalate",
+                                                 "escalated_to": "苏州仲裁委员会",
+                                                 "reason": "对处理决定不服，申请仲裁"}))
     with scopes_disabled():
         complaint.refresh_from_db()
     assert complaint.status == "escalated"

@@ -23,6 +23,7 @@ from tests.conftest import login
 from tests.feedback.helpers import OBJECTIVES, handed_over, on_commit, send_survey
 from tests.feedback.steps import cause_of
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -199,8 +200,8 @@ def test_a_complaint_is_registered_and_taken_through_its_steps(client, a, b, eng
         complaint = Complaint.objects.get(engagement=ea)
 
     def step(name, ok=True, **data):
-        response = client.post(url, {"form": "step", "complaint": complaint.pk, "step": name,
-                                     **data})
+        response = client.post(url, with_versions(client, url, {
+            "form": "step", "complaint": complaint.pk, "step": name, **data}))
         assert response.status_code == (302 if ok else 400)
         with scopes_disabled():
             complaint.refresh_from_db()

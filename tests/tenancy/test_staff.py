@@ -21,6 +21,7 @@ from tests.conftest import login
 from tests.engagements.helpers import meet_needs_analysis
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
+from tests.versions import with_versions
 
 
 def messages_of(resp):
@@ -142,16 +143,18 @@ def test_adding_explains_what_is_wrong(client, a):
 
 def test_a_manager_sets_a_role(client, a):
     login(client, a.manager)
-    resp = client.post(reverse("staff:update", args=[a.consultant.pk]), {
-        "full_name": a.consultant.full_name, "phone": "", "language": "", "role": "manager"})
+    url = reverse("staff:update", args=[a.consultant.pk])
+    resp = client.post(url, with_versions(client, url, {
+        "full_name": a.consultant.full_name, "phone": "", "language": "", "role": "manager"}))
     assert resp.status_code == 302
     assert reload(a.consultant).role == "manager"
 
 
 def test_a_manager_cannot_demote_themselves(client, a):
     login(client, a.manager)
-    resp = client.post(reverse("staff:update", args=[a.manager.pk]), {
-        "full_name": a.manager.full_name, "phone": "", "language": "", "role": "consultant"})
+    url = reverse("staff:update", args=[a.manager.pk])
+    resp = client.post(url, with_versions(client, url, {
+        "full_name": a.manager.full_name, "phone": "", "language": "", "role": "consultant"}))
     assert resp.status_code == 200 and resp.context["form"].errors["role"]
     assert reload(a.manager).role == "manager"
 
