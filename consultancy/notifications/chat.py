@@ -29,6 +29,8 @@ import urllib.request
 from django.conf import settings
 from django.utils import translation
 
+from consultancy.refusals import GONE, Refusal
+
 from .channels import Channel
 
 #: The notices that go to chat groups: the staff's, not the client's or the platform's.
@@ -40,8 +42,11 @@ DEFAULT_HOSTS = {
 }
 
 
-class ChatWebhookError(Exception):
+class ChatWebhookError(Refusal):
     """The platform answered with an error (``errcode`` not 0) or not at all."""
+
+    code = "notice.chat_webhook"
+    kind = GONE
 
 
 def allowed_prefixes(platform) -> list[str]:

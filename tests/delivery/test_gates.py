@@ -32,7 +32,8 @@ def delivering(a):
 
 
 def test_the_gate_lists_every_clause_8_code(delivering):
-    assert [r.code for r in delivering.requirements()] == ALL
+    # and the hidden dangers' (8.4, registered by hazards, held in tests/hazards)
+    assert [r.code for r in delivering.requirements()] == ALL + ["8.4.major_hazards"]
 
 
 @pytest.mark.parametrize("code", ALL)

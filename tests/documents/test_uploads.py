@@ -36,6 +36,7 @@ from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.scoping import scopes_disabled
+from tests.versions import with_versions
 from tests.uploads import SCRIPT, image_bytes, jpeg_bytes, ooxml_bytes, pdf_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -213,10 +214,10 @@ class Surface:
                 "kind": "other", "name": KEPT, "number": "ZS-2026-9", "valid_from": TODAY,
                 "valid_until": TODAY + datetime.timedelta(days=365), "scan": uploaded})
         url = reverse("contracts:sign", args=[ctx["engagement"].pk, ctx["contract"].pk])
-        return client.post(url, {
+        return client.post(url, with_versions(client, url, {
             "firm_signatory": w.consultant.pk, "firm_signed_on": TODAY.isoformat(),
             "client_signatory": KEPT, "client_signed_on": TODAY.isoformat(),
-            "signed_copy": uploaded})
+            "signed_copy": uploaded}))
 
     def stored(self, w, ctx, portal=False):
         """(the stored FieldFile, its recorded type, the staff URL, the portal URL or None);

@@ -69,7 +69,7 @@ def test_statistics_page_and_pdf(desktop_page, phone_page, live_server, shot):
         start, end = statistics.preset_range("last_year", today)
         last_year = statistics.compute(firm, start, end, "quarter")
     assert page.inner_text("#total-responses") == str(last_year.total.responses)
-    assert page.inner_text("#period-shown").startswith(f"{today.year - 1}-01-01")
+    assert page.inner_text("#period-shown").startswith(f"{today.year - 1}年1月1日")
 
     # the PDF of that period, through htmx: the status turns into the download link
     page.click("#request-pdf")
