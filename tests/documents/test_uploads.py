@@ -36,8 +36,8 @@ from tests import factories as f
 from tests.conftest import login, zh
 from tests.engagements.helpers import advance_to, meet_contracting
 from tests.scoping import scopes_disabled
-from tests.versions import with_versions
 from tests.uploads import SCRIPT, image_bytes, jpeg_bytes, ooxml_bytes, pdf_bytes, png_bytes, upload
+from tests.versions import with_versions
 
 pytestmark = pytest.mark.django_db
 
