@@ -288,16 +288,33 @@ def _progress(e):
 
 
 def _risks(e):
-
-    items = list(RiskItem.objects.filter(engagement=e).order_by("-score", "pk"))
-    if not items:
+    items = list(RiskItem.objects.filter(engagement=e).select_related("unit")
+                 .order_by("-score", "pk"))
+    units = delivery_selectors.register_coverage(e, items)
+    if not items and not units:
         return []
-    return [
-        svg_block(risk_chart_svg(delivery_selectors.risk_counts(e)), title="风险等级分布"),
-        table(["部位或作业活动", "危险因素", "方法", "分值", "等级", "管控措施", "辨识日期"],
-              [[r.location, r.hazard, r.method, f"{r.score:g}", r.get_level_display(),
-                r.controls, _date(r.identified_on)] for r in items]),
-    ]
+    blocks = []
+    if units:
+        # 8.4 全方位的风险识别: the units of the site and the risks assessed in each.
+        blocks.append(table(
+            ["单元或区域", "范围", "已评价风险数", "最高风险等级"],
+            [[u.name, u.description, str(u.risk_count) if u.risk_count else "0（未评价）",
+              u.top_label or "—"] for u in units],
+            title=f"风险辨识覆盖的单元：共 {len(units)} 个，"
+                  f"已评价 {sum(1 for u in units if u.risk_count)} 个"))
+    if items:
+        blocks.append(svg_block(risk_chart_svg(delivery_selectors.risk_counts(e)),
+                                title="风险等级分布"))
+        blocks.append(table(
+            ["单元 · 作业活动或设备设施", "危险因素", "事故类型", "现有管控措施", "方法", "分值",
+             "等级", "管控层级 · 责任人", "管控措施（责任人，完成期限）", "辨识日期"],
+            [[r.where, r.hazard, r.get_accident_type_display(), r.existing_controls,
+              r.method, f"{r.score:g}", r.get_level_display(),
+              "，".join(x for x in (r.get_control_level_display(), r.responsible_person) if x),
+              r.controls + (f"（{r.measures_responsible}，{_date(r.measures_due_on)}）"
+                            if r.measures_responsible or r.measures_due_on else ""),
+              _date(r.identified_on)] for r in items]))
+    return blocks
 
 
 def _deliveries(e):

@@ -33,6 +33,7 @@ from .models import (
     RiskItem,
     RiskSettings,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 
@@ -156,12 +157,19 @@ class RiskSettingsAdmin(FirmScopedAdmin):
         return False
 
 
+@admin.register(SiteUnit)
+class SiteUnitAdmin(DeliveryRecordAdmin):
+    list_display = ["name", "engagement", "description", "frozen"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "name"]
+
+
 @admin.register(RiskItem)
 class RiskItemAdmin(DeliveryRecordAdmin):
-    list_display = ["engagement", "location", "method", "score", "level", "identified_on",
-                    "frozen"]
-    list_filter = ["level", "method", "engagement__stage"]
-    search_fields = [*RECORD_SEARCH_FIELDS, "location", "hazard"]
+    list_display = ["engagement", "unit", "activity", "accident_type", "method", "score",
+                    "level", "control_level", "identified_on", "frozen"]
+    list_filter = ["level", "method", "accident_type", "control_level", "engagement__stage"]
+    list_select_related = ["engagement", "created_by", "unit"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "unit__name", "location", "activity", "hazard"]
     date_hierarchy = "identified_on"
 
 

@@ -25,6 +25,7 @@ from .models import (
     ResourceResearch,
     RiskItem,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 
@@ -165,6 +166,14 @@ class TeamMemberForm(forms.Form):
 # -- 8.4 ------------------------------------------------------------------------------
 
 
+class SiteUnitForm(FirmForm):
+    """8.4: a unit or area of the client's site, listed on the register."""
+
+    class Meta:
+        model = SiteUnit
+        fields = ["name", "description"]
+
+
 class GuidanceLogForm(DatedRecordForm):
     date_field = "given_on"
 
@@ -205,12 +214,26 @@ class RiskItemForm(DatedRecordForm):
 
     class Meta:
         model = RiskItem
-        fields = ["identified_on", "location", "hazard", "method", "controls"]
-        widgets = {"identified_on": DATE, "hazard": TEXT3, "controls": TEXT3,
-                   "method": forms.RadioSelect}
+        fields = ["identified_on", "unit", "activity", "hazard", "accident_type",
+                  "existing_controls", "method", "control_level", "responsible_person",
+                  "controls", "measures_responsible", "measures_due_on"]
+        widgets = {"identified_on": DATE, "hazard": TEXT3, "existing_controls": TEXT3,
+                   "controls": TEXT3, "method": forms.RadioSelect, "measures_due_on": DATE}
+        help_texts = {
+            "controls": _("Required for a major or significant risk (重大风险, 较大风险): the "
+                          "measures to add or improve."),
+            "measures_responsible": _("Required for a major or significant risk."),
+            "measures_due_on": _("Required for a major or significant risk."),
+        }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, engagement=None, **kwargs):
         super().__init__(*args, **kwargs)
+        engagement = engagement or self.instance.engagement
+        self.fields["unit"].queryset = SiteUnit.objects.filter(engagement=engagement)
+        self.fields["unit"].required = True
+        for name in ("activity", "accident_type", "existing_controls", "control_level",
+                     "responsible_person"):
+            self.fields[name].required = True
         item = self.instance
         if item.pk:
             if item.method == risk.Method.LEC:
@@ -222,8 +245,11 @@ class RiskItemForm(DatedRecordForm):
                                     severity=_choice(item.severity))
         self.helper.layout = Layout(
             Div(Div("identified_on", css_class="col-sm-5"),
-                Div("location", css_class="col-sm-7"), css_class="row"),
+                Div("unit", css_class="col-sm-7"), css_class="row"),
+            "activity",
             "hazard",
+            "accident_type",
+            "existing_controls",
             Field("method", wrapper_class="risk-method"),
             Fieldset(_("LEC factors"),
                      Div(Div("lec_likelihood", css_class="col-md-4"),
@@ -234,7 +260,13 @@ class RiskItemForm(DatedRecordForm):
                      Div(Div("ls_likelihood", css_class="col-md-6"),
                          Div("severity", css_class="col-md-6"), css_class="row"),
                      css_id="factors-LS", css_class="risk-factors"),
-            "controls",
+            Div(Div("control_level", css_class="col-sm-5"),
+                Div("responsible_person", css_class="col-sm-7"), css_class="row"),
+            Fieldset(_("Control measures (重大风险 and 较大风险)"),
+                     "controls",
+                     Div(Div("measures_responsible", css_class="col-sm-7"),
+                         Div("measures_due_on", css_class="col-sm-5"), css_class="row"),
+                     css_id="risk-measures"),
         )
 
     def clean(self):

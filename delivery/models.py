@@ -388,11 +388,45 @@ class RiskSettings(FirmOwned):
         return (self.ls_major, self.ls_large, self.ls_general)
 
 
-class RiskItem(DeliveryRecord):
-    """8.4: a risk identified from the client's real production, assessed by LEC or LS."""
+class SiteUnit(DeliveryRecord):
+    """8.4 (from the site research of 8.1.1): a unit or area of the client's site — a
+    workshop, a tank farm, a warehouse, a building site. The risk register lists the
+    client's units, and every one needs at least one assessed risk (全方位的风险识别)."""
 
-    location = models.CharField(_("location or activity"), max_length=200)
+    name = models.CharField(_("unit or area"), max_length=100,
+                            help_text=_("e.g. 加氢车间, 甲类罐区, 汽车装卸站"))
+    description = models.CharField(_("what it comprises"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit or area of the site")
+        verbose_name_plural = _("units and areas of the site")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["firm", "engagement", "name"],
+                                               name="site_unit_name_per_engagement")]
+        indexes = [models.Index(fields=["firm", "engagement"], name="siteunit_firm_eng_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class RiskItem(DeliveryRecord):
+    """8.4: a risk identified from the client's real production, assessed by LEC or LS:
+    where (the unit or area), in what activity or on what equipment, the hazard and the
+    accident type it may cause (GB 6441), the controls in place, who controls it (the
+    control level and the person responsible); a 重大风险 or 较大风险 also has the control
+    measures to take, with a person responsible and a due date."""
+
+    unit = models.ForeignKey(SiteUnit, verbose_name=_("unit or area"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="risks")
+    location = models.CharField(_("location or activity (before units were listed)"),
+                                max_length=200, blank=True, editable=False)
+    activity = models.CharField(_("activity or equipment"), max_length=200, blank=True)
     hazard = models.TextField(_("hazard"))
+    accident_type = models.CharField(_("accident type (GB 6441)"), max_length=20,
+                                     choices=risk.AccidentType.choices, blank=True)
+    existing_controls = models.TextField(_("existing controls"), blank=True)
     method = models.CharField(_("method"), max_length=3, choices=risk.Method.choices,
                               default=risk.Method.LEC)
     likelihood = models.DecimalField(_("L (likelihood)"), max_digits=5, decimal_places=2)
@@ -405,10 +439,23 @@ class RiskItem(DeliveryRecord):
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=2, editable=False)
     level = models.CharField(_("level"), max_length=10, choices=risk.Level.choices,
                              editable=False)
-    controls = models.TextField(_("control measures"))
+    control_level = models.CharField(_("control level"), max_length=10,
+                                     choices=risk.ControlLevel.choices, blank=True)
+    responsible_person = models.CharField(_("person responsible for control"), max_length=50,
+                                          blank=True)
+    controls = models.TextField(_("control measures to take"), blank=True)
+    measures_responsible = models.CharField(_("person responsible for the measures"),
+                                            max_length=50, blank=True)
+    measures_due_on = models.DateField(_("measures due by"), null=True, blank=True)
     identified_on = models.DateField(_("identified on"))
 
     history = HistoricalRecords()
+
+    # What every risk names (8.4), by field.
+    REQUIRED = ["unit", "activity", "hazard", "accident_type", "existing_controls",
+                "control_level", "responsible_person"]
+    # What a 重大风险 or 较大风险 also has.
+    MEASURES = ["controls", "measures_responsible", "measures_due_on"]
 
     class Meta:
         verbose_name = _("risk")
@@ -417,11 +464,32 @@ class RiskItem(DeliveryRecord):
         indexes = [models.Index(fields=["firm", "engagement", "level"], name="risk_firm_eng_idx")]
 
     def __str__(self):
-        return f"{self.location}: {self.hazard[:30]}"
+        return f"{self.where}: {self.hazard[:30]}"
+
+    @property
+    def where(self) -> str:
+        """The unit (or, for a risk recorded before units were listed, its location) and
+        the activity or equipment."""
+        place = self.unit.name if self.unit_id else self.location
+        return f"{place} · {self.activity}" if self.activity and place else (place or self.activity)
 
     @property
     def colour(self):
         return risk.LEVEL_COLOURS[self.level]
+
+    @property
+    def needs_measures(self) -> bool:
+        return self.level in risk.LEVELS_NEEDING_MEASURES
+
+    def missing(self) -> list[str]:
+        """What this risk still lacks under 8.4, by name."""
+        missing = [str(self._meta.get_field(f).verbose_name) for f in self.REQUIRED
+                   if not (getattr(self, f"{f}_id") if f == "unit" else
+                           str(getattr(self, f) or "").strip())]
+        if self.needs_measures:
+            missing += [str(self._meta.get_field(f).verbose_name) for f in self.MEASURES
+                        if not str(getattr(self, f) or "").strip()]
+        return missing
 
 
 class ProgressReport(DeliveryRecord):

@@ -11,6 +11,7 @@ from engagements.gates import Requirement, engagement_ids, has_record, register
 from engagements.models import Engagement
 from engagements.stages import Stage
 
+from . import risk
 from .models import (
     ConsultingPlan,
     DocumentDelivery,
@@ -19,6 +20,7 @@ from .models import (
     ResourceResearch,
     RiskItem,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 
@@ -93,6 +95,46 @@ def plan_content_met(engagements):
     )
 
 
+def risks_met(engagements):
+    """8.4: a register of at least one assessed risk, every risk naming its unit, activity
+    or equipment, hazard, accident type, existing controls, control level and the person
+    responsible."""
+    lacking = Q(unit__isnull=True)
+    for name in ("activity", "hazard", "accident_type", "existing_controls", "control_level",
+                 "responsible_person"):
+        lacking |= Q(**{name: ""})
+    incomplete = RiskItem.objects.filter(engagement_id=OuterRef("pk")).filter(lacking)
+    return set(
+        Engagement.objects.filter(pk__in=engagement_ids(engagements))
+        .filter(Exists(RiskItem.objects.filter(engagement_id=OuterRef("pk"))),
+                ~Exists(incomplete))
+        .values_list("pk", flat=True)
+    )
+
+
+def risk_coverage_met(engagements):
+    """8.4 (全方位的风险识别): the register lists the client's units (at least one), and
+    every listed unit has at least one assessed risk."""
+    units = SiteUnit.objects.filter(engagement_id=OuterRef("pk"))
+    bare = units.filter(~Exists(RiskItem.objects.filter(unit_id=OuterRef("pk"))))
+    return set(
+        Engagement.objects.filter(pk__in=engagement_ids(engagements))
+        .filter(Exists(units), ~Exists(bare)).values_list("pk", flat=True)
+    )
+
+
+def risk_measures_met(engagements):
+    """8.4: every 重大风险 and 较大风险 has control measures with a person responsible and a
+    due date (met when there is none)."""
+    lacking = RiskItem.objects.filter(
+        engagement_id=OuterRef("pk"), level__in=risk.LEVELS_NEEDING_MEASURES).filter(
+        Q(controls="") | Q(measures_responsible="") | Q(measures_due_on__isnull=True))
+    return set(
+        Engagement.objects.filter(pk__in=engagement_ids(engagements))
+        .filter(~Exists(lacking)).values_list("pk", flat=True)
+    )
+
+
 def deliverables_met(engagements):
     """8.5: every deliverable of the current signed contract is delivered as a document
     and acknowledged by the client (and there is at least one)."""
@@ -135,8 +177,17 @@ def register_all():
                     has_record(ProgressReport, shared_at__isnull=False),
                     "delivery:progressreport_create"),
         Requirement("8.4.risks", "8.4", d,
-                    _("A risk identification register with at least one assessed risk"),
-                    has_record(RiskItem), "delivery:risks"),
+                    _("A risk identification register with at least one assessed risk, each "
+                      "naming its unit or area, activity or equipment, hazard, accident type "
+                      "(GB 6441), existing controls, control level and the person "
+                      "responsible"), risks_met, "delivery:risks"),
+        Requirement("8.4.risk_coverage", "8.4", d,
+                    _("The register lists the units and areas of the client's site, and every "
+                      "one has at least one assessed risk"),
+                    risk_coverage_met, "delivery:risks"),
+        Requirement("8.4.risk_measures", "8.4", d,
+                    _("Every major and significant risk (重大风险, 较大风险) has control measures "
+                      "with a person responsible and a due date"), risk_measures_met, "delivery:risks"),
         Requirement("8.5.deliverables", "8.5.2", d,
                     _("Every contracted deliverable delivered as a document and acknowledged "
                       "by the client"), deliverables_met, "delivery:documents"),

@@ -17,7 +17,7 @@ from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
 from consultancy.tenancy.versioning import check_fingerprint
 from engagements.models import FrozenRecord
-from engagements.services import record_save
+from engagements.services import record_delete, record_save
 from engagements.stages import Stage
 
 from . import risk, signals
@@ -32,6 +32,7 @@ from .models import (
     RiskItem,
     RiskSettings,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 
@@ -327,8 +328,74 @@ def risk_settings_update(*, firm, by, **fields) -> RiskSettings:
 
 @performed_by
 @transaction.atomic
+def site_unit_save(*, record: SiteUnit, by) -> SiteUnit:
+    """8.4: a unit or area of the client's site, listed on the register (from the site
+    research, 8.1.1); every listed unit needs at least one assessed risk."""
+    record.name = (record.name or "").strip()
+    if not record.name:
+        raise ValidationError({"name": _("Clause 8.4: name the unit or area.")})
+    clash = SiteUnit.objects.filter(engagement=record.engagement, name=record.name)
+    if record.pk:
+        clash = clash.exclude(pk=record.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("Clause 8.4: this unit is already listed.")})
+    return record_save(record=record, by=by)
+
+
+@performed_by
+@transaction.atomic
+def site_unit_delete(*, unit: SiteUnit, by):
+    """A unit listed by mistake; one with risks is kept (its risks name it)."""
+    if unit.is_frozen:
+        raise FrozenRecord(_("The service stage is passed; its records are frozen."))
+    if RiskItem.objects.filter(unit=unit).exists():
+        raise ValidationError(_("Clause 8.4: “%(name)s” has assessed risks; it stays on the "
+                                "register.") % {"name": unit.name})
+    record_delete(record=unit, by=by)
+
+
+def _risk_refusals(record: RiskItem) -> dict:
+    """What 8.4 asks of every risk, and of a 重大风险 or 较大风险, as form errors."""
+    errors = {}
+    if record.unit_id is None:
+        errors["unit"] = _("Clause 8.4: choose the unit or area of the site.")
+    elif record.unit.engagement_id != record.engagement_id:
+        raise CrossFirmReference("A unit of another engagement.")
+    texts = {
+        "activity": _("Clause 8.4: name the activity or the equipment."),
+        "hazard": _("Clause 8.4: describe the hazard."),
+        "accident_type": _("Clause 8.4: choose the accident type it may cause (GB 6441)."),
+        "existing_controls": _("Clause 8.4: describe the controls already in place."),
+        "control_level": _("Clause 8.4: choose the control level (company, workshop, team "
+                           "or post)."),
+        "responsible_person": _("Clause 8.4: name the person responsible for the control."),
+    }
+    for name, message in texts.items():
+        if not str(getattr(record, name) or "").strip():
+            errors[name] = message
+    if record.needs_measures:
+        level = risk.LEVEL_SHORT[record.level]()
+        if not (record.controls or "").strip():
+            errors["controls"] = _("Clause 8.4: a %(level)s needs the control measures to "
+                                   "take.") % {"level": level}
+        if not (record.measures_responsible or "").strip():
+            errors["measures_responsible"] = _(
+                "Clause 8.4: a %(level)s needs a person responsible for its control "
+                "measures.") % {"level": level}
+        if record.measures_due_on is None:
+            errors["measures_due_on"] = _("Clause 8.4: a %(level)s needs a due date for its "
+                                          "control measures.") % {"level": level}
+        elif record.identified_on and record.measures_due_on < record.identified_on:
+            errors["measures_due_on"] = _("The measures cannot be due before the risk was "
+                                          "identified.")
+    return errors
+
+
+@performed_by
+@transaction.atomic
 def risk_save(*, record: RiskItem, by) -> RiskItem:
-    """Compute the score and the level with the firm's thresholds, then save."""
+    """Compute the score and the level with the firm's thresholds, check what 8.4 asks
+    of the risk (and of its level), then save."""
     if record.method == risk.Method.LEC:
         if record.exposure is None or record.consequence is None:
             raise ValidationError(_("LEC needs L, E and C."))
@@ -342,6 +409,9 @@ def risk_save(*, record: RiskItem, by) -> RiskItem:
                               record.consequence, record.severity).quantize(Decimal("0.01"))
     thresholds = risk_settings_for(record.engagement.firm).thresholds(record.method)
     record.level = risk.level_for(record.score, thresholds)
+    errors = _risk_refusals(record)
+    if errors:
+        raise ValidationError(errors)
     return record_save(record=record, by=by)
 
 

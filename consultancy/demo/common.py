@@ -36,6 +36,7 @@ from delivery.models import (
     ResourceResearch,
     RiskItem,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 from engagements import services as engagement_services
@@ -380,16 +381,32 @@ def _plan(engagement, work, today, *, confirm):
 
 def _implementation(engagement, work, people, today, *, share):
     researcher = people[work["researcher"]]
+    units = {}
+    for row in work["units"]:  # 8.4: the units and areas of the site, from the research
+        unit = SiteUnit.objects.filter(engagement=engagement, name=row["name"]).first()
+        if unit is None:
+            unit = delivery_services.site_unit_save(
+                record=SiteUnit(engagement=engagement, name=row["name"],
+                                description=row.get("description", "")),
+                by=researcher)
+        units[row["name"]] = unit
     for risk in work["risks"]:
-        if RiskItem.objects.filter(engagement=engagement, location=risk["location"]).exists():
+        unit = units[risk["unit"]]
+        if RiskItem.objects.filter(engagement=engagement, unit=unit,
+                                   activity=risk["activity"]).exists():
             continue
         factors = ("likelihood", "exposure", "consequence") if risk["method"] == "LEC" else (
             "likelihood", "severity")
         delivery_services.risk_save(
-            record=RiskItem(engagement=engagement, location=risk["location"],
-                            hazard=risk["hazard"], method=risk["method"],
-                            controls=risk["controls"], identified_on=today,
-                            **{name: Decimal(risk[name]) for name in factors}),
+            record=RiskItem(
+                engagement=engagement, unit=unit, activity=risk["activity"],
+                hazard=risk["hazard"], accident_type=risk["accident_type"],
+                existing_controls=risk["existing_controls"], method=risk["method"],
+                control_level=risk["control_level"],
+                responsible_person=risk["responsible_person"], controls=risk["controls"],
+                measures_responsible=risk["measures_responsible"],
+                measures_due_on=today + datetime.timedelta(days=risk["measures_due_days"]),
+                identified_on=today, **{name: Decimal(risk[name]) for name in factors}),
             by=researcher,
         )
     if not GuidanceLog.objects.filter(engagement=engagement).exists():

@@ -14,6 +14,7 @@ from delivery.models import (
     ResourceResearch,
     RiskItem,
     SiteResearch,
+    SiteUnit,
 )
 from tests.uploads import pdf_bytes
 
@@ -73,11 +74,12 @@ def meet(code, engagement, staff=None):
             engagement=engagement, period_start=today - datetime.timedelta(days=7),
             period_end=today, work_done="完成现场诊断", next_steps="编制制度文件"), by=by)
         services.progress_report_share(report=report, by=by)
-    elif code == "8.4.risks":
-        services.risk_save(record=RiskItem(
-            engagement=engagement, location="储罐区", hazard="甲醇泄漏引发火灾爆炸",
-            method="LEC", likelihood=3, exposure=6, consequence=40, controls="设置可燃气体报警",
-            identified_on=today), by=by)
+    elif code in ("8.4.risks", "8.4.risk_coverage", "8.4.risk_measures"):
+        unit = (SiteUnit.objects.filter(engagement=engagement).first()
+                or services.site_unit_save(record=SiteUnit(engagement=engagement, name="甲类罐区"),
+                                           by=by))
+        if not RiskItem.objects.filter(engagement=engagement).exists():
+            services.risk_save(record=risk_item(engagement, unit), by=by)
     elif code == "8.5.deliverables":
         contract = Contract.objects.filter(engagement=engagement).order_by("-version").first()
         versions = []
@@ -94,6 +96,41 @@ def meet(code, engagement, staff=None):
                                           by=by)
 
 
+def risk_item(engagement, unit, **fields):
+    """A complete risk of ``unit`` (a 重大风险 by LEC 3 × 6 × 40 = 720, with its measures)."""
+    today = timezone.localdate()
+    values = dict(
+        engagement=engagement, unit=unit, activity="甲醇储罐收料作业", hazard="甲醇泄漏遇点火源",
+        accident_type="fire", existing_controls="储罐设高液位报警，防火堤完好",
+        method="LEC", likelihood=3, exposure=6, consequence=40, control_level="company",
+        responsible_person="储运车间主任 陈刚", controls="增设独立高高液位联锁切断进料阀",
+        measures_responsible="设备部 周强", measures_due_on=today + datetime.timedelta(days=30),
+        identified_on=today)
+    values.update(fields)
+    return RiskItem(**values)
+
+
+def risk_form(unit_pk, **kw):
+    """What the risk form posts for a complete 8.4 risk of the unit ``unit_pk`` (with the
+    measures a 重大风险 / 较大风险 needs), besides the method and its factors."""
+    today = timezone.localdate()
+    return {"identified_on": today.isoformat(), "unit": unit_pk,
+            "activity": "反应釜区", "hazard": "超温超压", "accident_type": "vessel_explosion",
+            "existing_controls": "温度压力报警", "control_level": "workshop",
+            "responsible_person": "车间主任 陈刚", "controls": "联锁",
+            "measures_responsible": "设备部 周强",
+            "measures_due_on": (today + datetime.timedelta(days=30)).isoformat(), **kw}
+
+
+def unit_of(engagement):
+    """The pk of the engagement's first listed unit (8.4)."""
+    from tests.scoping import scopes_disabled
+
+    with scopes_disabled():
+        return SiteUnit.objects.filter(engagement=engagement).order_by("pk").values_list(
+            "pk", flat=True).first()
+
+
 def _provider_member(engagement, by):
     from delivery.models import TeamMember
 
@@ -104,7 +141,7 @@ def _provider_member(engagement, by):
 
 ALL = ["8.1.1.site_research", "8.1.2.resource_research", "8.2.1.joint_team", "8.2.2.rse",
        "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress", "8.4.risks",
-       "8.5.deliverables"]
+       "8.4.risk_coverage", "8.4.risk_measures", "8.5.deliverables"]
 
 
 def meet_delivery(engagement):
@@ -113,4 +150,6 @@ def meet_delivery(engagement):
             continue  # met by 8.3.1's plan
         if code == "8.2.2.rse":
             continue  # met by 8.2.1's provider member (the lead holds a valid RSE)
+        if code in ("8.4.risk_coverage", "8.4.risk_measures"):
+            continue  # met by 8.4.risks' register
         meet(code, engagement)

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from delivery import risk, services
-from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch
+from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch, SiteUnit
 from engagements import services as engagement_services
 from engagements.stages import Stage
 from tests import factories as f
-from tests.delivery.helpers import ALL, meet
+from tests.delivery.helpers import ALL, meet, risk_item
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 
@@ -35,12 +35,26 @@ def test_the_gate_lists_every_clause_8_code(delivering):
     assert [r.code for r in delivering.requirements()] == ALL
 
 
+RISK_CODES = {"8.4.risks", "8.4.risk_coverage", "8.4.risk_measures"}
+
+
 @pytest.mark.parametrize("code", ALL)
 def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
     for other in ALL:
         if other != code and not (code == "8.2.2.rse" and other == "8.2.1.joint_team") and not (
-                code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed"):
+                code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed") and not (
+                code in RISK_CODES and other in RISK_CODES):
             meet(other, delivering)
+    if code in RISK_CODES:
+        meet("8.4.risks", delivering)  # a complete register covering its one unit
+        item = RiskItem.objects.get(engagement=delivering)
+        if code == "8.4.risks":  # a risk recorded before 8.4's fields (migrated): no activity
+            RiskItem.objects.filter(pk=item.pk).update(activity="", accident_type="")
+        elif code == "8.4.risk_coverage":  # a listed unit without any risk
+            services.site_unit_save(record=SiteUnit(engagement=delivering, name="汽车装卸站"),
+                                    by=a.consultant)
+        else:  # a 重大风险 (migrated) without its measures' due date
+            RiskItem.objects.filter(pk=item.pk).update(measures_due_on=None)
     if code == "8.2.2.rse":
         # a joint team whose provider member holds no valid RSE
         other_staff = f.ConsultantFactory(firm=a.firm)
@@ -67,7 +81,8 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
 
 def test_all_met_hand_over_moves_to_evaluation(a, delivering):
     for code in ALL:
-        if code not in ("8.2.2.rse", "8.3.2.plan_content"):
+        if code not in ("8.2.2.rse", "8.3.2.plan_content", "8.4.risk_coverage",
+                        "8.4.risk_measures"):
             meet(code, delivering)
     engagement_services.engagement_hand_over(engagement=delivering, by=a.consultant)
     assert delivering.stage == Stage.EVALUATION
@@ -179,16 +194,22 @@ def test_ls_levels_at_the_boundaries(l_, s, level):
     assert risk.level_for(risk.score("LS", l_, severity=s), risk.DEFAULT_THRESHOLDS["LS"]) == level
 
 
+def _unit(engagement, by, name="配电室"):
+    return (SiteUnit.objects.filter(engagement=engagement, name=name).first()
+            or services.site_unit_save(record=SiteUnit(engagement=engagement, name=name), by=by))
+
+
 def test_risk_save_uses_the_firms_thresholds(a, delivering):
-    item = services.risk_save(record=RiskItem(
-        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
-        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    unit = _unit(delivering, a.consultant)
+    item = services.risk_save(record=risk_item(
+        delivering, unit, hazard="触电", accident_type="electric_shock", method="LS",
+        likelihood=3, severity=3, exposure=None, consequence=None), by=a.consultant)
     assert (item.score, item.level) == (Decimal("9"), "general")
     RiskSettings.objects.create(firm=a.firm, ls_major=Decimal("8"), ls_large=Decimal("6"),
                                 ls_general=Decimal("4"))
-    item2 = services.risk_save(record=RiskItem(
-        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
-        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    item2 = services.risk_save(record=risk_item(
+        delivering, unit, hazard="触电", accident_type="electric_shock", method="LS",
+        likelihood=3, severity=3, exposure=None, consequence=None), by=a.consultant)
     assert item2.level == "major"
 
 
@@ -203,10 +224,9 @@ def test_working_group_membership_widens_visibility(a, delivering):
 
 
 def test_a_risk_read_back_from_the_database_saves_again(a, delivering):
-    item = services.risk_save(record=RiskItem(
-        engagement=delivering, location="反应釜", hazard="超压爆炸", method="LEC", likelihood=3,
-        exposure=6, consequence=40, controls="安全阀", identified_on=timezone.localdate()),
-        by=a.consultant)
+    item = services.risk_save(record=risk_item(
+        delivering, _unit(delivering, a.consultant, "反应釜"), hazard="超压爆炸",
+        accident_type="vessel_explosion"), by=a.consultant)
     item.refresh_from_db()
     item = services.risk_save(record=item, by=a.consultant)
     assert (item.score, item.level) == (Decimal("720"), "major")
@@ -223,9 +243,10 @@ def test_engagement_page_query_count_does_not_grow_with_clause_8_records(client,
     def add(n):
         with scopes_disabled():
             for i in range(n):
-                services.risk_save(record=RiskItem(
-                    engagement=delivering, location=f"区域{i}", hazard="高处坠落", method="LS",
-                    likelihood=2, severity=3, controls="护栏", identified_on=timezone.localdate()),
+                unit = _unit(delivering, a.consultant, f"区域{i}")
+                services.risk_save(record=risk_item(
+                    delivering, unit, hazard="高处坠落", accident_type="fall_from_height",
+                    method="LS", likelihood=2, severity=3, exposure=None, consequence=None),
                     by=a.consultant)
                 record_save(record=GuidanceLog(engagement=delivering, given_on=timezone.localdate(),
                                                given_by=a.consultant, topic="培训", advice="建议"),

@@ -25,7 +25,7 @@ RECORD_MODELS = [
     "engagements.NeedsAssessment", "engagements.SiteVisit", "engagements.CommunicationRecord",
     "engagements.ExchangeRecord", "engagements.ProjectFramework",
     "delivery.SiteResearch", "delivery.ResourceResearch", "delivery.TeamMember",
-    "delivery.ConsultingPlan", "delivery.GuidanceLog", "delivery.RiskItem",
+    "delivery.ConsultingPlan", "delivery.GuidanceLog", "delivery.SiteUnit", "delivery.RiskItem",
     "delivery.ProgressReport", "delivery.ProjectDocument",
     "feedback.ClientAcceptance", "feedback.OutcomeReview", "feedback.FollowUpGuidance",
     "feedback.FollowUpVisit",
