@@ -27,6 +27,7 @@ from delivery.models import (
     ConsultingPlan,
     DocumentDelivery,
     GuidanceLog,
+    PlanReview,
     ProgressReport,
     ResourceResearch,
     RiskItem,
@@ -258,17 +259,41 @@ def _team(e):
 
 
 def _plans(e):
-    return [record(p, ["version", "change_reason", "division_of_work", "schedule",
-                       "client_cooperation", "anomaly_channel", "emergency_handling",
-                       "training_plan", "training_not_applicable", "training_na_reason",
-                       "other", "approved_on", "approved_by", "approval_notes", "issued_at",
-                       "confirmed_by", "confirmed_on", "after_delivery"],
-                   title=f"咨询方案 第 {p.version} 版",
-                   extra=[("书面方案 PDF 的 SHA-256",
-                           p.issued_pdf.sha256 if p.issued_pdf_id else "")])
-            for p in ConsultingPlan.objects.filter(engagement=e)
-            .select_related("created_by", "approved_by", "confirmed_by", "issued_pdf")
-            .order_by("version")]
+    blocks = []
+    plans = (ConsultingPlan.objects.filter(engagement=e)
+             .select_related("created_by", "approved_by", "confirmed_by", "issued_pdf")
+             .prefetch_related(Prefetch("review", queryset=PlanReview.objects
+                                        .select_related("approved_by", "recorded_by")
+                                        .prefetch_related("participants")))
+             .order_by("version"))
+    members = {m.user_id: m for m in delivery_selectors.team_with_certificates(e) if m.user_id}
+    for p in plans:
+        blocks.append(record(
+            p, ["version", "change_reason", "division_of_work", "schedule",
+                "client_cooperation", "anomaly_channel", "emergency_handling", "training_plan",
+                "training_not_applicable", "training_na_reason", "other", "approved_on",
+                "approved_by", "approval_notes", "issued_at", "confirmed_by", "confirmed_on",
+                "after_delivery"],
+            title=f"咨询方案 第 {p.version} 版",
+            extra=[("书面方案 PDF 的 SHA-256",
+                    p.issued_pdf.sha256 if p.issued_pdf_id and p.issued_pdf.is_ready else "")]))
+        review = getattr(p, "review", None) if p.is_approved else None
+        if review is not None:
+            # 8.3.1 经项目小组讨论通过: who of the working group took part.
+            rows = []
+            for u in review.participants.all():
+                m = members.get(u.pk)
+                marks = [x for x in (
+                    "项目负责人" if u.pk == e.lead_consultant_id else "",
+                    "注册安全工程师" if m is not None and m.rse_certificates and any(
+                        q.is_valid_on(review.reviewed_on) for q in m.rse_certificates) else "",
+                ) if x]
+                rows.append([u.full_name, m.role if m else "（已不在工作组）", "、".join(marks)])
+            blocks.append(table(
+                ["参加讨论的项目小组成员", "组内角色", "备注"], rows,
+                title=(f"第 {p.version} 版方案项目小组讨论：{_date(review.reviewed_on)}，"
+                       f"批准人 {review.approved_by.full_name}；结论：{review.conclusion}")))
+    return blocks
 
 
 def _guidance(e):

@@ -250,7 +250,18 @@ class ConsultingPlan(DeliveryRecord):
 
     @property
     def is_issued(self):
+        """The issue was asked for: the PDF is being made, made, or failed."""
         return self.issued_pdf_id is not None
+
+    @property
+    def is_submitted(self):
+        """8.3.1 "以书面形式提交": submitted in writing once the issued PDF exists and is
+        ready (not while it is being made, nor when making it failed)."""
+        return self.issued_pdf_id is not None and self.issued_pdf.is_ready
+
+    @property
+    def pdf_failed(self):
+        return self.issued_pdf_id is not None and self.issued_pdf.is_failed
 
     @property
     def is_confirmed(self):
@@ -260,8 +271,12 @@ class ConsultingPlan(DeliveryRecord):
     def status_label(self):
         if self.is_confirmed:
             return _("confirmed by the client")
-        if self.is_issued:
+        if self.is_submitted:
             return _("issued, awaiting the client's confirmation")
+        if self.pdf_failed:
+            return _("the written plan (PDF) could not be made: issue it again")
+        if self.is_issued:
+            return _("issued, the written plan (PDF) is being made")
         if self.is_approved:
             return _("approved by the team, not yet issued")
         return _("draft")
@@ -308,6 +323,37 @@ class ConsultingPlan(DeliveryRecord):
             if any(stored[f] != getattr(self, f) for f in self.CONTENT_FIELDS):
                 raise FrozenRecord(_("An approved plan version is not edited; a change is a "
                                      "new version, approved and confirmed again."))
+
+
+class PlanReview(FirmOwned):
+    """8.3.1 "经项目小组讨论通过": the working group's discussion that passed a plan version:
+    when, which members of our side took part (at least the lead consultant and a member
+    holding a valid registered safety engineer certificate), and the conclusion. Recorded
+    once, with the approval; never edited."""
+
+    plan = models.OneToOneField(ConsultingPlan, verbose_name=_("plan version"),
+                                on_delete=models.PROTECT, related_name="review")
+    engagement = models.ForeignKey("engagements.Engagement", verbose_name=_("engagement"),
+                                   on_delete=models.PROTECT, related_name="plan_reviews")
+    reviewed_on = models.DateField(_("discussed by the working group on"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members who took part"), related_name="+",
+        help_text=_("Members of our side of the working group (8.2)."))
+    conclusion = models.TextField(_("conclusion of the discussion"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan review by the working group")
+        verbose_name_plural = _("plan reviews by the working group")
+        ordering = ["reviewed_on", "pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="planreview_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.plan} · {self.reviewed_on}"
 
 
 class PlanMilestone(FirmOwned):

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultancy.documents.models import GeneratedDocument
 from consultancy.tenancy.models import Qualification
 from contracts.models import Contract, Deliverable
 from engagements.gates import Requirement, engagement_ids, has_record, register
@@ -16,6 +17,7 @@ from .models import (
     ConsultingPlan,
     DocumentDelivery,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ResourceResearch,
     RiskItem,
@@ -71,12 +73,14 @@ def _current_plans(engagements):
 
 
 def plan_confirmed_met(engagements):
-    """8.3.1: the current version approved by the team, issued as a PDF, confirmed."""
+    """8.3.1: the current version passed by the working group (its review recorded),
+    submitted in writing (the issued PDF is ready) and confirmed by the client."""
     return set(
         _current_plans(engagements)
         .filter(approved_on__isnull=False, approved_by__isnull=False,
-                issued_pdf__isnull=False, confirmed_on__isnull=False,
-                confirmed_by__isnull=False)
+                issued_pdf__status=GeneratedDocument.Status.READY,
+                confirmed_on__isnull=False, confirmed_by__isnull=False)
+        .filter(Exists(PlanReview.objects.filter(plan_id=OuterRef("pk"))))
         .values_list("engagement_id", flat=True)
     )
 
@@ -165,8 +169,10 @@ def register_all():
                     _("A member of our side holding a registered safety engineer certificate "
                       "valid today"), rse_met, "delivery:team"),
         Requirement("8.3.1.plan_confirmed", "8.3.1", d,
-                    _("The current plan version approved by the project team, issued in "
-                      "writing (PDF) and confirmed by a client contact"),
+                    _("The current plan version passed by the working group (its discussion "
+                      "recorded with the lead consultant and a registered safety engineer "
+                      "taking part), submitted in writing (its PDF ready) and confirmed by a "
+                      "client contact"),
                     plan_confirmed_met, "delivery:plan"),
         Requirement("8.3.2.plan_content", "8.3.2", d,
                     _("The plan has the division of work, schedule, client cooperation, "

@@ -26,6 +26,7 @@ from .models import (
     DocumentDelivery,
     DocumentVersion,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ProjectDocument,
     ResearchAttachment,
@@ -211,10 +212,71 @@ def _plan_save(engagement, by, milestones, *, after_delivery, **fields) -> Consu
     return plan
 
 
+def provider_members(engagement) -> dict:
+    """``{user_id: TeamMember}``: our side of the engagement's working group (8.2)."""
+    return {m.user_id: m for m in TeamMember.objects.filter(
+        engagement=engagement, side=TeamMember.Side.PROVIDER).select_related("user")}
+
+
+def holds_valid_rse(users, day) -> set:
+    """The ids of ``users`` holding a registered safety engineer certificate valid on
+    ``day``."""
+    return set(Qualification.objects.filter(
+        holder__in=users, kind=Qualification.Kind.RSE, valid_from__lte=day,
+        valid_until__gte=day).values_list("holder_id", flat=True))
+
+
+def _check_plan_review(plan, approved_by, approved_on, participants, conclusion):
+    """8.3.1 "经项目小组讨论通过": a real decision of the working group: it exists, the
+    approver and every participant are members of our side, the lead consultant and a
+    member holding a valid registered safety engineer certificate took part, and the
+    discussion has a conclusion."""
+    engagement = plan.engagement
+    members = provider_members(engagement)
+    if not members:
+        raise ValidationError(_(
+            "Clause 8.3.1: the plan is passed by the project working group, and this "
+            "engagement has none yet: form the working group first (8.2)."))
+    if approved_by is None or not approved_by.is_firm_staff:
+        raise ValidationError({"approved_by": _(
+            "Clause 8.3.1: the plan is passed by our side of the working group; a client "
+            "contact confirms it afterwards, they do not approve it.")})
+    if approved_by.pk not in members:
+        raise ValidationError({"approved_by": _(
+            "Clause 8.3.1: %(name)s is not a member of the working group; the approval is "
+            "the working group's.") % {"name": approved_by.full_name}})
+    participants = list(participants or [])
+    outsiders = [u for u in participants if u.pk not in members]
+    if outsiders:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: only members of our side of the working group take part in its "
+            "discussion; not members: %(names)s.") % {
+                "names": "、".join(u.full_name for u in outsiders)}})
+    taking_part = {u.pk for u in participants}
+    if approved_by.pk not in taking_part:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: %(name)s approves for the working group, so took part in its "
+            "discussion: tick them.") % {"name": approved_by.full_name}})
+    if engagement.lead_consultant_id not in taking_part:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: the lead consultant (%(name)s) takes part in the working group's "
+            "discussion of the plan.") % {"name": engagement.lead_consultant.full_name}})
+    if not holds_valid_rse(participants, approved_on):
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: a member holding a registered safety engineer certificate valid "
+            "on %(day)s takes part in the discussion.") % {"day": approved_on}})
+    if not (conclusion or "").strip():
+        raise ValidationError({"notes": _("Clause 8.3.1: record the conclusion of the working "
+                                          "group's discussion.")})
+    return participants
+
+
 @performed_by
 @transaction.atomic
-def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingPlan:
-    """8.3.1: the project team discussed and approved this version."""
+def plan_approve(*, plan, by, approved_on, participants, notes, approved_by=None
+                 ) -> ConsultingPlan:
+    """8.3.1: the project working group discussed and passed this version: the review
+    (date, the members of our side who took part, the conclusion) is recorded with it."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
     _plan_open(plan)
     if plan.is_approved:
@@ -223,25 +285,34 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
     if missing:
         raise ValidationError(_("The plan still lacks (8.3.2): %(items)s") %
                               {"items": "、".join(missing)})
-    require_same_firm(plan.firm_id, approved_by)
+    approved_by = approved_by or by
+    require_same_firm(plan.firm_id, approved_by, *list(participants or []))
     not_in_the_future(approved_on, "approved_on")
+    participants = _check_plan_review(plan, approved_by, approved_on, participants, notes)
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
     plan.save()
+    review = PlanReview.objects.create(
+        firm_id=plan.firm_id, plan=plan, engagement_id=plan.engagement_id,
+        reviewed_on=approved_on, conclusion=notes.strip(), approved_by=approved_by,
+        recorded_by=by)
+    review.participants.set(participants)
     record_event(firm=plan.firm_id, by=by, verb="plan.approved", obj=plan,
                  engagement=plan.engagement_id, clause="8.3.1",
-                 params={"version": plan.version})
+                 params={"version": plan.version,
+                         "participants": [u.full_name for u in participants]})
     return plan
 
 
 @performed_by
 @transaction.atomic
 def plan_issue(*, plan, by) -> ConsultingPlan:
-    """8.3.1: submitted in writing: the PDF of this version is made."""
+    """8.3.1: submitted in writing: the PDF of this version is made (again, when making it
+    failed). The client is asked to confirm once it is ready."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
     _plan_open(plan)
     if not plan.is_approved:
         raise ValidationError(_("The project team approves the plan before it is issued."))
-    if plan.is_issued:
+    if plan.is_issued and not plan.pdf_failed:
         raise ValidationError(_("This version is already issued."))
     plan.issued_pdf = pdf_request(owner=plan, kind="plan", by=by)
     plan.issued_at = timezone.now()
@@ -264,6 +335,11 @@ def plan_confirm(*, plan, contact, confirmed_on, by, fingerprint=None) -> Consul
     _plan_open(plan)
     if not plan.is_issued:
         raise ValidationError(_("Only an issued plan can be confirmed."))
+    if not plan.is_submitted:
+        raise ValidationError(_(
+            "Clause 8.3.1: the plan is submitted in writing once its PDF is ready; it is "
+            "still being made, or making it failed (issue it again). The client confirms "
+            "the written plan."))
     if plan.is_confirmed:
         raise ValidationError(_("This version is already confirmed."))
     if current_plan(plan.engagement).pk != plan.pk:

@@ -368,8 +368,12 @@ def _plan(engagement, work, today, *, confirm):
     if not confirm:
         return plan
     if not plan.is_approved:
+        # 8.3.1: our side of the working group discusses and passes it, the lead approves.
+        members = [m.user for m in TeamMember.objects.filter(
+            engagement=engagement, side="provider").select_related("user").order_by("pk")]
         plan = delivery_services.plan_approve(plan=plan, by=lead, approved_by=lead,
-                                              approved_on=today, notes=notes["plan_approval"])
+                                              approved_on=today, participants=members,
+                                              notes=notes["plan_approval"])
     if not plan.is_issued:
         plan = delivery_services.plan_issue(plan=plan, by=lead)
     render_pending(plan, "plan")

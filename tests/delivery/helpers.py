@@ -63,7 +63,7 @@ def meet(code, engagement, staff=None):
                 engagement=engagement, by=by, **PLAN,
                 milestones=[{"title": "诊断报告", "due_date": today + datetime.timedelta(days=20)}])
         if code == "8.3.1.plan_confirmed" and not plan.is_confirmed:
-            plan = services.plan_approve(plan=plan, by=by, approved_by=by, approved_on=today)
+            plan = approve(plan, engagement.lead_consultant)  # the working group passes it
             plan = services.plan_issue(plan=plan, by=by)
             pdf_ready(plan.issued_pdf)
             services.plan_confirm(plan=plan, contact=contact, confirmed_on=today, by=by)
@@ -110,6 +110,23 @@ def risk_item(engagement, unit, **fields):
     return RiskItem(**values)
 
 
+REVIEW_NOTES = "项目小组逐项讨论了分工、进度、配合事项和培训计划，同意按本方案实施。"
+
+
+def approve(plan, by, *, participants=None, on=None, notes=REVIEW_NOTES, approved_by=None):
+    """8.3.1: the working group passes ``plan``; by default ``by`` approves, with the lead
+    consultant (who holds a valid RSE in the tests' worlds); both join our side of the
+    working group first if they are not in it."""
+    engagement = plan.engagement
+    for user in (engagement.lead_consultant, by):
+        _provider_member(engagement, user)
+    if participants is None:
+        participants = list({u.pk: u for u in (engagement.lead_consultant, by)}.values())
+    return services.plan_approve(plan=plan, by=by, approved_by=approved_by or by,
+                                 approved_on=on or timezone.localdate(),
+                                 participants=participants, notes=notes)
+
+
 def risk_form(unit_pk, **kw):
     """What the risk form posts for a complete 8.4 risk of the unit ``unit_pk`` (with the
     measures a 重大风险 / 较大风险 needs), besides the method and its factors."""
@@ -135,8 +152,9 @@ def _provider_member(engagement, by):
     from delivery.models import TeamMember
 
     if not TeamMember.objects.filter(engagement=engagement, user=by).exists():
+        role = "项目组长" if by.pk == engagement.lead_consultant_id else "项目组成员"
         services.team_member_add(engagement=engagement, by=by, side="provider", user=by,
-                                 role="项目组长", responsibilities="统筹项目实施")
+                                 role=role, responsibilities="统筹项目实施")
 
 
 ALL = ["8.1.1.site_research", "8.1.2.resource_research", "8.2.1.joint_team", "8.2.2.rse",

@@ -185,8 +185,9 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
 
         def confirm_plan():
             plan = delivery_services.current_plan(engagement)
-            plan = delivery_services.plan_approve(plan=plan, by=lead, approved_by=lead,
-                                                  approved_on=today)
+            plan = delivery_services.plan_approve(
+                plan=plan, by=lead, approved_by=lead, approved_on=today, participants=[lead],
+                notes="项目小组讨论通过：同意按本方案实施")
             plan = delivery_services.plan_issue(plan=plan, by=lead)
             _rendered(plan.issued_pdf)
             delivery_services.plan_confirm(plan=plan, contact=contact, confirmed_on=today,

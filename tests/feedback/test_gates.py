@@ -17,6 +17,7 @@ from feedback.errors import FollowUpRefused
 from feedback.models import ClientAcceptance, FeedbackSettings, FollowUpVisit, OutcomeReview
 from feedback.selectors import follow_up_summary, review_objectives_suggested
 from tests import factories as f
+from tests.delivery.helpers import approve
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import (
     EVALUATION_CODES,
@@ -341,8 +342,7 @@ def test_a_site_change_opens_a_plan_version_confirmed_again(a, following_up):
     assert plan.division_of_work == before.division_of_work  # a copy of the approved one
     assert [r.code for r in following_up.requirements() if not r.met] == ["9.2.visits"]
     today = timezone.localdate()
-    plan = delivery_services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                          approved_on=today)
+    plan = approve(plan, a.consultant)
     plan = delivery_services.plan_issue(plan=plan, by=a.consultant)
     pdf_ready(plan.issued_pdf)
     assert [r.code for r in following_up.requirements() if not r.met] == ["9.2.visits"]
