@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from consultancy.activity.selectors import described, engagement_events
 from consultancy.documents.registry import PdfSpec
 from consultancy.documents.services import pdf_request
+from consultancy.tenancy.models import Qualification
 from contracts.models import Contract
 from delivery import selectors as delivery_selectors
 from delivery.models import (
@@ -236,11 +237,25 @@ def _contracts(e):
     return blocks
 
 
+def _qualified(research) -> str:
+    """8.1.1: each researcher's safety-related certificates valid on the day."""
+    parts = []
+    for u in research.researchers.all():
+        held = [f"{q.kind_label} {q.number}" for q in u.qualifications.all()
+                if q.is_safety_related and q.is_valid_on(research.researched_on)]
+        parts.append(f"{u.full_name}：{'、'.join(held) or '无有效安全相关资质'}")
+    return "；".join(parts)
+
+
 def _research(e):
     blocks = [record(r, ["researched_on", "researchers", "location", "collected", "notes"],
-                     title=f"现场调研 {_date(r.researched_on)}")
+                     title=f"现场调研 {_date(r.researched_on)}",
+                     extra=[("调研人员的安全相关资质（8.1.1）", _qualified(r))])
               for r in SiteResearch.objects.filter(engagement=e).select_related("created_by")
-              .prefetch_related("researchers").order_by("researched_on", "pk")]
+              .prefetch_related(Prefetch("researchers__qualifications",
+                                         queryset=Qualification.objects.select_related(
+                                             "qualification_kind")))
+              .order_by("researched_on", "pk")]
     blocks += [record(r, ["researched_on", "resources_needed", "findings", "gaps"],
                       title=f"资源调研 {_date(r.researched_on)}")
                for r in ResourceResearch.objects.filter(engagement=e)

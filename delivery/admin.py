@@ -26,6 +26,7 @@ from .models import (
     DocumentVersion,
     GuidanceLog,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ProjectDocument,
     ResearchAttachment,
@@ -110,6 +111,17 @@ class ConsultingPlanAdmin(DeliveryRecordAdmin):
     list_select_related = ["engagement", "created_by", "confirmed_by"]
     date_hierarchy = "created_at"
     inlines = [PlanMilestoneInline]
+
+
+@admin.register(PlanReview)
+class PlanReviewAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """8.3.1: the working group's discussions that passed the plan versions (recorded with
+    the approval on the plan page; never changed)."""
+
+    list_display = ["plan", "engagement", "reviewed_on", "approved_by", "recorded_by"]
+    list_select_related = ["plan", "engagement", "approved_by", "recorded_by"]
+    search_fields = ["engagement__number", "conclusion"]
+    date_hierarchy = "reviewed_on"
 
 
 @admin.register(PlanMilestone)

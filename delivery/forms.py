@@ -53,21 +53,23 @@ FILE_INPUT = forms.ClearableFileInput(
 
 
 class StaffWithQualificationField(forms.ModelMultipleChoiceField):
-    """The firm's staff, each labelled with the safety qualification they hold (8.1.1)."""
+    """The firm's staff, each labelled with the safety qualification they hold (8.1.1): a
+    certificate of a kind the firm's list marks safety-related."""
 
     def label_from_instance(self, user):
-        quals = list(user.qualifications.all())
+        quals = [q for q in user.qualifications.all() if q.is_safety_related]
         if not quals:
             return _("%(name)s — no safety qualification on file") % {"name": user}
         latest = quals[0]
         return _("%(name)s — %(kind)s valid until %(until)s") % {
-            "name": user, "kind": latest.get_kind_display(),
+            "name": user, "kind": latest.kind_label,
             "until": latest.valid_until.isoformat()}
 
 
 def staff_with_qualifications(firm):
     return firm_staff(firm=firm).prefetch_related(
-        Prefetch("qualifications", queryset=Qualification.objects.order_by("-valid_until")))
+        Prefetch("qualifications", queryset=Qualification.objects.select_related(
+            "qualification_kind").order_by("-valid_until")))
 
 
 # -- 8.1 ------------------------------------------------------------------------------

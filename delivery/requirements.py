@@ -29,10 +29,11 @@ from .models import (
 
 def site_research_met(engagements):
     """8.1.1: a site research record whose every researcher held a safety qualification
-    valid on the day (and that had at least one researcher)."""
+    valid on the day (a certificate of a kind the firm's list marks safety-related), and
+    that had at least one researcher."""
     through = SiteResearch.researchers.through
     valid_on_the_day = Qualification.objects.filter(
-        holder_id=OuterRef("user_id"),
+        holder_id=OuterRef("user_id"), qualification_kind__safety_related=True,
         valid_from__lte=OuterRef("siteresearch__researched_on"),
         valid_until__gte=OuterRef("siteresearch__researched_on"),
     )
@@ -159,7 +160,7 @@ def register_all():
     for req in [
         Requirement("8.1.1.site_research", "8.1.1", d,
                     _("A site research record by staff holding a safety qualification valid "
-                      "on that date"), site_research_met, "delivery:siteresearch_create"),
+                      "on that date (of a kind the firm's list marks safety-related)"), site_research_met, "delivery:siteresearch_create"),
         Requirement("8.1.2.resource_research", "8.1.2", d, _("A resource research record"),
                     has_record(ResourceResearch), "delivery:resourceresearch_create"),
         Requirement("8.2.1.joint_team", "8.2.1", d,

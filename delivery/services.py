@@ -76,9 +76,11 @@ def _plan_open(plan):
 
 
 def unqualified_on(users, day) -> list:
-    """Those of ``users`` without a safety qualification valid on ``day`` (8.1.1)."""
+    """Those of ``users`` without a safety qualification valid on ``day`` (8.1.1): a
+    certificate of a kind the firm's list marks safety-related."""
     qualified = set(Qualification.objects.filter(
         holder__in=users, valid_from__lte=day, valid_until__gte=day,
+        qualification_kind__safety_related=True,
     ).values_list("holder_id", flat=True))
     return [u for u in users if u.pk not in qualified]
 
@@ -93,7 +95,8 @@ def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch
     if missing:
         raise ValidationError({"researchers": _(
             "Clause 8.1.1 asks for staff holding a safety qualification: %(names)s held no "
-            "qualification valid on %(day)s.") % {
+            "safety-related qualification valid on %(day)s (a kind of certificate counts once "
+            "the firm's list marks it safety-related).") % {
                 "names": "、".join(u.full_name for u in missing), "day": record.researched_on}})
     return record_save(record=record, by=by, m2m={"researchers": researchers})
 

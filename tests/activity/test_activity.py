@@ -64,8 +64,9 @@ def test_every_act_of_the_walk_left_one_event_with_its_actor(a):
     assert verbs["complaint_action.added"] == verbs["complaint_action.done"] == 1
     assert verbs["survey.sent"] == 1
     # site visit, communication, exchange, site research, resource research, two team
-    # members, the plan, the progress report, the risk, the document
-    assert verbs["record.saved"] == 11
+    # members, the plan, the progress report, the unit of the site (8.4), the risk, the
+    # document
+    assert verbs["record.saved"] == 12
     by_verb = {e.verb: e for e in events}
     with scopes_disabled():
         assert by_verb["complaint.received"].actor == a.manager

@@ -29,10 +29,15 @@ PLAN = {
 
 
 def pdf_ready(doc):
-    """Mark a requested PDF ready without rendering it (tests not about the PDF)."""
+    """Mark a requested PDF ready without rendering it (tests not about the PDF), and say so
+    as the renderer does (``documents.signals.document_ready``: a plan's notice to the
+    client goes out then, 8.3.1)."""
+    from consultancy.documents.signals import document_ready
+
     doc.status = GeneratedDocument.Status.READY
     doc.sha256, doc.pages, doc.size = "0" * 64, 1, 1
     doc.save()
+    document_ready.send(sender=GeneratedDocument, document=doc)
 
 
 def meet(code, engagement, staff=None):
