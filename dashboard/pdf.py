@@ -24,6 +24,7 @@ from consultancy.documents.services import pdf_request
 from consultancy.tenancy.models import Qualification
 from contracts.models import Contract
 from delivery import selectors as delivery_selectors
+from delivery import services as delivery_services
 from delivery.models import (
     ConsultingPlan,
     DocumentDelivery,
@@ -32,6 +33,7 @@ from delivery.models import (
     ProgressReport,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
 )
 from delivery.risk import risk_chart_svg
@@ -265,12 +267,31 @@ def _research(e):
 
 def _team(e):
     rows = []
-    for m in delivery_selectors.team_with_certificates(e):
-        certs = "；".join(f"{q.number}（{_date(q.valid_from)} 至 {_date(q.valid_until)}）"
+    members = delivery_selectors.team_with_certificates(e)
+    for m in members:
+        certs = "；".join(f"{q.number} {q.get_specialty_display()}"
+                         f"（{_date(q.valid_from)} 至 {_date(q.valid_until)}）"
                          for q in m.rse_certificates)
         rows.append([m.get_side_display(), str(m.person), m.role, m.responsibilities,
                      certs or "—"])
-    return [table(["方", "成员", "角色", "职责与任务", "注册安全工程师证书"], rows)] if rows else []
+    blocks = [table(["方", "成员", "角色", "职责与任务", "注册安全工程师证书（专业）"], rows)] \
+        if rows else []
+    # 8.2.2 相关经验和能力: the engineers' fit to the client, or a manager's justification.
+    fit = delivery_services.rse_fit(e, [m for m in members if m.side == "provider"])
+    justifications = list(RseJustification.objects.filter(engagement=e)
+                          .select_related("holder", "created_by").order_by("pk"))
+    fit_rows = [[m.user.full_name, m.valid_rse.get_specialty_display(),
+                 "符合" if fit.get(m.user_id) else "不符合"]
+                for m in members if m.side == "provider" and m.valid_rse]
+    if fit_rows:
+        blocks.append(table(["注册安全工程师", "专业", f"与委托方行业（{e.client.get_industry_display()}）"],
+                            fit_rows, title="注册安全工程师专业与委托方行业的匹配"))
+    for j in justifications:
+        blocks.append({"kind": "record", "title": f"注册安全工程师相关经验说明：{j.holder.full_name}",
+                       "rows": [("相关经验和能力", j.experience),
+                                ("记录人（管理人员）", j.created_by.full_name),
+                                ("记录时间", _date(j.created_at))]})
+    return blocks
 
 
 def _plans(e):

@@ -33,8 +33,10 @@ from .models import (
     ResourceResearch,
     RiskItem,
     RiskSettings,
+    RseJustification,
     SiteResearch,
     SiteUnit,
+    SpecialtyFit,
     TeamMember,
 )
 
@@ -111,6 +113,43 @@ class ConsultingPlanAdmin(DeliveryRecordAdmin):
     list_select_related = ["engagement", "created_by", "confirmed_by"]
     date_hierarchy = "created_at"
     inlines = [PlanMilestoneInline]
+
+
+@admin.register(SpecialtyFit)
+class SpecialtyFitAdmin(FirmScopedAdmin):
+    """8.2.2: which RSE specialties fit clients of each industry (the firm's mapping,
+    seeded with the usual one); saved and removed through the services."""
+
+    list_display = ["industry", "specialty"]
+    list_filter = ["industry", "specialty"]
+    fields = ["industry", "specialty"]
+    ordering = ["industry", "specialty"]
+
+    def get_queryset(self, request):
+        if request.user.firm_id is not None:
+            services.specialty_fits_for(request.user.firm)
+        return super().get_queryset(request)
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = SpecialtyFit.objects.get(pk=obj.pk) if change else None
+        saved = services.specialty_fit_save(firm=firm, by=request.user, fit=stored,
+                                            **form.cleaned_data)
+        adopt_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.specialty_fit_delete(fit=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for fit in queryset:
+            services.specialty_fit_delete(fit=fit, by=request.user)
+
+
+@admin.register(RseJustification)
+class RseJustificationAdmin(DeliveryRecordAdmin):
+    list_display = ["engagement", "holder", "created_by", "created_at", "frozen"]
+    list_select_related = ["engagement", "created_by", "holder"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "experience", "holder__full_name"]
 
 
 @admin.register(PlanReview)

@@ -165,6 +165,25 @@ class TeamMemberForm(forms.Form):
         return data
 
 
+class RseJustificationForm(forms.Form):
+    """8.2.2: why an engineer whose specialty does not fit the client's industry is
+    nonetheless the right one (a manager's record)."""
+
+    holder = forms.ModelChoiceField(label=_("Registered safety engineer"), queryset=None)
+    experience = forms.CharField(
+        label=_("The experience that qualifies them"), widget=TEXT3,
+        help_text=_("The projects and years of work in the client's industry, e.g. "
+                    "“8 年建筑施工企业安全管理经验，主持 12 个危大工程项目的风险辨识”."))
+
+    def __init__(self, *args, holders, **kwargs):
+        super().__init__(*args, **kwargs)
+        from consultancy.tenancy.models import User
+
+        self.fields["holder"].queryset = User.objects.filter(pk__in=[u.pk for u in holders])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
 # -- 8.4 ------------------------------------------------------------------------------
 
 

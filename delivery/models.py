@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from consultancy.clients.models import Client
 from consultancy.tenancy.files import (
     ATTACHMENT_TYPES,
     DOCUMENT_TYPES,
@@ -18,6 +19,7 @@ from consultancy.tenancy.files import (
     UploadValidator,
     content_type_field,
 )
+from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import FirmOwned
 from consultancy.tenancy.versioning import content_fingerprint
 from contracts.models import Deliverable
@@ -162,6 +164,79 @@ class TeamMember(DeliveryRecord):
     @property
     def person(self):
         return self.user if self.side == self.Side.PROVIDER else self.contact
+
+
+# The RSE specialties that fit each industry of the client (8.2.2 "相关经验和能力"): the
+# starting mapping of every firm, which the firm then edits.
+DEFAULT_SPECIALTY_FITS = {
+    "chemical": ["chemical"],
+    "construction": ["construction"],
+    "warehousing": ["other", "road_transport"],
+    "manufacturing": ["other"],
+    "metallurgy": ["metallurgy"],
+    "building_materials": ["other"],
+    "light_industry": ["other"],
+    "mining": ["coal_mine", "metal_mine"],
+    "trade": ["other"],
+    "transport": ["road_transport"],
+    "power": ["other"],
+    "other": ["other"],
+}
+
+
+class SpecialtyFit(FirmOwned):
+    """8.2.2 "相关经验和能力": a registered safety engineer specialty that fits clients of
+    an industry. The firm's mapping, seeded with the usual one and editable."""
+
+    industry = models.CharField(_("client's industry"), max_length=30,
+                                choices=Client.Industry.choices)
+    specialty = models.CharField(_("RSE specialty"), max_length=20,
+                                 choices=Qualification.Specialty.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("RSE specialty fitting an industry")
+        verbose_name_plural = _("RSE specialties fitting the industries")
+        ordering = ["industry", "specialty"]
+        constraints = [models.UniqueConstraint(fields=["firm", "industry", "specialty"],
+                                               name="specialty_fit_once")]
+        indexes = [models.Index(fields=["firm", "industry"], name="specfit_firm_ind_idx")]
+
+    def __str__(self):
+        return f"{self.get_industry_display()} ← {self.get_specialty_display()}"
+
+    @classmethod
+    def seed(cls, firm_id):
+        manager = cls.objects.with_scopes_disabled()
+        if manager.filter(firm_id=firm_id).exists():
+            return
+        manager.bulk_create([cls(firm_id=firm_id, industry=industry, specialty=specialty)
+                             for industry, specialties in DEFAULT_SPECIALTY_FITS.items()
+                             for specialty in specialties])
+
+
+class RseJustification(DeliveryRecord):
+    """8.2.2: no registered safety engineer of our side has a specialty that fits the
+    client's industry, so a manager records why this one's experience qualifies them
+    (the projects, the years). Shown in the dossier."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL,
+                               verbose_name=_("registered safety engineer"),
+                               on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to=STAFF)
+    experience = models.TextField(_("the experience that qualifies them"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("justification of the RSE's fit")
+        verbose_name_plural = _("justifications of the RSE's fit")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="rsejust_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.holder}"
 
 
 # -- 8.3 the consulting plan ------------------------------------------------------------

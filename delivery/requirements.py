@@ -21,8 +21,10 @@ from .models import (
     ProgressReport,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
     SiteUnit,
+    SpecialtyFit,
     TeamMember,
 )
 
@@ -66,6 +68,26 @@ def rse_met(engagements):
     return set(
         TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
         .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct()
+    )
+
+
+def rse_fits_met(engagements):
+    """8.2.2 "相关经验和能力": a member of our side holds a registered safety engineer
+    certificate valid today whose specialty fits the client's industry (the firm's
+    mapping), or a manager recorded why that member's experience qualifies them."""
+    today = timezone.localdate()
+    fits = SpecialtyFit.objects.filter(
+        firm_id=OuterRef(OuterRef("firm_id")),
+        industry=OuterRef(OuterRef("engagement__client__industry")),
+        specialty=OuterRef("specialty"))
+    rse = Qualification.objects.filter(holder_id=OuterRef("user_id"), kind="rse",
+                                       valid_from__lte=today, valid_until__gte=today)
+    justified = RseJustification.objects.filter(engagement_id=OuterRef("engagement_id"),
+                                                holder_id=OuterRef("user_id"))
+    return set(
+        TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
+        .filter(Exists(rse.filter(Exists(fits))) | (Exists(rse) & Exists(justified)))
+        .values_list("engagement_id", flat=True).distinct()
     )
 
 
@@ -169,6 +191,10 @@ def register_all():
         Requirement("8.2.2.rse", "8.2.2", d,
                     _("A member of our side holding a registered safety engineer certificate "
                       "valid today"), rse_met, "delivery:team"),
+        Requirement("8.2.2.rse_fits", "8.2.2", d,
+                    _("That engineer's specialty fits the client's industry (the firm's "
+                      "mapping), or a manager recorded the experience that qualifies them"),
+                    rse_fits_met, "delivery:team"),
         Requirement("8.3.1.plan_confirmed", "8.3.1", d,
                     _("The current plan version passed by the working group (its discussion "
                       "recorded with the lead consultant and a registered safety engineer "

@@ -32,8 +32,10 @@ from .models import (
     ResearchAttachment,
     RiskItem,
     RiskSettings,
+    RseJustification,
     SiteResearch,
     SiteUnit,
+    SpecialtyFit,
     TeamMember,
 )
 
@@ -41,6 +43,12 @@ verbs.register_all({
     "research.attachment_added": gettext_lazy("%(actor)s added the attachment “%(caption)s” "
                                               "to the site research"),
     "team.member_removed": gettext_lazy("%(actor)s removed %(name)s from the working group"),
+    "rse.justified": gettext_lazy("%(actor)s recorded why the experience of %(name)s fits the "
+                                  "client (8.2.2)"),
+    "specialty_fit.saved": gettext_lazy("%(actor)s changed which RSE specialties fit an "
+                                        "industry"),
+    "specialty_fit.deleted": gettext_lazy("%(actor)s changed which RSE specialties fit an "
+                                          "industry"),
     "plan.approved": gettext_lazy("%(actor)s recorded the team's approval of version "
                                   "%(version)s of the plan"),
     "plan.issued": gettext_lazy("%(actor)s issued version %(version)s of the plan to the client"),
@@ -150,6 +158,97 @@ def team_member_remove(*, member, by):
                  engagement=member.engagement_id, clause="8.2",
                  params={"name": str(member.user or member.contact)})
     member.delete()
+
+
+def specialty_fits_for(firm) -> dict:
+    """``{industry: {specialty, …}}``: the firm's mapping (8.2.2), seeded on first use."""
+    firm_id = getattr(firm, "pk", firm)
+    SpecialtyFit.seed(firm_id)
+    fits = {}
+    for industry, specialty in SpecialtyFit.objects.filter(firm_id=firm_id).values_list(
+            "industry", "specialty"):
+        fits.setdefault(industry, set()).add(specialty)
+    return fits
+
+
+def _check_manager(firm_id, by):
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+@performed_by
+@transaction.atomic
+def specialty_fit_save(*, firm, by, industry, specialty, fit=None) -> SpecialtyFit:
+    """A manager adds (or changes) an RSE specialty that fits clients of an industry."""
+    _check_manager(firm.pk, by)
+    row = fit or SpecialtyFit(firm=firm)
+    if fit is not None:
+        require_same_firm(firm.pk, fit)
+    row.industry, row.specialty = industry, specialty
+    clash = SpecialtyFit.objects.filter(firm=firm, industry=industry, specialty=specialty)
+    if row.pk:
+        clash = clash.exclude(pk=row.pk)
+    if clash.exists():
+        raise ValidationError(_("This specialty already fits this industry."))
+    row.full_clean()
+    row.save()
+    record_event(firm=firm, by=by, verb="specialty_fit.saved", obj=row, clause="8.2.2",
+                 params={"industry": industry, "specialty": specialty})
+    return row
+
+
+@performed_by
+@transaction.atomic
+def specialty_fit_delete(*, fit, by):
+    _check_manager(fit.firm_id, by)
+    record_event(firm=fit.firm_id, by=by, verb="specialty_fit.deleted", obj=fit,
+                 clause="8.2.2", params={"industry": fit.industry, "specialty": fit.specialty})
+    fit.delete()
+
+
+def rse_fit(engagement, members=None) -> dict:
+    """8.2.2: ``{user_id: True/False}`` for our side's members holding an RSE valid today:
+    whether the certificate's specialty fits the client's industry."""
+    fits = specialty_fits_for(engagement.firm_id).get(engagement.client.industry, set())
+    today = timezone.localdate()
+    users = ([m.user_id for m in members] if members is not None else
+             list(TeamMember.objects.filter(engagement=engagement, side="provider")
+                  .values_list("user_id", flat=True)))
+    result = {}
+    for holder_id, specialty in Qualification.objects.filter(
+            holder_id__in=users, kind=Qualification.Kind.RSE, valid_from__lte=today,
+            valid_until__gte=today).values_list("holder_id", "specialty"):
+        result[holder_id] = result.get(holder_id, False) or specialty in fits
+    return result
+
+
+@performed_by
+@transaction.atomic
+def rse_justification_save(*, engagement, by, holder, experience) -> RseJustification:
+    """8.2.2 "相关经验和能力": no registered safety engineer of our side has a specialty that
+    fits the client's industry; a manager records why ``holder``'s experience qualifies
+    them."""
+    _open(engagement)
+    require_same_firm(engagement.firm_id, by, holder)
+    if not by.is_manager:
+        raise ValidationError(_("Clause 8.2.2: a manager records why an engineer's experience "
+                                "fits the client."))
+    if not TeamMember.objects.filter(engagement=engagement, side="provider",
+                                     user=holder).exists():
+        raise ValidationError({"holder": _("Clause 8.2.2: %(name)s is not a member of our side "
+                                           "of the working group.") % {"name": holder}})
+    if holder.pk not in rse_fit(engagement, [TeamMember(user=holder)]):
+        raise ValidationError({"holder": _("Clause 8.2.2: %(name)s holds no registered safety "
+                                           "engineer certificate valid today.") %
+                               {"name": holder}})
+    if not (experience or "").strip():
+        raise ValidationError({"experience": _("Clause 8.2.2: describe the experience that "
+                                               "qualifies them (projects, years).")})
+    record = RseJustification(engagement=engagement, holder=holder,
+                              experience=experience.strip())
+    return record_save(record=record, by=by, event={
+        "verb": "rse.justified", "clause": "8.2.2", "params": {"name": str(holder)}})
 
 
 # -- 8.3 ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ urlpatterns = [
     # 8.2 the working group
     path(E + "team/", team.team_page, name="team"),
     path(E + "team/<id:member_pk>/remove/", team.member_remove, name="team_remove"),
+    path(E + "team/justify/", team.rse_justify, name="rse_justify"),
     # 8.3 the consulting plan
     path(E + "plan/", plan.plan_page, name="plan"),
     path(E + "plan/<id:plan_pk>/approve/", plan.plan_approve, name="plan_approve"),

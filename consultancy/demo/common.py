@@ -35,6 +35,7 @@ from delivery.models import (
     ProjectDocument,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
     SiteUnit,
     TeamMember,
@@ -471,6 +472,13 @@ def deliver(engagement, work, people, today, *, complete):
         return  # not (or no longer) in the service stage: its records are not ours to touch
     _research(engagement, work, people, today)
     _team(engagement, work, people)
+    justification = work.get("rse_justification")
+    if justification and not RseJustification.objects.filter(engagement=engagement).exists():
+        # 8.2.2: the engineer's specialty does not fit the client's industry; the firm's
+        # manager records the experience that qualifies them.
+        delivery_services.rse_justification_save(
+            engagement=engagement, by=people["manager"], holder=people[justification["who"]],
+            experience=justification["experience"])
     _plan(engagement, work, today, confirm=complete)
     _implementation(engagement, work, people, today, share=complete)
     if complete:

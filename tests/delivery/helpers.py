@@ -59,7 +59,7 @@ def meet(code, engagement, staff=None):
         services.team_member_add(engagement=engagement, by=by, side="client", contact=contact,
                                  role="客户联络人", responsibilities="组织客户资料与整改")
         _provider_member(engagement, by)
-    elif code == "8.2.2.rse":
+    elif code in ("8.2.2.rse", "8.2.2.rse_fits"):
         _provider_member(engagement, by)
     elif code in ("8.3.1.plan_confirmed", "8.3.2.plan_content"):
         plan = services.current_plan(engagement)
@@ -163,6 +163,7 @@ def _provider_member(engagement, by):
 
 
 ALL = ["8.1.1.site_research", "8.1.2.resource_research", "8.2.1.joint_team", "8.2.2.rse",
+       "8.2.2.rse_fits",
        "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress", "8.4.risks",
        "8.4.risk_coverage", "8.4.risk_measures", "8.5.deliverables"]
 
@@ -171,8 +172,8 @@ def meet_delivery(engagement):
     for code in ALL:
         if code == "8.3.2.plan_content":
             continue  # met by 8.3.1's plan
-        if code == "8.2.2.rse":
-            continue  # met by 8.2.1's provider member (the lead holds a valid RSE)
+        if code in ("8.2.2.rse", "8.2.2.rse_fits"):
+            continue  # met by 8.2.1's provider member (the lead holds a valid RSE that fits)
         if code in ("8.4.risk_coverage", "8.4.risk_measures"):
             continue  # met by 8.4.risks' register
         meet(code, engagement)

@@ -41,7 +41,8 @@ RISK_CODES = {"8.4.risks", "8.4.risk_coverage", "8.4.risk_measures"}
 @pytest.mark.parametrize("code", ALL)
 def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
     for other in ALL:
-        if other != code and not (code == "8.2.2.rse" and other == "8.2.1.joint_team") and not (
+        if other != code and not (code.startswith("8.2.2.") and other in (
+                "8.2.1.joint_team", "8.2.2.rse", "8.2.2.rse_fits")) and not (
                 code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed") and not (
                 code in RISK_CODES and other in RISK_CODES):
             meet(other, delivering)
@@ -55,10 +56,14 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
                                     by=a.consultant)
         else:  # a 重大风险 (migrated) without its measures' due date
             RiskItem.objects.filter(pk=item.pk).update(measures_due_on=None)
-    if code == "8.2.2.rse":
-        # a joint team whose provider member holds no valid RSE
+    if code.startswith("8.2.2."):
+        # a joint team whose provider member holds no valid RSE (8.2.2.rse), or one whose
+        # specialty does not fit the chemical client (8.2.2.rse_fits)
         other_staff = f.ConsultantFactory(firm=a.firm)
-        f.QualificationFactory(holder=other_staff, kind="other")
+        if code == "8.2.2.rse":
+            f.QualificationFactory(holder=other_staff, kind="other")
+        else:
+            f.QualificationFactory(holder=other_staff, specialty="construction")
         services.team_member_add(engagement=delivering, by=a.consultant, side="provider",
                                  user=other_staff, role="组员", responsibilities="资料编制")
         services.team_member_add(engagement=delivering, by=a.consultant, side="client",
@@ -80,6 +85,8 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
     missing = [r.code for r in exc.value.missing]
     if code == "8.3.2.plan_content":
         assert missing == ["8.3.1.plan_confirmed", "8.3.2.plan_content"]
+    elif code == "8.2.2.rse":  # no valid RSE: none to fit the client either
+        assert missing == ["8.2.2.rse", "8.2.2.rse_fits"]
     else:
         assert missing == [code]
     assert delivering.stage == Stage.DELIVERY
@@ -87,8 +94,8 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
 
 def test_all_met_hand_over_moves_to_evaluation(a, delivering):
     for code in ALL:
-        if code not in ("8.2.2.rse", "8.3.2.plan_content", "8.4.risk_coverage",
-                        "8.4.risk_measures"):
+        if code not in ("8.2.2.rse", "8.2.2.rse_fits", "8.3.2.plan_content",
+                        "8.4.risk_coverage", "8.4.risk_measures"):
             meet(code, delivering)
     engagement_services.engagement_hand_over(engagement=delivering, by=a.consultant)
     assert delivering.stage == Stage.EVALUATION

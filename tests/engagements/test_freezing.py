@@ -25,6 +25,7 @@ RECORD_MODELS = [
     "engagements.NeedsAssessment", "engagements.SiteVisit", "engagements.CommunicationRecord",
     "engagements.ExchangeRecord", "engagements.ProjectFramework",
     "delivery.SiteResearch", "delivery.ResourceResearch", "delivery.TeamMember",
+    "delivery.RseJustification",
     "delivery.ConsultingPlan", "delivery.GuidanceLog", "delivery.SiteUnit", "delivery.RiskItem",
     "delivery.ProgressReport", "delivery.ProjectDocument",
     "feedback.ClientAcceptance", "feedback.OutcomeReview", "feedback.FollowUpGuidance",
