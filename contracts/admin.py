@@ -56,7 +56,8 @@ class ContractAdmin(FirmScopedAdmin):
         (None, {"fields": ["engagement", "number", "version", "status", "amends"]}),
         (_("Clauses (clause 7)"), {"fields": [clause_field(k) for k, _n in CLAUSES]}),
         (_("Terms"), {"fields": ["fee", "start_date", "end_date", "personnel",
-                                 "guidance_period_days", "follow_up_visits"]}),
+                                 "guidance_period_days", "guidance_sessions",
+                                 "follow_up_visits"]}),
         (_("Issue and signature"), {"fields": [
             "issued_at", "issued_by", "issued_pdf_sha256", "firm_signatory", "firm_signed_on",
             "client_signatory", "client_signed_on", "signed_copy", "signed_copy_sha256",

@@ -85,6 +85,11 @@ class Contract(FSMModelMixin, FirmOwned):
         _("number of follow-up visits"), null=True, blank=True,
         help_text=_("Clause 9.2."),
     )
+    guidance_sessions = models.PositiveIntegerField(
+        _("technical guidance sessions in the guidance period"), null=True, blank=True,
+        help_text=_("Clause 9.1: at least this many guidance records (at least one) dated "
+                    "within the guidance period. Empty: one."),
+    )
     # 9.4: the complaint time limits the contract promises, counted from the receipt of a
     # complaint: taken from the firm's complaint settings when the contract is drafted
     # (its complaint clause prints them), kept as signed; the engagement's complaints are
@@ -144,6 +149,7 @@ class Contract(FSMModelMixin, FirmOwned):
     # What is frozen once the contract leaves the draft.
     CONTENT_FIELDS = [clause_field(k) for k in CLAUSE_KEYS] + [
         "fee", "start_date", "end_date", "guidance_period_days", "follow_up_visits",
+        "guidance_sessions",
         "complaint_acknowledge_days", "complaint_respond_days", "complaint_working_days"]
     SIGNATURE_FIELDS = ["firm_signatory_id", "firm_signed_on", "client_signatory",
                         "client_signed_on", "signed_copy", "signed_copy_sha256"]

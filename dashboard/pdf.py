@@ -222,7 +222,8 @@ def _contracts(e):
         extra = [("已签发 PDF 的 SHA-256", c.issued_pdf_sha256),
                  ("签字盖章件的 SHA-256", c.signed_copy_sha256)]
         block = record(c, ["number", "status", "fee", "start_date", "end_date", "personnel",
-                           "guidance_period_days", "follow_up_visits", "issued_at",
+                           "guidance_period_days", "guidance_sessions", "follow_up_visits",
+                           "issued_at",
                            "firm_signatory", "firm_signed_on", "client_signatory",
                            "client_signed_on", "signed_copy", "termination_reason"],
                        title=title, extra=extra)

@@ -160,7 +160,7 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
 
         # -- clause 8 ------------------------------------------------------------------
         w.expect({"8.1.1.site_research", "8.1.2.resource_research", "8.2.1.joint_team",
-                  "8.2.2.rse", "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress",
+                  "8.2.2.rse", "8.2.2.rse_fits", "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress",
                   "8.4.risks", "8.4.risk_coverage", "8.5.deliverables"})
         w.record(["8.1.1.site_research"], lambda: delivery_services.site_research_save(
             record=SiteResearch(engagement=engagement, researched_on=today, location="罐区",
@@ -170,7 +170,7 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
             record=ResourceResearch(engagement=engagement, researched_on=today,
                                     resources_needed="检测仪器、法规标准库", findings="齐备"),
             by=lead))
-        w.record(["8.2.2.rse"], lambda: delivery_services.team_member_add(
+        w.record(["8.2.2.rse", "8.2.2.rse_fits"], lambda: delivery_services.team_member_add(
             engagement=engagement, by=lead, side="provider", user=lead, role="项目组长",
             responsibilities="统筹项目实施"))
         w.record(["8.2.1.joint_team"], lambda: delivery_services.team_member_add(
