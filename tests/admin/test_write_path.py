@@ -20,8 +20,8 @@ from consultancy.clients.models import Client, ClientContact
 from consultancy.tenancy.models import Firm, Qualification, QualificationKind, User
 from consultancy.workdays.models import CalendarDay
 from contracts import services as contract_services
-from contracts.models import Contract, ContractTemplate
-from delivery.models import RiskSettings
+from contracts.models import Contract, ContractTemplate, DocumentSystemRequirement
+from delivery.models import RiskSettings, SpecialtyFit
 from engagements.models import (
     CommunicationRecord,
     Engagement,
@@ -50,6 +50,8 @@ WRITE_PATHS = {
     ClientContact: "consultancy.clients.services.client_contact_update",
     Qualification: "consultancy.tenancy.services.qualification_save",
     QualificationKind: "consultancy.tenancy.services.qualification_kind_save",
+    DocumentSystemRequirement: "contracts.services.document_system_save",
+    SpecialtyFit: "delivery.services.specialty_fit_save",
     Engagement: "engagements.services.engagement_update",
     NeedsAssessment: "engagements.services.record_save",
     SiteVisit: "engagements.services.record_save",

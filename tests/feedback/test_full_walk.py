@@ -136,7 +136,8 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
         # -- clause 7 ------------------------------------------------------------------
         assert {"7.clauses", "7.deliverables", "7.signed"} <= w.refused()
         contract = contract_services.contract_draft(engagement=engagement, by=lead)
-        missing = w.record(["7.deliverables"], lambda: contract_services.contract_update(
+        missing = w.record(["7.deliverables", "7.document_system"],
+                           lambda: contract_services.contract_update(
             contract=contract, by=lead, end_date=today + datetime.timedelta(days=120),
             guidance_period_days=60, follow_up_visits=2,
             deliverables=[{"category": "standardization", "title": "安全生产标准化管理制度汇编",
