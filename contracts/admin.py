@@ -5,11 +5,22 @@ deleted. A signed contract is view-only; its change is an amendment."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from consultancy.tenancy.admin_site import FirmScopedAdmin, FirmScopedInline, ReadOnlyAdminMixin
+from consultancy.tenancy.admin_site import (
+    FirmScopedAdmin,
+    FirmScopedInline,
+    ReadOnlyAdminMixin,
+    adopt_saved,
+)
 
 from . import services
 from .clauses import CLAUSES, clause_field
-from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
+from .models import (
+    Contract,
+    ContractTemplate,
+    Deliverable,
+    DocumentSystemRequirement,
+    PaymentInstallment,
+)
 
 
 class ContractPartInline(FirmScopedInline, admin.TabularInline):
@@ -56,7 +67,8 @@ class ContractAdmin(FirmScopedAdmin):
         (None, {"fields": ["engagement", "number", "version", "status", "amends"]}),
         (_("Clauses (clause 7)"), {"fields": [clause_field(k) for k, _n in CLAUSES]}),
         (_("Terms"), {"fields": ["fee", "start_date", "end_date", "personnel",
-                                 "guidance_period_days", "follow_up_visits"]}),
+                                 "guidance_period_days", "guidance_sessions",
+                                 "follow_up_visits"]}),
         (_("Issue and signature"), {"fields": [
             "issued_at", "issued_by", "issued_pdf_sha256", "firm_signatory", "firm_signed_on",
             "client_signatory", "client_signed_on", "signed_copy", "signed_copy_sha256",
@@ -144,3 +156,33 @@ class PaymentInstallmentAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     list_filter = ["contract__status"]
     list_select_related = ["contract"]
     search_fields = ["description", "contract__number", "contract__engagement__number"]
+
+
+@admin.register(DocumentSystemRequirement)
+class DocumentSystemRequirementAdmin(FirmScopedAdmin):
+    """8.5.1: which document system each service type requires among the contract's
+    deliverables (the firm's mapping, seeded); saved and removed through the services."""
+
+    list_display = ["service_type", "category"]
+    list_filter = ["service_type", "category"]
+    fields = ["service_type", "category"]
+    ordering = ["service_type", "category"]
+
+    def get_queryset(self, request):
+        if request.user.firm_id is not None:
+            services.document_systems_for(request.user.firm)
+        return super().get_queryset(request)
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = DocumentSystemRequirement.objects.get(pk=obj.pk) if change else None
+        saved = services.document_system_save(firm=firm, by=request.user, row=stored,
+                                              **form.cleaned_data)
+        adopt_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.document_system_delete(row=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            services.document_system_delete(row=row, by=request.user)

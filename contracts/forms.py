@@ -19,7 +19,7 @@ class ContractForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Contract
         fields = [*CLAUSE_FIELDS, "fee", "start_date", "end_date", "personnel",
-                  "guidance_period_days", "follow_up_visits"]
+                  "guidance_period_days", "guidance_sessions", "follow_up_visits"]
         widgets = {**{f: forms.Textarea(attrs={"rows": 4}) for f in CLAUSE_FIELDS},
                    "start_date": DATE, "end_date": DATE,
                    "personnel": forms.CheckboxSelectMultiple}

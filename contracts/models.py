@@ -16,7 +16,7 @@ from consultancy.tenancy.files import (
     content_type_field,
 )
 from consultancy.tenancy.scoping import FirmOwned
-from engagements.models import CNY, FrozenRecord, RecordManager, VersionedManager
+from engagements.models import CNY, Engagement, FrozenRecord, RecordManager, VersionedManager
 
 from .clauses import CLAUSE_KEYS, CLAUSES, clause_field
 
@@ -85,6 +85,11 @@ class Contract(FSMModelMixin, FirmOwned):
         _("number of follow-up visits"), null=True, blank=True,
         help_text=_("Clause 9.2."),
     )
+    guidance_sessions = models.PositiveIntegerField(
+        _("technical guidance sessions in the guidance period"), null=True, blank=True,
+        help_text=_("Clause 9.1: at least this many guidance records (at least one) dated "
+                    "within the guidance period. Empty: one."),
+    )
     # 9.4: the complaint time limits the contract promises, counted from the receipt of a
     # complaint: taken from the firm's complaint settings when the contract is drafted
     # (its complaint clause prints them), kept as signed; the engagement's complaints are
@@ -144,6 +149,7 @@ class Contract(FSMModelMixin, FirmOwned):
     # What is frozen once the contract leaves the draft.
     CONTENT_FIELDS = [clause_field(k) for k in CLAUSE_KEYS] + [
         "fee", "start_date", "end_date", "guidance_period_days", "follow_up_visits",
+        "guidance_sessions",
         "complaint_acknowledge_days", "complaint_respond_days", "complaint_working_days"]
     SIGNATURE_FIELDS = ["firm_signatory_id", "firm_signed_on", "client_signatory",
                         "client_signed_on", "signed_copy", "signed_copy_sha256"]
@@ -320,3 +326,44 @@ class PaymentInstallment(ContractPart):
 
     def __str__(self):
         return self.description
+
+
+# 8.5.1: the document system each service type requires among the contract's deliverables
+# (the starting mapping of every firm, which the firm then edits).
+DEFAULT_DOCUMENT_SYSTEMS = {
+    "standardization": ["standardization"],   # 安全生产标准化 → 安全标准化体系资料
+    "ledgers": ["ledger"],                    # 安全台账 → 安全台账资料
+    "risk_grading": ["risk_grading"],         # 风险分级管控（双重预防）→ 风险分级管控体系资料
+}
+
+
+class DocumentSystemRequirement(FirmOwned):
+    """8.5.1: a service type requires the contract to deliver a document system (安全标准化
+    体系资料, 安全台账资料, 风险分级管控体系资料). The firm's mapping, seeded and editable."""
+
+    service_type = models.CharField(_("service type"), max_length=20,
+                                    choices=Engagement.ServiceType.choices)
+    category = models.CharField(_("required document system"), max_length=20,
+                                choices=Deliverable.Category.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document system a service type requires")
+        verbose_name_plural = _("document systems the service types require")
+        ordering = ["service_type", "category"]
+        constraints = [models.UniqueConstraint(fields=["firm", "service_type", "category"],
+                                               name="document_system_once")]
+        indexes = [models.Index(fields=["firm", "service_type"], name="docsys_firm_type_idx")]
+
+    def __str__(self):
+        return f"{self.get_service_type_display()} → {self.get_category_display()}"
+
+    @classmethod
+    def seed(cls, firm_id):
+        manager = cls.objects.with_scopes_disabled()
+        if manager.filter(firm_id=firm_id).exists():
+            return
+        manager.bulk_create([cls(firm_id=firm_id, service_type=service_type, category=category)
+                             for service_type, categories in DEFAULT_DOCUMENT_SYSTEMS.items()
+                             for category in categories])

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from engagements.gates import Requirement, batched, engagement_ids, register
 from engagements.stages import Stage
 
-from .models import Contract, Deliverable
+from .models import Contract, Deliverable, DocumentSystemRequirement
 
 
 def current_contracts(engagements):
@@ -31,6 +31,18 @@ def deliverables_met(engagements):
         .values_list("engagement_id", flat=True))
 
 
+def document_system_met(engagements):
+    """8.5.1: the contract's deliverables include every document system its engagement's
+    service type requires (the firm's mapping: 安全生产标准化 → 安全标准化体系资料, 安全台账
+    → 安全台账资料, 风险分级管控 → 风险分级管控体系资料); met when the type requires none."""
+    required = DocumentSystemRequirement.objects.filter(
+        firm_id=OuterRef("firm_id"), service_type=OuterRef("engagement__service_type"))
+    missing = required.filter(~Exists(Deliverable.objects.filter(
+        contract_id=OuterRef(OuterRef("pk")), category=OuterRef("category"))))
+    return set(current_contracts(engagements).filter(~Exists(missing))
+               .values_list("engagement_id", flat=True))
+
+
 @batched
 def signed_met(engagements):
     return (current_contracts(engagements)
@@ -52,6 +64,13 @@ def register_all():
         label=_("The contract lists its deliverables (category, due date) and its follow-up "
                 "terms (guidance period, number of follow-up visits)"),
         met_ids=deliverables_met, url_name="contracts:contract",
+    ))
+    register(Requirement(
+        code="7.document_system", clause="8.5.1", stage=Stage.CONTRACTING,
+        label=_("The deliverables include the document system the service type requires "
+                "(安全生产标准化: safety standardization system documents; 安全台账: safety "
+                "ledger documents; 风险分级管控: risk grading and control system documents)"),
+        met_ids=document_system_met, url_name="contracts:contract",
     ))
     register(Requirement(
         code="7.signed", clause="7", stage=Stage.CONTRACTING,

@@ -34,7 +34,13 @@ from .clauses import (
     filled_clauses,
 )
 from .default_template import DEFAULT_CLAUSES_EN, DEFAULT_CLAUSES_ZH
-from .models import Contract, ContractTemplate, Deliverable, PaymentInstallment
+from .models import (
+    Contract,
+    ContractTemplate,
+    Deliverable,
+    DocumentSystemRequirement,
+    PaymentInstallment,
+)
 
 verbs.register_all({
     "contract_template.updated": gettext_lazy("%(actor)s changed the firm's contract template"),
@@ -379,3 +385,73 @@ def contract_delete_draft(*, contract, by):
     contract.personnel.clear()
     _event(contract, by, "contract.draft_deleted")
     contract.delete()
+
+
+# -- 8.5.1: the document system each service type requires --------------------------------
+
+verbs.register_all({
+    "document_system.saved": gettext_lazy("%(actor)s changed which document system a service "
+                                          "type requires"),
+    "document_system.deleted": gettext_lazy("%(actor)s changed which document system a "
+                                            "service type requires"),
+})
+
+
+def document_systems_for(firm) -> dict:
+    """``{service_type: {category, …}}``: the firm's mapping (8.5.1), seeded on first use."""
+    firm_id = getattr(firm, "pk", firm)
+    DocumentSystemRequirement.seed(firm_id)
+    systems = {}
+    for service_type, category in DocumentSystemRequirement.objects.filter(
+            firm_id=firm_id).values_list("service_type", "category"):
+        systems.setdefault(service_type, set()).add(category)
+    return systems
+
+
+def missing_document_systems(contract) -> list[str]:
+    """8.5.1: the document systems the engagement's service type requires that the
+    contract's deliverables lack, by name."""
+    required = document_systems_for(contract.firm_id).get(contract.engagement.service_type,
+                                                          set())
+    listed = set(Deliverable.objects.filter(contract=contract).values_list("category",
+                                                                           flat=True))
+    return [str(Deliverable.Category(c).label) for c in sorted(required - listed)]
+
+
+def _check_manager(firm_id, by):
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+@performed_by
+@transaction.atomic
+def document_system_save(*, firm, by, service_type, category, row=None
+                         ) -> DocumentSystemRequirement:
+    """A manager says which document system a service type requires (8.5.1)."""
+    _check_manager(firm.pk, by)
+    if row is not None:
+        require_same_firm(firm.pk, row)
+    row = row or DocumentSystemRequirement(firm=firm)
+    row.service_type, row.category = service_type, category
+    clash = DocumentSystemRequirement.objects.filter(firm=firm, service_type=service_type,
+                                                     category=category)
+    if row.pk:
+        clash = clash.exclude(pk=row.pk)
+    if clash.exists():
+        raise ValidationError(_("This service type already requires this document system."))
+    row.full_clean()
+    row.save()
+    record_event(firm=firm, by=by, verb="document_system.saved", obj=row, clause="8.5.1",
+                 params={"service_type": service_type, "category": category})
+    return row
+
+
+@performed_by
+@transaction.atomic
+def document_system_delete(*, row, by):
+    _check_manager(row.firm_id, by)
+    record_event(firm=row.firm_id, by=by, verb="document_system.deleted", obj=row,
+                 clause="8.5.1",
+                 params={"service_type": row.service_type, "category": row.category})
+    row.delete()

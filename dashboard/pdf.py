@@ -21,15 +21,19 @@ from django.utils import timezone, translation
 from consultancy.activity.selectors import described, engagement_events
 from consultancy.documents.registry import PdfSpec
 from consultancy.documents.services import pdf_request
+from consultancy.tenancy.models import Qualification
 from contracts.models import Contract
 from delivery import selectors as delivery_selectors
+from delivery import services as delivery_services
 from delivery.models import (
     ConsultingPlan,
     DocumentDelivery,
     GuidanceLog,
+    PlanReview,
     ProgressReport,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
 )
 from delivery.risk import risk_chart_svg
@@ -230,7 +234,8 @@ def _contracts(e):
         extra = [("已签发 PDF 的 SHA-256", c.issued_pdf_sha256),
                  ("签字盖章件的 SHA-256", c.signed_copy_sha256)]
         block = record(c, ["number", "status", "fee", "start_date", "end_date", "personnel",
-                           "guidance_period_days", "follow_up_visits", "issued_at",
+                           "guidance_period_days", "guidance_sessions", "follow_up_visits",
+                           "issued_at",
                            "firm_signatory", "firm_signed_on", "client_signatory",
                            "client_signed_on", "signed_copy", "termination_reason"],
                        title=title, extra=extra)
@@ -247,11 +252,25 @@ def _contracts(e):
     return blocks
 
 
+def _qualified(research) -> str:
+    """8.1.1: each researcher's safety-related certificates valid on the day."""
+    parts = []
+    for u in research.researchers.all():
+        held = [f"{q.kind_label} {q.number}" for q in u.qualifications.all()
+                if q.is_safety_related and q.is_valid_on(research.researched_on)]
+        parts.append(f"{u.full_name}：{'、'.join(held) or '无有效安全相关资质'}")
+    return "；".join(parts)
+
+
 def _research(e):
     blocks = [record(r, ["researched_on", "researchers", "location", "collected", "notes"],
-                     title=f"现场调研 {_date(r.researched_on)}")
+                     title=f"现场调研 {_date(r.researched_on)}",
+                     extra=[("调研人员的安全相关资质（8.1.1）", _qualified(r))])
               for r in SiteResearch.objects.filter(engagement=e).select_related("created_by")
-              .prefetch_related("researchers").order_by("researched_on", "pk")]
+              .prefetch_related(Prefetch("researchers__qualifications",
+                                         queryset=Qualification.objects.select_related(
+                                             "qualification_kind")))
+              .order_by("researched_on", "pk")]
     blocks += [record(r, ["researched_on", "resources_needed", "findings", "gaps"],
                       title=f"资源调研 {_date(r.researched_on)}")
                for r in ResourceResearch.objects.filter(engagement=e)
@@ -261,26 +280,69 @@ def _research(e):
 
 def _team(e):
     rows = []
-    for m in delivery_selectors.team_with_certificates(e):
-        certs = "；".join(f"{q.number}（{_date(q.valid_from)} 至 {_date(q.valid_until)}）"
+    members = delivery_selectors.team_with_certificates(e)
+    for m in members:
+        certs = "；".join(f"{q.number} {q.get_specialty_display()}"
+                         f"（{_date(q.valid_from)} 至 {_date(q.valid_until)}）"
                          for q in m.rse_certificates)
         rows.append([m.get_side_display(), str(m.person), m.role, m.responsibilities,
                      certs or "—"])
-    return [table(["方", "成员", "角色", "职责与任务", "注册安全工程师证书"], rows)] if rows else []
+    blocks = [table(["方", "成员", "角色", "职责与任务", "注册安全工程师证书（专业）"], rows)] \
+        if rows else []
+    # 8.2.2 相关经验和能力: the engineers' fit to the client, or a manager's justification.
+    fit = delivery_services.rse_fit(e, [m for m in members if m.side == "provider"])
+    justifications = list(RseJustification.objects.filter(engagement=e)
+                          .select_related("holder", "created_by").order_by("pk"))
+    fit_rows = [[m.user.full_name, m.valid_rse.get_specialty_display(),
+                 "符合" if fit.get(m.user_id) else "不符合"]
+                for m in members if m.side == "provider" and m.valid_rse]
+    if fit_rows:
+        blocks.append(table(["注册安全工程师", "专业", f"与委托方行业（{e.client.get_industry_display()}）"],
+                            fit_rows, title="注册安全工程师专业与委托方行业的匹配"))
+    for j in justifications:
+        blocks.append({"kind": "record", "title": f"注册安全工程师相关经验说明：{j.holder.full_name}",
+                       "rows": [("相关经验和能力", j.experience),
+                                ("记录人（管理人员）", j.created_by.full_name),
+                                ("记录时间", _date(j.created_at))]})
+    return blocks
 
 
 def _plans(e):
-    return [record(p, ["version", "change_reason", "division_of_work", "schedule",
-                       "client_cooperation", "anomaly_channel", "emergency_handling",
-                       "training_plan", "training_not_applicable", "training_na_reason",
-                       "other", "approved_on", "approved_by", "approval_notes", "issued_at",
-                       "confirmed_by", "confirmed_on", "after_delivery"],
-                   title=f"咨询方案 第 {p.version} 版",
-                   extra=[("书面方案 PDF 的 SHA-256",
-                           p.issued_pdf.sha256 if p.issued_pdf_id else "")])
-            for p in ConsultingPlan.objects.filter(engagement=e)
-            .select_related("created_by", "approved_by", "confirmed_by", "issued_pdf")
-            .order_by("version")]
+    blocks = []
+    plans = (ConsultingPlan.objects.filter(engagement=e)
+             .select_related("created_by", "approved_by", "confirmed_by", "issued_pdf")
+             .prefetch_related(Prefetch("review", queryset=PlanReview.objects
+                                        .select_related("approved_by", "recorded_by")
+                                        .prefetch_related("participants")))
+             .order_by("version"))
+    members = {m.user_id: m for m in delivery_selectors.team_with_certificates(e) if m.user_id}
+    for p in plans:
+        blocks.append(record(
+            p, ["version", "change_reason", "division_of_work", "schedule",
+                "client_cooperation", "anomaly_channel", "emergency_handling", "training_plan",
+                "training_not_applicable", "training_na_reason", "other", "approved_on",
+                "approved_by", "approval_notes", "issued_at", "confirmed_by", "confirmed_on",
+                "after_delivery"],
+            title=f"咨询方案 第 {p.version} 版",
+            extra=[("书面方案 PDF 的 SHA-256",
+                    p.issued_pdf.sha256 if p.issued_pdf_id and p.issued_pdf.is_ready else "")]))
+        review = getattr(p, "review", None) if p.is_approved else None
+        if review is not None:
+            # 8.3.1 经项目小组讨论通过: who of the working group took part.
+            rows = []
+            for u in review.participants.all():
+                m = members.get(u.pk)
+                marks = [x for x in (
+                    "项目负责人" if u.pk == e.lead_consultant_id else "",
+                    "注册安全工程师" if m is not None and m.rse_certificates and any(
+                        q.is_valid_on(review.reviewed_on) for q in m.rse_certificates) else "",
+                ) if x]
+                rows.append([u.full_name, m.role if m else "（已不在工作组）", "、".join(marks)])
+            blocks.append(table(
+                ["参加讨论的项目小组成员", "组内角色", "备注"], rows,
+                title=(f"第 {p.version} 版方案项目小组讨论：{_date(review.reviewed_on)}，"
+                       f"批准人 {review.approved_by.full_name}；结论：{review.conclusion}")))
+    return blocks
 
 
 def _guidance(e):
@@ -300,16 +362,33 @@ def _progress(e):
 
 
 def _risks(e):
-
-    items = list(RiskItem.objects.filter(engagement=e).order_by("-score", "pk"))
-    if not items:
+    items = list(RiskItem.objects.filter(engagement=e).select_related("unit")
+                 .order_by("-score", "pk"))
+    units = delivery_selectors.register_coverage(e, items)
+    if not items and not units:
         return []
-    return [
-        svg_block(risk_chart_svg(delivery_selectors.risk_counts(e)), title="风险等级分布"),
-        table(["部位或作业活动", "危险因素", "方法", "分值", "等级", "管控措施", "辨识日期"],
-              [[r.location, r.hazard, r.method, f"{r.score:g}", r.get_level_display(),
-                r.controls, _date(r.identified_on)] for r in items]),
-    ]
+    blocks = []
+    if units:
+        # 8.4 全方位的风险识别: the units of the site and the risks assessed in each.
+        blocks.append(table(
+            ["单元或区域", "范围", "已评价风险数", "最高风险等级"],
+            [[u.name, u.description, str(u.risk_count) if u.risk_count else "0（未评价）",
+              u.top_label or "—"] for u in units],
+            title=f"风险辨识覆盖的单元：共 {len(units)} 个，"
+                  f"已评价 {sum(1 for u in units if u.risk_count)} 个"))
+    if items:
+        blocks.append(svg_block(risk_chart_svg(delivery_selectors.risk_counts(e)),
+                                title="风险等级分布"))
+        blocks.append(table(
+            ["单元 · 作业活动或设备设施", "危险因素", "事故类型", "现有管控措施", "方法", "分值",
+             "等级", "管控层级 · 责任人", "管控措施（责任人，完成期限）", "辨识日期"],
+            [[r.where, r.hazard, r.get_accident_type_display(), r.existing_controls,
+              r.method, f"{r.score:g}", r.get_level_display(),
+              "，".join(x for x in (r.get_control_level_display(), r.responsible_person) if x),
+              r.controls + (f"（{r.measures_responsible}，{_date(r.measures_due_on)}）"
+                            if r.measures_responsible or r.measures_due_on else ""),
+              _date(r.identified_on)] for r in items]))
+    return blocks
 
 
 def _deliveries(e):

@@ -26,13 +26,17 @@ from .models import (
     DocumentVersion,
     GuidanceLog,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ProjectDocument,
     ResearchAttachment,
     ResourceResearch,
     RiskItem,
     RiskSettings,
+    RseJustification,
     SiteResearch,
+    SiteUnit,
+    SpecialtyFit,
     TeamMember,
 )
 
@@ -111,6 +115,54 @@ class ConsultingPlanAdmin(DeliveryRecordAdmin):
     inlines = [PlanMilestoneInline]
 
 
+@admin.register(SpecialtyFit)
+class SpecialtyFitAdmin(FirmScopedAdmin):
+    """8.2.2: which RSE specialties fit clients of each industry (the firm's mapping,
+    seeded with the usual one); saved and removed through the services."""
+
+    list_display = ["industry", "specialty"]
+    list_filter = ["industry", "specialty"]
+    fields = ["industry", "specialty"]
+    ordering = ["industry", "specialty"]
+
+    def get_queryset(self, request):
+        if request.user.firm_id is not None:
+            services.specialty_fits_for(request.user.firm)
+        return super().get_queryset(request)
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = SpecialtyFit.objects.get(pk=obj.pk) if change else None
+        saved = services.specialty_fit_save(firm=firm, by=request.user, fit=stored,
+                                            **form.cleaned_data)
+        adopt_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.specialty_fit_delete(fit=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for fit in queryset:
+            services.specialty_fit_delete(fit=fit, by=request.user)
+
+
+@admin.register(RseJustification)
+class RseJustificationAdmin(DeliveryRecordAdmin):
+    list_display = ["engagement", "holder", "created_by", "created_at", "frozen"]
+    list_select_related = ["engagement", "created_by", "holder"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "experience", "holder__full_name"]
+
+
+@admin.register(PlanReview)
+class PlanReviewAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
+    """8.3.1: the working group's discussions that passed the plan versions (recorded with
+    the approval on the plan page; never changed)."""
+
+    list_display = ["plan", "engagement", "reviewed_on", "approved_by", "recorded_by"]
+    list_select_related = ["plan", "engagement", "approved_by", "recorded_by"]
+    search_fields = ["engagement__number", "conclusion"]
+    date_hierarchy = "reviewed_on"
+
+
 @admin.register(PlanMilestone)
 class PlanMilestoneAdmin(ReadOnlyAdminMixin, FirmScopedAdmin):
     list_display = ["title", "plan", "due_date"]
@@ -156,12 +208,19 @@ class RiskSettingsAdmin(FirmScopedAdmin):
         return False
 
 
+@admin.register(SiteUnit)
+class SiteUnitAdmin(DeliveryRecordAdmin):
+    list_display = ["name", "engagement", "description", "frozen"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "name"]
+
+
 @admin.register(RiskItem)
 class RiskItemAdmin(DeliveryRecordAdmin):
-    list_display = ["engagement", "location", "method", "score", "level", "identified_on",
-                    "frozen"]
-    list_filter = ["level", "method", "engagement__stage"]
-    search_fields = [*RECORD_SEARCH_FIELDS, "location", "hazard"]
+    list_display = ["engagement", "unit", "activity", "accident_type", "method", "score",
+                    "level", "control_level", "identified_on", "frozen"]
+    list_filter = ["level", "method", "accident_type", "control_level", "engagement__stage"]
+    list_select_related = ["engagement", "created_by", "unit"]
+    search_fields = [*RECORD_SEARCH_FIELDS, "unit__name", "location", "activity", "hazard"]
     date_hierarchy = "identified_on"
 
 

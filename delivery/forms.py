@@ -25,6 +25,7 @@ from .models import (
     ResourceResearch,
     RiskItem,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 
@@ -52,21 +53,23 @@ FILE_INPUT = forms.ClearableFileInput(
 
 
 class StaffWithQualificationField(forms.ModelMultipleChoiceField):
-    """The firm's staff, each labelled with the safety qualification they hold (8.1.1)."""
+    """The firm's staff, each labelled with the safety qualification they hold (8.1.1): a
+    certificate of a kind the firm's list marks safety-related."""
 
     def label_from_instance(self, user):
-        quals = list(user.qualifications.all())
+        quals = [q for q in user.qualifications.all() if q.is_safety_related]
         if not quals:
             return _("%(name)s — no safety qualification on file") % {"name": user}
         latest = quals[0]
         return _("%(name)s — %(kind)s valid until %(until)s") % {
-            "name": user, "kind": latest.get_kind_display(),
+            "name": user, "kind": latest.kind_label,
             "until": latest.valid_until.isoformat()}
 
 
 def staff_with_qualifications(firm):
     return firm_staff(firm=firm).prefetch_related(
-        Prefetch("qualifications", queryset=Qualification.objects.order_by("-valid_until")))
+        Prefetch("qualifications", queryset=Qualification.objects.select_related(
+            "qualification_kind").order_by("-valid_until")))
 
 
 # -- 8.1 ------------------------------------------------------------------------------
@@ -162,7 +165,34 @@ class TeamMemberForm(forms.Form):
         return data
 
 
+class RseJustificationForm(forms.Form):
+    """8.2.2: why an engineer whose specialty does not fit the client's industry is
+    nonetheless the right one (a manager's record)."""
+
+    holder = forms.ModelChoiceField(label=_("Registered safety engineer"), queryset=None)
+    experience = forms.CharField(
+        label=_("The experience that qualifies them"), widget=TEXT3,
+        help_text=_("The projects and years of work in the client's industry, e.g. "
+                    "“8 年建筑施工企业安全管理经验，主持 12 个危大工程项目的风险辨识”."))
+
+    def __init__(self, *args, holders, **kwargs):
+        super().__init__(*args, **kwargs)
+        from consultancy.tenancy.models import User
+
+        self.fields["holder"].queryset = User.objects.filter(pk__in=[u.pk for u in holders])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
 # -- 8.4 ------------------------------------------------------------------------------
+
+
+class SiteUnitForm(FirmForm):
+    """8.4: a unit or area of the client's site, listed on the register."""
+
+    class Meta:
+        model = SiteUnit
+        fields = ["name", "description"]
 
 
 class GuidanceLogForm(DatedRecordForm):
@@ -205,12 +235,26 @@ class RiskItemForm(DatedRecordForm):
 
     class Meta:
         model = RiskItem
-        fields = ["identified_on", "location", "hazard", "method", "controls"]
-        widgets = {"identified_on": DATE, "hazard": TEXT3, "controls": TEXT3,
-                   "method": forms.RadioSelect}
+        fields = ["identified_on", "unit", "activity", "hazard", "accident_type",
+                  "existing_controls", "method", "control_level", "responsible_person",
+                  "controls", "measures_responsible", "measures_due_on"]
+        widgets = {"identified_on": DATE, "hazard": TEXT3, "existing_controls": TEXT3,
+                   "controls": TEXT3, "method": forms.RadioSelect, "measures_due_on": DATE}
+        help_texts = {
+            "controls": _("Required for a major or significant risk (重大风险, 较大风险): the "
+                          "measures to add or improve."),
+            "measures_responsible": _("Required for a major or significant risk."),
+            "measures_due_on": _("Required for a major or significant risk."),
+        }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, engagement=None, **kwargs):
         super().__init__(*args, **kwargs)
+        engagement = engagement or self.instance.engagement
+        self.fields["unit"].queryset = SiteUnit.objects.filter(engagement=engagement)
+        self.fields["unit"].required = True
+        for name in ("activity", "accident_type", "existing_controls", "control_level",
+                     "responsible_person"):
+            self.fields[name].required = True
         item = self.instance
         if item.pk:
             if item.method == risk.Method.LEC:
@@ -222,8 +266,11 @@ class RiskItemForm(DatedRecordForm):
                                     severity=_choice(item.severity))
         self.helper.layout = Layout(
             Div(Div("identified_on", css_class="col-sm-5"),
-                Div("location", css_class="col-sm-7"), css_class="row"),
+                Div("unit", css_class="col-sm-7"), css_class="row"),
+            "activity",
             "hazard",
+            "accident_type",
+            "existing_controls",
             Field("method", wrapper_class="risk-method"),
             Fieldset(_("LEC factors"),
                      Div(Div("lec_likelihood", css_class="col-md-4"),
@@ -234,7 +281,13 @@ class RiskItemForm(DatedRecordForm):
                      Div(Div("ls_likelihood", css_class="col-md-6"),
                          Div("severity", css_class="col-md-6"), css_class="row"),
                      css_id="factors-LS", css_class="risk-factors"),
-            "controls",
+            Div(Div("control_level", css_class="col-sm-5"),
+                Div("responsible_person", css_class="col-sm-7"), css_class="row"),
+            Fieldset(_("Control measures (重大风险 and 较大风险)"),
+                     "controls",
+                     Div(Div("measures_responsible", css_class="col-sm-7"),
+                         Div("measures_due_on", css_class="col-sm-5"), css_class="row"),
+                     css_id="risk-measures"),
         )
 
     def clean(self):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import ClientContact
-from consultancy.tenancy.selectors import firm_staff
+from consultancy.tenancy.models import User
 from consultancy.tenancy.validators import not_in_the_future
 from consultancy.tenancy.versioning import VersionedFormMixin
 from contracts.models import Deliverable
@@ -112,18 +112,47 @@ def milestone_rows(formset):
     ]
 
 
-class PlanApproveForm(forms.Form):
-    """8.3.1: the project team discussed and approved this version."""
+class MemberField(forms.ModelMultipleChoiceField):
+    """Members of our side of the working group, the lead consultant and the holders of a
+    valid registered safety engineer certificate marked."""
 
-    approved_on = forms.DateField(label=_("Discussed and approved by the team on"),
-                                  widget=DATE, validators=[not_in_the_future])
-    approved_by = forms.ModelChoiceField(label=_("Approved by"), queryset=None)
-    notes = forms.CharField(label=_("Notes of the team's discussion"), required=False,
-                            widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, firm, **kwargs):
+    def __init__(self, *args, lead_id=None, rse_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approved_by"].queryset = firm_staff(firm=firm)
+        self.lead_id, self.rse_ids = lead_id, set(rse_ids)
+
+    def label_from_instance(self, user):
+        marks = []
+        if user.pk == self.lead_id:
+            marks.append(str(_("lead consultant")))
+        if user.pk in self.rse_ids:
+            marks.append(str(_("registered safety engineer")))
+        return f"{user.full_name}（{'、'.join(marks)}）" if marks else user.full_name
+
+
+class PlanApproveForm(forms.Form):
+    """8.3.1 "经项目小组讨论通过": the working group's discussion that passed this version:
+    its date, the members of our side who took part, its conclusion, and who approves
+    for the group."""
+
+    approved_on = forms.DateField(label=_("Discussed by the working group on"),
+                                  widget=DATE, validators=[not_in_the_future])
+    participants = MemberField(
+        label=_("Members who took part"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Our side of the working group (8.2): at least the lead consultant and a "
+                    "member holding a valid registered safety engineer certificate."))
+    notes = forms.CharField(label=_("Conclusion of the discussion"),
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    approved_by = forms.ModelChoiceField(label=_("Approved for the working group by"),
+                                         queryset=None)
+
+    def __init__(self, *args, engagement, members=None, rse_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [m.user_id for m in members] if members is not None else []
+        staff = User.objects.filter(pk__in=ids).order_by("full_name")
+        self.fields["participants"].queryset = staff
+        self.fields["participants"].lead_id = engagement.lead_consultant_id
+        self.fields["participants"].rse_ids = set(rse_ids)
+        self.fields["approved_by"].queryset = staff
         self.initial.setdefault("approved_on", timezone.localdate())
         self.helper = _helper()
 

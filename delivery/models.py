@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from consultancy.clients.models import Client
 from consultancy.tenancy.files import (
     ATTACHMENT_TYPES,
     DOCUMENT_TYPES,
@@ -18,6 +19,7 @@ from consultancy.tenancy.files import (
     UploadValidator,
     content_type_field,
 )
+from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import FirmOwned
 from consultancy.tenancy.versioning import content_fingerprint
 from contracts.models import Deliverable
@@ -170,6 +172,79 @@ class TeamMember(DeliveryRecord):
         return self.user if self.side == self.Side.PROVIDER else self.contact
 
 
+# The RSE specialties that fit each industry of the client (8.2.2 "相关经验和能力"): the
+# starting mapping of every firm, which the firm then edits.
+DEFAULT_SPECIALTY_FITS = {
+    "chemical": ["chemical"],
+    "construction": ["construction"],
+    "warehousing": ["other", "road_transport"],
+    "manufacturing": ["other"],
+    "metallurgy": ["metallurgy"],
+    "building_materials": ["other"],
+    "light_industry": ["other"],
+    "mining": ["coal_mine", "metal_mine"],
+    "trade": ["other"],
+    "transport": ["road_transport"],
+    "power": ["other"],
+    "other": ["other"],
+}
+
+
+class SpecialtyFit(FirmOwned):
+    """8.2.2 "相关经验和能力": a registered safety engineer specialty that fits clients of
+    an industry. The firm's mapping, seeded with the usual one and editable."""
+
+    industry = models.CharField(_("client's industry"), max_length=30,
+                                choices=Client.Industry.choices)
+    specialty = models.CharField(_("RSE specialty"), max_length=20,
+                                 choices=Qualification.Specialty.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("RSE specialty fitting an industry")
+        verbose_name_plural = _("RSE specialties fitting the industries")
+        ordering = ["industry", "specialty"]
+        constraints = [models.UniqueConstraint(fields=["firm", "industry", "specialty"],
+                                               name="specialty_fit_once")]
+        indexes = [models.Index(fields=["firm", "industry"], name="specfit_firm_ind_idx")]
+
+    def __str__(self):
+        return f"{self.get_industry_display()} ← {self.get_specialty_display()}"
+
+    @classmethod
+    def seed(cls, firm_id):
+        manager = cls.objects.with_scopes_disabled()
+        if manager.filter(firm_id=firm_id).exists():
+            return
+        manager.bulk_create([cls(firm_id=firm_id, industry=industry, specialty=specialty)
+                             for industry, specialties in DEFAULT_SPECIALTY_FITS.items()
+                             for specialty in specialties])
+
+
+class RseJustification(DeliveryRecord):
+    """8.2.2: no registered safety engineer of our side has a specialty that fits the
+    client's industry, so a manager records why this one's experience qualifies them
+    (the projects, the years). Shown in the dossier."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL,
+                               verbose_name=_("registered safety engineer"),
+                               on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to=STAFF)
+    experience = models.TextField(_("the experience that qualifies them"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("justification of the RSE's fit")
+        verbose_name_plural = _("justifications of the RSE's fit")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="rsejust_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.holder}"
+
+
 # -- 8.3 the consulting plan ------------------------------------------------------------
 
 
@@ -258,7 +333,18 @@ class ConsultingPlan(DeliveryRecord):
 
     @property
     def is_issued(self):
+        """The issue was asked for: the PDF is being made, made, or failed."""
         return self.issued_pdf_id is not None
+
+    @property
+    def is_submitted(self):
+        """8.3.1 "以书面形式提交": submitted in writing once the issued PDF exists and is
+        ready (not while it is being made, nor when making it failed)."""
+        return self.issued_pdf_id is not None and self.issued_pdf.is_ready
+
+    @property
+    def pdf_failed(self):
+        return self.issued_pdf_id is not None and self.issued_pdf.is_failed
 
     @property
     def is_confirmed(self):
@@ -268,8 +354,12 @@ class ConsultingPlan(DeliveryRecord):
     def status_label(self):
         if self.is_confirmed:
             return _("confirmed by the client")
-        if self.is_issued:
+        if self.is_submitted:
             return _("issued, awaiting the client's confirmation")
+        if self.pdf_failed:
+            return _("the written plan (PDF) could not be made: issue it again")
+        if self.is_issued:
+            return _("issued, the written plan (PDF) is being made")
         if self.is_approved:
             return _("approved by the team, not yet issued")
         return _("draft")
@@ -316,6 +406,37 @@ class ConsultingPlan(DeliveryRecord):
             if any(stored[f] != getattr(self, f) for f in self.CONTENT_FIELDS):
                 raise FrozenRecord(_("An approved plan version is not edited; a change is a "
                                      "new version, approved and confirmed again."))
+
+
+class PlanReview(FirmOwned):
+    """8.3.1 "经项目小组讨论通过": the working group's discussion that passed a plan version:
+    when, which members of our side took part (at least the lead consultant and a member
+    holding a valid registered safety engineer certificate), and the conclusion. Recorded
+    once, with the approval; never edited."""
+
+    plan = models.OneToOneField(ConsultingPlan, verbose_name=_("plan version"),
+                                on_delete=models.PROTECT, related_name="review")
+    engagement = models.ForeignKey("engagements.Engagement", verbose_name=_("engagement"),
+                                   on_delete=models.PROTECT, related_name="plan_reviews")
+    reviewed_on = models.DateField(_("discussed by the working group on"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members who took part"), related_name="+",
+        help_text=_("Members of our side of the working group (8.2)."))
+    conclusion = models.TextField(_("conclusion of the discussion"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan review by the working group")
+        verbose_name_plural = _("plan reviews by the working group")
+        ordering = ["reviewed_on", "pk"]
+        indexes = [models.Index(fields=["firm", "engagement"], name="planreview_firm_eng_idx")]
+
+    def __str__(self):
+        return f"{self.plan} · {self.reviewed_on}"
 
 
 class PlanMilestone(FirmOwned):
@@ -398,13 +519,49 @@ class RiskSettings(FirmOwned):
         return (self.ls_major, self.ls_large, self.ls_general)
 
 
-class RiskItem(DeliveryRecord):
-    """8.4: a risk identified from the client's real production, assessed by LEC or LS."""
+class SiteUnit(DeliveryRecord):
+    """8.4 (from the site research of 8.1.1): a unit or area of the client's site — a
+    workshop, a tank farm, a warehouse, a building site. The risk register lists the
+    client's units, and every one needs at least one assessed risk (全方位的风险识别)."""
 
     clause = "8.4"  # of the standard: the activity log files its events under it
 
-    location = models.CharField(_("location or activity"), max_length=200)
+    name = models.CharField(_("unit or area"), max_length=100,
+                            help_text=_("e.g. 加氢车间, 甲类罐区, 汽车装卸站"))
+    description = models.CharField(_("what it comprises"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit or area of the site")
+        verbose_name_plural = _("units and areas of the site")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["firm", "engagement", "name"],
+                                               name="site_unit_name_per_engagement")]
+        indexes = [models.Index(fields=["firm", "engagement"], name="siteunit_firm_eng_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class RiskItem(DeliveryRecord):
+    """8.4: a risk identified from the client's real production, assessed by LEC or LS:
+    where (the unit or area), in what activity or on what equipment, the hazard and the
+    accident type it may cause (GB 6441), the controls in place, who controls it (the
+    control level and the person responsible); a 重大风险 or 较大风险 also has the control
+    measures to take, with a person responsible and a due date."""
+
+    clause = "8.4"  # of the standard: the activity log files its events under it
+
+    unit = models.ForeignKey(SiteUnit, verbose_name=_("unit or area"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="risks")
+    location = models.CharField(_("location or activity (before units were listed)"),
+                                max_length=200, blank=True, editable=False)
+    activity = models.CharField(_("activity or equipment"), max_length=200, blank=True)
     hazard = models.TextField(_("hazard"))
+    accident_type = models.CharField(_("accident type (GB 6441)"), max_length=20,
+                                     choices=risk.AccidentType.choices, blank=True)
+    existing_controls = models.TextField(_("existing controls"), blank=True)
     method = models.CharField(_("method"), max_length=3, choices=risk.Method.choices,
                               default=risk.Method.LEC)
     likelihood = models.DecimalField(_("L (likelihood)"), max_digits=5, decimal_places=2)
@@ -417,10 +574,23 @@ class RiskItem(DeliveryRecord):
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=2, editable=False)
     level = models.CharField(_("level"), max_length=10, choices=risk.Level.choices,
                              editable=False)
-    controls = models.TextField(_("control measures"))
+    control_level = models.CharField(_("control level"), max_length=10,
+                                     choices=risk.ControlLevel.choices, blank=True)
+    responsible_person = models.CharField(_("person responsible for control"), max_length=50,
+                                          blank=True)
+    controls = models.TextField(_("control measures to take"), blank=True)
+    measures_responsible = models.CharField(_("person responsible for the measures"),
+                                            max_length=50, blank=True)
+    measures_due_on = models.DateField(_("measures due by"), null=True, blank=True)
     identified_on = models.DateField(_("identified on"))
 
     history = HistoricalRecords()
+
+    # What every risk names (8.4), by field.
+    REQUIRED = ["unit", "activity", "hazard", "accident_type", "existing_controls",
+                "control_level", "responsible_person"]
+    # What a 重大风险 or 较大风险 also has.
+    MEASURES = ["controls", "measures_responsible", "measures_due_on"]
 
     class Meta:
         verbose_name = _("risk")
@@ -429,11 +599,32 @@ class RiskItem(DeliveryRecord):
         indexes = [models.Index(fields=["firm", "engagement", "level"], name="risk_firm_eng_idx")]
 
     def __str__(self):
-        return f"{self.location}: {self.hazard[:30]}"
+        return f"{self.where}: {self.hazard[:30]}"
+
+    @property
+    def where(self) -> str:
+        """The unit (or, for a risk recorded before units were listed, its location) and
+        the activity or equipment."""
+        place = self.unit.name if self.unit_id else self.location
+        return f"{place} · {self.activity}" if self.activity and place else (place or self.activity)
 
     @property
     def colour(self):
         return risk.LEVEL_COLOURS[self.level]
+
+    @property
+    def needs_measures(self) -> bool:
+        return self.level in risk.LEVELS_NEEDING_MEASURES
+
+    def missing(self) -> list[str]:
+        """What this risk still lacks under 8.4, by name."""
+        missing = [str(self._meta.get_field(f).verbose_name) for f in self.REQUIRED
+                   if not (getattr(self, f"{f}_id") if f == "unit" else
+                           str(getattr(self, f) or "").strip())]
+        if self.needs_measures:
+            missing += [str(self._meta.get_field(f).verbose_name) for f in self.MEASURES
+                        if not str(getattr(self, f) or "").strip()]
+        return missing
 
 
 class ProgressReport(DeliveryRecord):

@@ -11,7 +11,7 @@ def delivery_panel(engagement, request):
     return {
         "engagement": engagement,
         "team_size": TeamMember.objects.filter(engagement=engagement).count(),
-        "plan": ConsultingPlan.objects.current_for(engagement),
+        "plan": ConsultingPlan.objects.select_related("issued_pdf").current_for(engagement),
         "risk_count": RiskItem.objects.filter(engagement=engagement).count(),
         "deliveries": DocumentDelivery.objects.filter(engagement=engagement).count(),
     }

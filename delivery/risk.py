@@ -1,5 +1,6 @@
 """Risk assessment methods of the risk identification register (clause 8.4): LEC and LS,
-and the four risk levels (重大/较大/一般/低 = red/orange/yellow/blue).
+the four risk levels (重大风险/较大风险/一般风险/低风险 = red/orange/yellow/blue), the
+accident types of GB 6441 and the control levels (公司/车间/班组/岗位).
 
 A level is the highest one whose threshold the score is *above* (strictly): the usual
 Chinese tables read "D > 320 重大, 160 < D ≤ 320 较大, 70 < D ≤ 160 一般, D ≤ 70 低" for
@@ -22,10 +23,50 @@ class Method(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    MAJOR = "major", _("Major (重大, red)")
-    LARGE = "large", _("Large (较大, orange)")
-    GENERAL = "general", _("General (一般, yellow)")
-    LOW = "low", _("Low (低, blue)")
+    # Named the same way everywhere: 重大风险 / 较大风险 / 一般风险 / 低风险.
+    MAJOR = "major", _("Major risk (red)")
+    LARGE = "large", _("Significant risk (orange)")
+    GENERAL = "general", _("General risk (yellow)")
+    LOW = "low", _("Low risk (blue)")
+
+
+#: The levels whose risks need control measures with a person responsible and a due date
+#: (8.4: 重大风险 and 较大风险).
+LEVELS_NEEDING_MEASURES = ("major", "large")
+
+
+class AccidentType(models.TextChoices):
+    """The 20 accident types of GB 6441-1986 《企业职工伤亡事故分类》."""
+
+    STRUCK_BY_OBJECT = "struck_by_object", _("Struck by an object (物体打击)")
+    VEHICLE = "vehicle", _("Vehicle injury (车辆伤害)")
+    MACHINERY = "machinery", _("Machinery injury (机械伤害)")
+    LIFTING = "lifting", _("Lifting injury (起重伤害)")
+    ELECTRIC_SHOCK = "electric_shock", _("Electric shock (触电)")
+    DROWNING = "drowning", _("Drowning (淹溺)")
+    BURNS = "burns", _("Burns and scalds (灼烫)")
+    FIRE = "fire", _("Fire (火灾)")
+    FALL_FROM_HEIGHT = "fall_from_height", _("Fall from height (高处坠落)")
+    COLLAPSE = "collapse", _("Collapse (坍塌)")
+    ROOF_FALL = "roof_fall", _("Roof fall and rib spalling (冒顶片帮)")
+    WATER_INRUSH = "water_inrush", _("Water inrush (透水)")
+    BLASTING = "blasting", _("Blasting (放炮)")
+    EXPLOSIVES = "explosives", _("Explosion of explosives (火药爆炸)")
+    GAS_EXPLOSION = "gas_explosion", _("Firedamp explosion (瓦斯爆炸)")
+    BOILER_EXPLOSION = "boiler_explosion", _("Boiler explosion (锅炉爆炸)")
+    VESSEL_EXPLOSION = "vessel_explosion", _("Pressure vessel explosion (容器爆炸)")
+    OTHER_EXPLOSION = "other_explosion", _("Other explosion (其它爆炸)")
+    POISONING = "poisoning", _("Poisoning and asphyxiation (中毒和窒息)")
+    OTHER_INJURY = "other_injury", _("Other injury (其它伤害)")
+
+
+class ControlLevel(models.TextChoices):
+    """Who controls the risk (分级管控): the company, the workshop, the team or the post."""
+
+    COMPANY = "company", _("Company (公司)")
+    WORKSHOP = "workshop", _("Workshop (车间)")
+    TEAM = "team", _("Team (班组)")
+    POST = "post", _("Post (岗位)")
 
 
 LEVEL_COLOURS = {"major": "#d62728", "large": "#ff7f0e", "general": "#f2c500", "low": "#1f77b4"}
@@ -74,10 +115,10 @@ def level_for(value: Decimal, thresholds) -> str:
 # -- how the levels are shown -------------------------------------------------------------
 
 LEVEL_SHORT = {
-    Level.MAJOR: lambda: pgettext("risk level", "Major"),
-    Level.LARGE: lambda: pgettext("risk level", "Large"),
-    Level.GENERAL: lambda: pgettext("risk level", "General"),
-    Level.LOW: lambda: pgettext("risk level", "Low"),
+    Level.MAJOR: lambda: pgettext("risk level", "Major risk"),
+    Level.LARGE: lambda: pgettext("risk level", "Significant risk"),
+    Level.GENERAL: lambda: pgettext("risk level", "General risk"),
+    Level.LOW: lambda: pgettext("risk level", "Low risk"),
 }
 # Text on the yellow bar/badge reads better dark.
 LEVEL_TEXT = {"major": "#fff", "large": "#fff", "general": "#212529", "low": "#fff"}

@@ -4,7 +4,7 @@ from django.utils import timezone
 from consultancy.tenancy.models import Qualification
 
 from . import risk
-from .models import RiskItem, TeamMember
+from .models import RiskItem, SiteUnit, TeamMember
 
 
 def on_the_working_group(user) -> Q:
@@ -37,3 +37,23 @@ def risk_counts(engagement) -> dict:
     rows = dict(RiskItem.objects.filter(engagement=engagement).values_list("level")
                 .annotate(n=Count("pk")).values_list("level", "n"))
     return {level: rows.get(level, 0) for level in risk.LEVEL_ORDER}
+
+
+def register_coverage(engagement, risks=None) -> list:
+    """8.4: the units and areas of the site listed on the register, each with the number of
+    its assessed risks (``risk_count``) and their highest level (``top_level``). ``risks``:
+    the register's risks if already read (saves a query)."""
+    units = list(SiteUnit.objects.filter(engagement=engagement).order_by("pk"))
+    if risks is None:
+        risks = list(RiskItem.objects.filter(engagement=engagement).only("unit_id", "level"))
+    by_unit = {}
+    for item in risks:
+        by_unit.setdefault(item.unit_id, []).append(item.level)
+    for unit in units:
+        levels = by_unit.get(unit.pk, [])
+        unit.risk_count = len(levels)
+        unit.top_level = next((lv for lv in risk.LEVEL_ORDER if lv in levels), None)
+        unit.top_label = risk.LEVEL_SHORT[unit.top_level]() if unit.top_level else ""
+        unit.top_colour = risk.LEVEL_COLOURS.get(unit.top_level, "")
+        unit.top_text = risk.LEVEL_TEXT.get(unit.top_level, "")
+    return units

@@ -19,7 +19,7 @@ from consultancy.tenancy.validators import not_in_the_future
 from consultancy.tenancy.versioning import StaleEdit, check_fingerprint
 from engagements import chronology
 from engagements.models import FrozenRecord
-from engagements.services import record_save
+from engagements.services import record_delete, record_save
 from engagements.stages import Stage
 
 from . import risk, signals
@@ -28,12 +28,16 @@ from .models import (
     DocumentDelivery,
     DocumentVersion,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ProjectDocument,
     ResearchAttachment,
     RiskItem,
     RiskSettings,
+    RseJustification,
     SiteResearch,
+    SiteUnit,
+    SpecialtyFit,
     TeamMember,
 )
 
@@ -41,6 +45,12 @@ verbs.register_all({
     "research.attachment_added": gettext_lazy("%(actor)s added the attachment “%(caption)s” "
                                               "to the site research"),
     "team.member_removed": gettext_lazy("%(actor)s removed %(name)s from the working group"),
+    "rse.justified": gettext_lazy("%(actor)s recorded why the experience of %(name)s fits the "
+                                  "client (8.2.2)"),
+    "specialty_fit.saved": gettext_lazy("%(actor)s changed which RSE specialties fit an "
+                                        "industry"),
+    "specialty_fit.deleted": gettext_lazy("%(actor)s changed which RSE specialties fit an "
+                                          "industry"),
     "plan.approved": gettext_lazy("%(actor)s recorded the team's approval of version "
                                   "%(version)s of the plan"),
     "plan.issued": gettext_lazy("%(actor)s issued version %(version)s of the plan to the client"),
@@ -76,9 +86,11 @@ def _plan_open(plan):
 
 
 def unqualified_on(users, day) -> list:
-    """Those of ``users`` without a safety qualification valid on ``day`` (8.1.1)."""
+    """Those of ``users`` without a safety qualification valid on ``day`` (8.1.1): a
+    certificate of a kind the firm's list marks safety-related."""
     qualified = set(Qualification.objects.filter(
         holder__in=users, valid_from__lte=day, valid_until__gte=day,
+        qualification_kind__safety_related=True,
     ).values_list("holder_id", flat=True))
     return [u for u in users if u.pk not in qualified]
 
@@ -93,7 +105,8 @@ def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch
     if missing:
         raise ValidationError({"researchers": _(
             "Clause 8.1.1 asks for staff holding a safety qualification: %(names)s held no "
-            "qualification valid on %(day)s.") % {
+            "safety-related qualification valid on %(day)s (a kind of certificate counts once "
+            "the firm's list marks it safety-related).") % {
                 "names": "、".join(u.full_name for u in missing), "day": record.researched_on}})
     return record_save(record=record, by=by, m2m={"researchers": researchers})
 
@@ -147,6 +160,97 @@ def team_member_remove(*, member, by):
                  engagement=member.engagement_id, clause="8.2",
                  params={"name": str(member.user or member.contact)})
     member.delete()
+
+
+def specialty_fits_for(firm) -> dict:
+    """``{industry: {specialty, …}}``: the firm's mapping (8.2.2), seeded on first use."""
+    firm_id = getattr(firm, "pk", firm)
+    SpecialtyFit.seed(firm_id)
+    fits = {}
+    for industry, specialty in SpecialtyFit.objects.filter(firm_id=firm_id).values_list(
+            "industry", "specialty"):
+        fits.setdefault(industry, set()).add(specialty)
+    return fits
+
+
+def _check_manager(firm_id, by):
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+@performed_by
+@transaction.atomic
+def specialty_fit_save(*, firm, by, industry, specialty, fit=None) -> SpecialtyFit:
+    """A manager adds (or changes) an RSE specialty that fits clients of an industry."""
+    _check_manager(firm.pk, by)
+    row = fit or SpecialtyFit(firm=firm)
+    if fit is not None:
+        require_same_firm(firm.pk, fit)
+    row.industry, row.specialty = industry, specialty
+    clash = SpecialtyFit.objects.filter(firm=firm, industry=industry, specialty=specialty)
+    if row.pk:
+        clash = clash.exclude(pk=row.pk)
+    if clash.exists():
+        raise ValidationError(_("This specialty already fits this industry."))
+    row.full_clean()
+    row.save()
+    record_event(firm=firm, by=by, verb="specialty_fit.saved", obj=row, clause="8.2.2",
+                 params={"industry": industry, "specialty": specialty})
+    return row
+
+
+@performed_by
+@transaction.atomic
+def specialty_fit_delete(*, fit, by):
+    _check_manager(fit.firm_id, by)
+    record_event(firm=fit.firm_id, by=by, verb="specialty_fit.deleted", obj=fit,
+                 clause="8.2.2", params={"industry": fit.industry, "specialty": fit.specialty})
+    fit.delete()
+
+
+def rse_fit(engagement, members=None) -> dict:
+    """8.2.2: ``{user_id: True/False}`` for our side's members holding an RSE valid today:
+    whether the certificate's specialty fits the client's industry."""
+    fits = specialty_fits_for(engagement.firm_id).get(engagement.client.industry, set())
+    today = timezone.localdate()
+    users = ([m.user_id for m in members] if members is not None else
+             list(TeamMember.objects.filter(engagement=engagement, side="provider")
+                  .values_list("user_id", flat=True)))
+    result = {}
+    for holder_id, specialty in Qualification.objects.filter(
+            holder_id__in=users, kind=Qualification.Kind.RSE, valid_from__lte=today,
+            valid_until__gte=today).values_list("holder_id", "specialty"):
+        result[holder_id] = result.get(holder_id, False) or specialty in fits
+    return result
+
+
+@performed_by
+@transaction.atomic
+def rse_justification_save(*, engagement, by, holder, experience) -> RseJustification:
+    """8.2.2 "相关经验和能力": no registered safety engineer of our side has a specialty that
+    fits the client's industry; a manager records why ``holder``'s experience qualifies
+    them."""
+    _open(engagement)
+    require_same_firm(engagement.firm_id, by, holder)
+    if not by.is_manager:
+        raise ValidationError(_("Clause 8.2.2: a manager records why an engineer's experience "
+                                "fits the client."))
+    if not TeamMember.objects.filter(engagement=engagement, side="provider",
+                                     user=holder).exists():
+        raise ValidationError({"holder": _("Clause 8.2.2: %(name)s is not a member of our side "
+                                           "of the working group.") % {"name": holder}})
+    if holder.pk not in rse_fit(engagement, [TeamMember(user=holder)]):
+        raise ValidationError({"holder": _("Clause 8.2.2: %(name)s holds no registered safety "
+                                           "engineer certificate valid today.") %
+                               {"name": holder}})
+    if not (experience or "").strip():
+        raise ValidationError({"experience": _("Clause 8.2.2: describe the experience that "
+                                               "qualifies them (projects, years).")})
+    record = RseJustification(engagement=engagement, holder=holder,
+                              experience=experience.strip())
+    return record_save(record=record, by=by, event={
+        "verb": "rse.justified", "clause": "8.2.2", "params": {"name": str(holder)}})
 
 
 # -- 8.3 ------------------------------------------------------------------------------
@@ -212,10 +316,71 @@ def _plan_save(engagement, by, milestones, *, after_delivery, **fields) -> Consu
     return plan
 
 
+def provider_members(engagement) -> dict:
+    """``{user_id: TeamMember}``: our side of the engagement's working group (8.2)."""
+    return {m.user_id: m for m in TeamMember.objects.filter(
+        engagement=engagement, side=TeamMember.Side.PROVIDER).select_related("user")}
+
+
+def holds_valid_rse(users, day) -> set:
+    """The ids of ``users`` holding a registered safety engineer certificate valid on
+    ``day``."""
+    return set(Qualification.objects.filter(
+        holder__in=users, kind=Qualification.Kind.RSE, valid_from__lte=day,
+        valid_until__gte=day).values_list("holder_id", flat=True))
+
+
+def _check_plan_review(plan, approved_by, approved_on, participants, conclusion):
+    """8.3.1 "经项目小组讨论通过": a real decision of the working group: it exists, the
+    approver and every participant are members of our side, the lead consultant and a
+    member holding a valid registered safety engineer certificate took part, and the
+    discussion has a conclusion."""
+    engagement = plan.engagement
+    members = provider_members(engagement)
+    if not members:
+        raise ValidationError(_(
+            "Clause 8.3.1: the plan is passed by the project working group, and this "
+            "engagement has none yet: form the working group first (8.2)."))
+    if approved_by is None or not approved_by.is_firm_staff:
+        raise ValidationError({"approved_by": _(
+            "Clause 8.3.1: the plan is passed by our side of the working group; a client "
+            "contact confirms it afterwards, they do not approve it.")})
+    if approved_by.pk not in members:
+        raise ValidationError({"approved_by": _(
+            "Clause 8.3.1: %(name)s is not a member of the working group; the approval is "
+            "the working group's.") % {"name": approved_by.full_name}})
+    participants = list(participants or [])
+    outsiders = [u for u in participants if u.pk not in members]
+    if outsiders:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: only members of our side of the working group take part in its "
+            "discussion; not members: %(names)s.") % {
+                "names": "、".join(u.full_name for u in outsiders)}})
+    taking_part = {u.pk for u in participants}
+    if approved_by.pk not in taking_part:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: %(name)s approves for the working group, so took part in its "
+            "discussion: tick them.") % {"name": approved_by.full_name}})
+    if engagement.lead_consultant_id not in taking_part:
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: the lead consultant (%(name)s) takes part in the working group's "
+            "discussion of the plan.") % {"name": engagement.lead_consultant.full_name}})
+    if not holds_valid_rse(participants, approved_on):
+        raise ValidationError({"participants": _(
+            "Clause 8.3.1: a member holding a registered safety engineer certificate valid "
+            "on %(day)s takes part in the discussion.") % {"day": approved_on}})
+    if not (conclusion or "").strip():
+        raise ValidationError({"notes": _("Clause 8.3.1: record the conclusion of the working "
+                                          "group's discussion.")})
+    return participants
+
+
 @performed_by
 @transaction.atomic
-def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingPlan:
-    """8.3.1: the project team discussed and approved this version."""
+def plan_approve(*, plan, by, approved_on, participants, notes, approved_by=None
+                 ) -> ConsultingPlan:
+    """8.3.1: the project working group discussed and passed this version: the review
+    (date, the members of our side who took part, the conclusion) is recorded with it."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
     _plan_open(plan)
     if plan.is_approved:
@@ -224,26 +389,35 @@ def plan_approve(*, plan, by, approved_by, approved_on, notes="") -> ConsultingP
     if missing:
         raise ValidationError(_("The plan still lacks (8.3.2): %(items)s") %
                               {"items": "、".join(missing)})
-    require_same_firm(plan.firm_id, approved_by)
+    approved_by = approved_by or by
+    require_same_firm(plan.firm_id, approved_by, *list(participants or []))
     not_in_the_future(approved_on, "approved_on")
     chronology.check(plan, values={"approved_on": approved_on})  # drafted ≤ approved
+    participants = _check_plan_review(plan, approved_by, approved_on, participants, notes)
     plan.approved_by, plan.approved_on, plan.approval_notes = approved_by, approved_on, notes
     plan.save()
+    review = PlanReview.objects.create(
+        firm_id=plan.firm_id, plan=plan, engagement_id=plan.engagement_id,
+        reviewed_on=approved_on, conclusion=notes.strip(), approved_by=approved_by,
+        recorded_by=by)
+    review.participants.set(participants)
     record_event(firm=plan.firm_id, by=by, verb="plan.approved", obj=plan,
                  engagement=plan.engagement_id, clause="8.3.1",
-                 params={"version": plan.version})
+                 params={"version": plan.version,
+                         "participants": [u.full_name for u in participants]})
     return plan
 
 
 @performed_by
 @transaction.atomic
 def plan_issue(*, plan, by) -> ConsultingPlan:
-    """8.3.1: submitted in writing: the PDF of this version is made."""
+    """8.3.1: submitted in writing: the PDF of this version is made (again, when making it
+    failed). The client is asked to confirm once it is ready."""
     plan = ConsultingPlan.objects.select_for_update().get(pk=plan.pk)
     _plan_open(plan)
     if not plan.is_approved:
         raise ValidationError(_("The project team approves the plan before it is issued."))
-    if plan.is_issued:
+    if plan.is_issued and not plan.pdf_failed:
         raise ValidationError(_("This version is already issued."))
     plan.issued_at = timezone.now()
     chronology.check(plan)  # approved ≤ issued
@@ -267,6 +441,11 @@ def plan_confirm(*, plan, contact, confirmed_on, by, fingerprint=None) -> Consul
     _plan_open(plan)
     if not plan.is_issued:
         raise ValidationError(_("Only an issued plan can be confirmed."))
+    if not plan.is_submitted:
+        raise ValidationError(_(
+            "Clause 8.3.1: the plan is submitted in writing once its PDF is ready; it is "
+            "still being made, or making it failed (issue it again). The client confirms "
+            "the written plan."))
     if plan.is_confirmed:
         raise ValidationError(_("This version is already confirmed."))
     if current_plan(plan.engagement).pk != plan.pk:
@@ -332,8 +511,74 @@ def risk_settings_update(*, firm, by, **fields) -> RiskSettings:
 
 @performed_by
 @transaction.atomic
+def site_unit_save(*, record: SiteUnit, by) -> SiteUnit:
+    """8.4: a unit or area of the client's site, listed on the register (from the site
+    research, 8.1.1); every listed unit needs at least one assessed risk."""
+    record.name = (record.name or "").strip()
+    if not record.name:
+        raise ValidationError({"name": _("Clause 8.4: name the unit or area.")})
+    clash = SiteUnit.objects.filter(engagement=record.engagement, name=record.name)
+    if record.pk:
+        clash = clash.exclude(pk=record.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("Clause 8.4: this unit is already listed.")})
+    return record_save(record=record, by=by)
+
+
+@performed_by
+@transaction.atomic
+def site_unit_delete(*, unit: SiteUnit, by):
+    """A unit listed by mistake; one with risks is kept (its risks name it)."""
+    if unit.is_frozen:
+        raise FrozenRecord(_("The service stage is passed; its records are frozen."))
+    if RiskItem.objects.filter(unit=unit).exists():
+        raise ValidationError(_("Clause 8.4: “%(name)s” has assessed risks; it stays on the "
+                                "register.") % {"name": unit.name})
+    record_delete(record=unit, by=by)
+
+
+def _risk_refusals(record: RiskItem) -> dict:
+    """What 8.4 asks of every risk, and of a 重大风险 or 较大风险, as form errors."""
+    errors = {}
+    if record.unit_id is None:
+        errors["unit"] = _("Clause 8.4: choose the unit or area of the site.")
+    elif record.unit.engagement_id != record.engagement_id:
+        raise CrossFirmReference("A unit of another engagement.")
+    texts = {
+        "activity": _("Clause 8.4: name the activity or the equipment."),
+        "hazard": _("Clause 8.4: describe the hazard."),
+        "accident_type": _("Clause 8.4: choose the accident type it may cause (GB 6441)."),
+        "existing_controls": _("Clause 8.4: describe the controls already in place."),
+        "control_level": _("Clause 8.4: choose the control level (company, workshop, team "
+                           "or post)."),
+        "responsible_person": _("Clause 8.4: name the person responsible for the control."),
+    }
+    for name, message in texts.items():
+        if not str(getattr(record, name) or "").strip():
+            errors[name] = message
+    if record.needs_measures:
+        level = risk.LEVEL_SHORT[record.level]()
+        if not (record.controls or "").strip():
+            errors["controls"] = _("Clause 8.4: a %(level)s needs the control measures to "
+                                   "take.") % {"level": level}
+        if not (record.measures_responsible or "").strip():
+            errors["measures_responsible"] = _(
+                "Clause 8.4: a %(level)s needs a person responsible for its control "
+                "measures.") % {"level": level}
+        if record.measures_due_on is None:
+            errors["measures_due_on"] = _("Clause 8.4: a %(level)s needs a due date for its "
+                                          "control measures.") % {"level": level}
+        elif record.identified_on and record.measures_due_on < record.identified_on:
+            errors["measures_due_on"] = _("The measures cannot be due before the risk was "
+                                          "identified.")
+    return errors
+
+
+@performed_by
+@transaction.atomic
 def risk_save(*, record: RiskItem, by) -> RiskItem:
-    """Compute the score and the level with the firm's thresholds, then save."""
+    """Compute the score and the level with the firm's thresholds, check what 8.4 asks
+    of the risk (and of its level), then save."""
     if record.method == risk.Method.LEC:
         if record.exposure is None or record.consequence is None:
             raise ValidationError(_("LEC needs L, E and C."))
@@ -347,6 +592,9 @@ def risk_save(*, record: RiskItem, by) -> RiskItem:
                               record.consequence, record.severity).quantize(Decimal("0.01"))
     thresholds = risk_settings_for(record.engagement.firm).thresholds(record.method)
     record.level = risk.level_for(record.score, thresholds)
+    errors = _risk_refusals(record)
+    if errors:
+        raise ValidationError(errors)
     return record_save(record=record, by=by)
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     # 8.2 the working group
     path(E + "team/", team.team_page, name="team"),
     path(E + "team/<id:member_pk>/remove/", team.member_remove, name="team_remove"),
+    path(E + "team/justify/", team.rse_justify, name="rse_justify"),
     # 8.3 the consulting plan
     path(E + "plan/", plan.plan_page, name="plan"),
     path(E + "plan/<id:plan_pk>/approve/", plan.plan_approve, name="plan_approve"),
@@ -37,6 +38,10 @@ urlpatterns = [
     path(E + "risks/new/", implementation.risk_edit, name="riskitem_create"),
     path(E + "risks/<id:record_pk>/", implementation.risk_edit, name="riskitem_update"),
     path(E + "risks/chart.svg", implementation.risk_chart, name="risk_chart"),
+    path(E + "risks/units/new/", implementation.unit_edit, name="siteunit_create"),
+    path(E + "risks/units/<id:record_pk>/", implementation.unit_edit, name="siteunit_update"),
+    path(E + "risks/units/<id:record_pk>/delete/", implementation.unit_delete,
+         name="siteunit_delete"),
     path(E + "progress/", implementation.progress_list, name="progress"),
     path(E + "progress/new/", implementation.progress_edit, name="progressreport_create"),
     path(E + "progress/<id:record_pk>/", implementation.progress_edit, name="progressreport_update"),

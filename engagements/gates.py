@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import CharField, Value
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext
@@ -40,9 +39,9 @@ class Requirement:
     # whether it applies to an engagement at all (e.g. 6.1 only for proactive ones);
     # a requirement that does not apply counts as met
     applies: Callable[[object], bool] = field(default=lambda engagement: True)
-    # a time-bound requirement: ``{engagement pk: the day it is met from}`` for the given
-    # engagements (one query for all); when set it decides ``met`` (that day is today or
-    # earlier) instead of ``met_ids``, and the UI says the day
+    # a time-bound requirement: ``{engagement pk: the day it can be met from}`` for the
+    # given engagements (one query for all); the UI says the day, ``met_ids`` still decides
+    # (which, for such a requirement, includes that the day has come)
     dates: Callable[[list], dict] | None = None
 
 
@@ -166,21 +165,15 @@ def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
     for e in engagements:
         by_stage.setdefault(stage or e.stage, []).append(e)
     asks, date_sets = [], {}
-    today = timezone.localdate()
     for st, group in by_stage.items():
         for req in requirements_of(st):
             relevant = [e for e in group if req.applies(e)]
             if not relevant:
                 continue
-            if req.dates is not None:  # time-bound: met once its day has come
-                days = req.dates(relevant)
-                date_sets.setdefault(req.code, {}).update(days)
-            else:
-                asks.append((req, relevant))
+            if req.dates is not None:  # time-bound: the day it can be met, shown with it
+                date_sets.setdefault(req.code, {}).update(req.dates(relevant))
+            asks.append((req, relevant))
     met_sets = _met_sets(asks)
-    for code, days in date_sets.items():
-        met_sets.setdefault(code, set()).update(
-            pk for pk, day in days.items() if day is not None and day <= today)
     result = {}
     for st, group in by_stage.items():
         reqs = requirements_of(st)

@@ -11,7 +11,8 @@ any number of engagements (some finish in Python on the rows that one query read
   quotes: the clause itself is prose around them and cannot be split reliably.
 * ``9.1.guidance``: the hand-over day (the transition into evaluation) plus the
   ``guidance_period_days`` of the contract in force (its latest signed version) is today
-  or earlier.
+  or earlier, and at least its ``guidance_sessions`` (empty: one) follow-up guidance
+  records are dated within that period (guidance actually given, not only the calendar).
 * ``9.2.visits``: at least the contracted number of follow-up visits, each saying whether
   the plan needs adjusting; and every plan version a visit opened for a site change (9.3)
   is approved, issued and confirmed by the client.
@@ -37,6 +38,7 @@ from .models import (
     ClientAcceptance,
     Complaint,
     FeedbackSettings,
+    FollowUpGuidance,
     FollowUpVisit,
     ObjectiveReview,
     OutcomeReview,
@@ -66,13 +68,18 @@ def _contract_in_force(field):
     return Contract.objects.filter(status=Contract.Status.SIGNED).current_value(field)
 
 
-def guidance_end_dates(engagements):
-    """``{pk: the day the contracted guidance period ends}`` (the hand-over day plus the
-    contract's ``guidance_period_days``); unknown ones are left out."""
-    handed_over = Subquery(
+def _handed_over():
+    """The moment of the hand-over (the transition to evaluation), per engagement row."""
+    return Subquery(
         StageTransition.objects.filter(engagement_id=OuterRef("pk"), to_stage=Stage.EVALUATION)
         .order_by("-at").values("at")[:1]
     )
+
+
+def guidance_end_dates(engagements):
+    """``{pk: the day the contracted guidance period ends}`` (the hand-over day plus the
+    contract's ``guidance_period_days``); unknown ones are left out."""
+    handed_over = _handed_over()
     ends = {}
     for pk, at, days in (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                          .annotate(handed_over_at=handed_over,
@@ -84,8 +91,31 @@ def guidance_end_dates(engagements):
 
 
 def guidance_met(engagements):
+    """9.1: the guidance period has ended, and at least the contracted number of guidance
+    sessions (at least one) was given within it: that many follow-up guidance records
+    dated from the hand-over to the period's end. Two queries."""
     today = timezone.localdate()
-    return {pk for pk, day in guidance_end_dates(engagements).items() if day <= today}
+    ids = engagement_ids(engagements)
+    handed_over = _handed_over()
+    given = {}
+    for engagement_id, day in FollowUpGuidance.objects.filter(
+            engagement_id__in=ids).values_list("engagement_id", "given_on"):
+        given.setdefault(engagement_id, []).append(day)
+    met = set()
+    for pk, at, days, sessions in (
+            Engagement.objects.filter(pk__in=ids)
+            .annotate(handed_over_at=handed_over,
+                      days=_contract_in_force("guidance_period_days"),
+                      sessions=_contract_in_force("guidance_sessions"))
+            .values_list("pk", "handed_over_at", "days", "sessions")):
+        if at is None or days is None:
+            continue
+        start = timezone.localdate(at)
+        ends = start + datetime.timedelta(days=days)
+        within = [d for d in given.get(pk, []) if start <= d <= ends]
+        if ends <= today and len(within) >= max(sessions or 1, 1):
+            met.add(pk)
+    return met
 
 
 def visits_met(engagements):
@@ -138,7 +168,9 @@ def register_all():
                       "(met, partly or not, with evidence)"),
                     review_met, "feedback:evaluation"),
         Requirement("9.1.guidance", "9.1", f,
-                    _("The contracted period of further technical guidance has ended"),
+                    _("The contracted period of further technical guidance has ended, and at "
+                      "least the contracted number of guidance sessions (at least one) was "
+                      "recorded within it"),
                     guidance_met, "feedback:follow_up", dates=guidance_end_dates),
         Requirement("9.2.visits", "9.2", f,
                     _("The contracted number of follow-up visits recorded, each saying whether "

@@ -29,6 +29,7 @@ from .models import (
     ComplaintLimits,
     ComplaintReply,
     FeedbackSettings,
+    FollowUpGuidance,
     FollowUpVisit,
     Reminder,
     SurveyInvitation,
@@ -90,6 +91,10 @@ class FollowUpSummary:
     visits_contracted: int | None
     visits_done: int
     visit_due_dates: list = field(default_factory=list)
+    # 9.1: the guidance sessions the contract promises (at least one) and those recorded
+    # within the period
+    guidance_sessions: int = 1
+    guidance_given: int = 0
 
     @property
     def guidance_ends_on(self):
@@ -100,6 +105,11 @@ class FollowUpSummary:
     def guidance_ended_on(self, day) -> bool:
         ends = self.guidance_ends_on
         return ends is not None and ends <= day
+
+    @property
+    def guidance_missing(self) -> int:
+        """9.1: how many more guidance sessions the period needs."""
+        return max(self.guidance_sessions - self.guidance_given, 0)
 
     @property
     def next_visit_number(self) -> int | None:
@@ -116,7 +126,7 @@ class FollowUpSummary:
 
 
 def follow_up_summaries(engagements) -> dict:
-    """``{engagement.pk: FollowUpSummary}`` in three queries, whatever the number."""
+    """``{engagement.pk: FollowUpSummary}`` in four queries, whatever the number."""
     ids = [e.pk for e in engagements]
     contracts = current_contracts(ids)
     handed_over = handed_over_dates(ids)
@@ -125,15 +135,24 @@ def follow_up_summaries(engagements) -> dict:
                                                        plan_needs_adjusting__isnull=False)
                           .values_list("engagement_id", flat=True)):
         done[engagement_id] = done.get(engagement_id, 0) + 1
+    given = {}
+    for engagement_id, day in FollowUpGuidance.objects.filter(
+            engagement_id__in=ids).values_list("engagement_id", "given_on"):
+        given.setdefault(engagement_id, []).append(day)
     result = {}
     for pk in ids:
         contract = contracts.get(pk)
         days = contract.guidance_period_days if contract else None
         visits = contract.follow_up_visits if contract else None
+        start = handed_over.get(pk)
+        ends = start + datetime.timedelta(days=days) if start and days is not None else None
         result[pk] = FollowUpSummary(
-            handed_over_on=handed_over.get(pk), guidance_days=days, visits_contracted=visits,
+            handed_over_on=start, guidance_days=days, visits_contracted=visits,
             visits_done=done.get(pk, 0),
-            visit_due_dates=visit_schedule(handed_over.get(pk), days, visits or 0),
+            visit_due_dates=visit_schedule(start, days, visits or 0),
+            guidance_sessions=max((contract.guidance_sessions if contract else None) or 1, 1),
+            guidance_given=sum(1 for d in given.get(pk, [])
+                               if ends is not None and start <= d <= ends),
         )
     return result
 

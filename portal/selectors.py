@@ -88,15 +88,17 @@ def awaiting_for(contact, engagements) -> dict:
         for fw in ProjectFramework.objects.filter(engagement_id__in=in_communication).newest():
             if not fw.is_confirmed:
                 result[fw.engagement_id].framework = fw
-    # 8.3.1: the current plan version, issued and not confirmed.
+    # 8.3.1: the current plan version, submitted in writing (its PDF ready), not confirmed.
     for plan in (ConsultingPlan.objects.filter(engagement_id__in=ids).newest()
+                 .select_related("issued_pdf")
                  .only("pk", "engagement_id", "version", "issued_pdf_id", "confirmed_on",
-                       "confirmed_by_id", "after_delivery", "approved_on", "approved_by_id")):
+                       "confirmed_by_id", "after_delivery", "approved_on", "approved_by_id",
+                       "issued_pdf__status")):
         pk = plan.engagement_id
         # a version opened after delivery (9.3) is confirmed until the engagement closes
         open_stages = ((Stage.EVALUATION, Stage.FOLLOW_UP) if plan.after_delivery
                        else (Stage.DELIVERY,))
-        if plan.is_issued and not plan.is_confirmed and by_stage[pk] in open_stages:
+        if plan.is_submitted and not plan.is_confirmed and by_stage[pk] in open_stages:
             result[pk].plan = plan
     # 8.5.2: deliveries not acknowledged, while the service stage is open.
     in_delivery = [pk for pk in ids if by_stage[pk] == Stage.DELIVERY]

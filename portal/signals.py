@@ -1,19 +1,24 @@
 """What the portal hangs on the clause apps, without their knowing it: the portal
-receives what delivery's services announce (delivery.signals) and writes an outbox job
+receives what delivery's services and the PDF renderer announce (delivery.signals,
+documents.signals) and writes an outbox job
 in their transaction that mails the contacts once it committed, and it tells feedback where a contact with a login
 answers a survey (feedback.links)."""
 
 from django.urls import reverse
 
+from consultancy.documents.signals import document_ready
 from consultancy.outbox import enqueue
-from delivery.signals import documents_delivered, plan_issued
+from delivery.signals import documents_delivered
 
 from .tasks import notify_documents_delivered, notify_plan_issued
 
 
-def on_plan_issued(sender, plan, **kwargs):
-    """8.3.1: a plan version awaits the client's confirmation."""
-    enqueue(notify_plan_issued, plan.firm_id, plan.pk, firm=plan.firm_id)
+def on_document_ready(sender, document, **kwargs):
+    """8.3.1: a plan version awaits the client's confirmation once it is submitted in
+    writing, that is once its issued PDF is ready (not when the issue was asked for: the
+    PDF may still fail)."""
+    if document.kind == "plan":
+        enqueue(notify_plan_issued, document.firm_id, document.owner_id, firm=document.firm_id)
 
 
 def on_documents_delivered(sender, engagement, deliveries, **kwargs):
@@ -42,5 +47,5 @@ def complaint_page(complaint) -> str:
 
 
 def connect():
-    plan_issued.connect(on_plan_issued, dispatch_uid="portal_plan_issued")
+    document_ready.connect(on_document_ready, dispatch_uid="portal_plan_submitted")
     documents_delivered.connect(on_documents_delivered, dispatch_uid="portal_documents_delivered")

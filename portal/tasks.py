@@ -38,11 +38,12 @@ def _notify_contacts(kind, engagement, context) -> int:
 
 @shared_task(**NOTICE_TASK)
 def notify_plan_issued(firm_id: int, plan_id: int) -> int:
-    """8.3.1: a plan version is issued and awaits the client's confirmation."""
+    """8.3.1: a plan version is submitted in writing (its PDF ready) and awaits the client's
+    confirmation."""
     with firm_scope(firm_id):
-        plan = (ConsultingPlan.objects.select_related("engagement__firm")
+        plan = (ConsultingPlan.objects.select_related("engagement__firm", "issued_pdf")
                 .filter(pk=plan_id).first())
-        if plan is None or not plan.is_issued or plan.is_confirmed:
+        if plan is None or not plan.is_submitted or plan.is_confirmed:
             return 0
         engagement = plan.engagement
         return _notify_contacts("plan_issued", engagement,

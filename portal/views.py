@@ -142,7 +142,8 @@ def engagement_detail(request, contact, pk):
     awaiting = selectors.awaiting_for(contact, [engagement])[engagement.pk]
     team = delivery_selectors.team_with_certificates(engagement)
     counts = delivery_selectors.risk_counts(engagement)
-    risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
+    risks = list(RiskItem.objects.filter(engagement=engagement).select_related("unit")
+                 .order_by("-score", "pk"))
     for item in risks:
         item.level_label = risk.LEVEL_SHORT[item.level]()
         item.text_colour = risk.LEVEL_TEXT[item.level]

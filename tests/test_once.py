@@ -33,6 +33,7 @@ from engagements.models import (
 )
 from feedback.models import ClientAcceptance, Complaint, SurveyResponse
 from tests.conftest import login
+from tests.delivery.helpers import risk_form, unit_of
 from tests.portal.conftest import world  # noqa: F401  (the portal's fixture)
 from tests.scoping import scopes_disabled
 
@@ -77,10 +78,9 @@ CASES = [
      lambda: ExchangeRecord.objects.filter(participants="双方负责人")),
     ("risk_item", "consultant",
      lambda w, pw: reverse("delivery:riskitem_create", args=[pw.e_delivery.pk]),
-     lambda w, pw: {"identified_on": TODAY(), "location": "反应釜区", "hazard": "超温超压",
-                    "controls": "联锁", "method": "LEC", "lec_likelihood": "6",
-                    "exposure": "6", "consequence": "3"},
-     lambda: RiskItem.objects.filter(location="反应釜区")),
+     lambda w, pw: risk_form(unit_of(pw.e_delivery), activity="反应釜区", method="LEC",
+                             lec_likelihood="6", exposure="6", consequence="3"),
+     lambda: RiskItem.objects.filter(activity="反应釜区")),
     ("progress_report", "consultant",
      lambda w, pw: reverse("delivery:progressreport_create", args=[pw.e_delivery.pk]),
      lambda w, pw: {"period_start": (timezone.localdate() - datetime.timedelta(days=6))

@@ -15,13 +15,20 @@ from django.utils import timezone
 from consultancy.tenancy.versioning import VERSION_FIELD, StaleEdit
 from contracts import services as contract_services
 from delivery import services as delivery_services
-from delivery.models import GuidanceLog, ProgressReport, ResourceResearch, RiskItem, SiteResearch
+from delivery.models import (
+    GuidanceLog,
+    ProgressReport,
+    ResourceResearch,
+    RiskItem,
+    SiteResearch,
+    SiteUnit,
+)
 from engagements.services import record_save
 from engagements.stages import Stage
 from feedback.models import FeedbackSettings
 from tests import factories as f
 from tests.conftest import login
-from tests.delivery.helpers import PLAN
+from tests.delivery.helpers import PLAN, risk_item
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 from tests.versions import seen_versions
@@ -150,9 +157,10 @@ def case_guidance(w):
 
 def case_risk(w):
     e = _delivery(w)
-    r = delivery_services.risk_save(record=RiskItem(
-        engagement=e, location="储罐区", hazard="泄漏", method="LEC", likelihood=3, exposure=6,
-        consequence=40, controls="报警", identified_on=_today()), by=w.consultant)
+    unit = delivery_services.site_unit_save(record=SiteUnit(engagement=e, name="储罐区"),
+                                            by=w.consultant)
+    r = delivery_services.risk_save(record=risk_item(e, unit, hazard="泄漏", controls="报警"),
+                                    by=w.consultant)
     return (reverse("delivery:riskitem_update", args=[e.pk, r.pk]), "controls",
             lambda: RiskItem.objects.get(pk=r.pk).controls, w.manager, "form")
 

@@ -23,8 +23,22 @@ verbs.register_all({
     "staff.deleted": _("%(actor)s deleted %(name)s"),
     "qualification.saved": _("%(actor)s recorded the certificate %(number)s of %(name)s"),
     "qualification.deleted": _("%(actor)s deleted the certificate %(number)s of %(name)s"),
+    "qualification_kind.decided": _("%(actor)s marked the kind of certificate “%(kind)s” as "
+                                    "%(decision)s"),
+    "qualification_kind.saved": _("%(actor)s saved the kind of certificate “%(kind)s”"),
     "login.locked_out": _("The login of %(name)s was locked after repeated failures"),
-}, format=lambda p: {"role": str(User.Role(p["role"]).label)} if p.get("role") else {})
+}, format=lambda p: _shown(p))
+
+
+def _shown(params) -> dict:
+    """The parameters that are words, in the reader's language."""
+    shown = {}
+    if params.get("role"):
+        shown["role"] = str(User.Role(params["role"]).label)
+    if "safety_related" in params:
+        shown["decision"] = str(_("a safety qualification") if params["safety_related"]
+                                else _("not a safety qualification"))
+    return shown
 
 
 def on_staff_changed(sender, *, firm, by, verb, obj, params=None, **kwargs):

@@ -33,7 +33,9 @@ from delivery.models import (
     ProjectDocument,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 from engagements import services as engagement_services
@@ -371,8 +373,12 @@ def _plan(engagement, work, today, *, confirm):
     if not confirm:
         return plan
     if not plan.is_approved:
+        # 8.3.1: our side of the working group discusses and passes it, the lead approves.
+        members = [m.user for m in TeamMember.objects.filter(
+            engagement=engagement, side="provider").select_related("user").order_by("pk")]
         plan = delivery_services.plan_approve(plan=plan, by=lead, approved_by=lead,
-                                              approved_on=today, notes=notes["plan_approval"])
+                                              approved_on=today, participants=members,
+                                              notes=notes["plan_approval"])
     if not plan.is_issued:
         plan = delivery_services.plan_issue(plan=plan, by=lead)
     render_pending(plan, "plan")
@@ -384,16 +390,32 @@ def _plan(engagement, work, today, *, confirm):
 
 def _implementation(engagement, work, people, today, *, share):
     researcher = people[work["researcher"]]
+    units = {}
+    for row in work["units"]:  # 8.4: the units and areas of the site, from the research
+        unit = SiteUnit.objects.filter(engagement=engagement, name=row["name"]).first()
+        if unit is None:
+            unit = delivery_services.site_unit_save(
+                record=SiteUnit(engagement=engagement, name=row["name"],
+                                description=row.get("description", "")),
+                by=researcher)
+        units[row["name"]] = unit
     for risk in work["risks"]:
-        if RiskItem.objects.filter(engagement=engagement, location=risk["location"]).exists():
+        unit = units[risk["unit"]]
+        if RiskItem.objects.filter(engagement=engagement, unit=unit,
+                                   activity=risk["activity"]).exists():
             continue
         factors = ("likelihood", "exposure", "consequence") if risk["method"] == "LEC" else (
             "likelihood", "severity")
         delivery_services.risk_save(
-            record=RiskItem(engagement=engagement, location=risk["location"],
-                            hazard=risk["hazard"], method=risk["method"],
-                            controls=risk["controls"], identified_on=today,
-                            **{name: Decimal(risk[name]) for name in factors}),
+            record=RiskItem(
+                engagement=engagement, unit=unit, activity=risk["activity"],
+                hazard=risk["hazard"], accident_type=risk["accident_type"],
+                existing_controls=risk["existing_controls"], method=risk["method"],
+                control_level=risk["control_level"],
+                responsible_person=risk["responsible_person"], controls=risk["controls"],
+                measures_responsible=risk["measures_responsible"],
+                measures_due_on=today + datetime.timedelta(days=risk["measures_due_days"]),
+                identified_on=today, **{name: Decimal(risk[name]) for name in factors}),
             by=researcher,
         )
     if not GuidanceLog.objects.filter(engagement=engagement).exists():
@@ -454,6 +476,13 @@ def deliver(engagement, work, people, today, *, complete):
         return  # not (or no longer) in the service stage: its records are not ours to touch
     _research(engagement, work, people, today)
     _team(engagement, work, people)
+    justification = work.get("rse_justification")
+    if justification and not RseJustification.objects.filter(engagement=engagement).exists():
+        # 8.2.2: the engineer's specialty does not fit the client's industry; the firm's
+        # manager records the experience that qualifies them.
+        delivery_services.rse_justification_save(
+            engagement=engagement, by=people["manager"], holder=people[justification["who"]],
+            experience=justification["experience"])
     _plan(engagement, work, today, confirm=complete)
     _implementation(engagement, work, people, today, share=complete)
     if complete:

@@ -49,7 +49,11 @@ from feedback.models import (
     OutcomeReview,
     SurveyInvitation,
 )
-from feedback.selectors import current_contract, review_objectives_suggested
+from feedback.selectors import (
+    current_contract,
+    follow_up_summary,
+    review_objectives_suggested,
+)
 
 from .common import contact, data, deliver, hand_over, signed_engagement
 
@@ -109,8 +113,14 @@ def _follow_up(engagement, today, *, guidance, visits):
         return
     lead = engagement.lead_consultant
     done = FollowUpGuidance.objects.filter(engagement=engagement).count()
-    for row in CONTENT["guidance"][done:guidance]:
-        services.follow_up_guidance_save(engagement=engagement, by=lead, given_on=today,
+    # 9.1: guidance given within the guidance period (spread over it, never after today)
+    summary = follow_up_summary(engagement)
+    start = summary.handed_over_on or today
+    last = min(summary.guidance_ends_on or today, today)
+    rows = CONTENT["guidance"][:guidance]
+    for n, row in enumerate(rows[done:], start=done + 1):
+        given_on = min(start + (last - start) * n / len(rows), last)
+        services.follow_up_guidance_save(engagement=engagement, by=lead, given_on=given_on,
                                          given_by=lead, topic=row["topic"],
                                          advice=row["advice"], channel=row["channel"])
     contract = current_contract(engagement)

@@ -26,6 +26,7 @@ from consultancy.tenancy.scoping import firm_scope
 from .models import GeneratedDocument
 from .pdf import TooManyPages, html_to_pdf, render_html
 from .registry import builder_for
+from .signals import document_ready
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ def _store(document_id: int, filename: str, pdf_bytes: bytes, pages: int, render
         except Exception:
             row.file.delete(save=False)
             raise
+        document_ready.send(sender=GeneratedDocument, document=row)
     return row.status
 
 

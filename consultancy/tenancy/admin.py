@@ -18,7 +18,7 @@ from .admin_site import (
     require_own,
 )
 from .forms import checked_initial_password, unused_email
-from .models import Firm, Qualification, SubmissionToken, User
+from .models import Firm, Qualification, QualificationKind, SubmissionToken, User
 
 
 class FirmCreationForm(forms.ModelForm):
@@ -320,11 +320,42 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
         )
 
 
+@admin.register(QualificationKind)
+class QualificationKindAdmin(FirmScopedAdmin):
+    """8.1.1: the firm's list of kinds of qualification (seeded with the usual ones), each
+    marked safety-related or not; saved through ``qualification_kind_save`` (who decided
+    is recorded). A kind in use is not deleted: stop offering it."""
+
+    list_display = ["name", "name_en", "safety_related", "is_rse", "is_active", "decided_by",
+                    "decided_at", "order"]
+    list_filter = ["safety_related", "is_active"]
+    fields = ["name", "name_en", "safety_related", "order", "is_active"]
+    readonly_fields = []
+    ordering = ["order", "pk"]
+
+    def get_queryset(self, request):
+        if request.user.firm_id is not None:
+            services.qualification_kinds_for(request.user.firm)
+        return super().get_queryset(request)
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = QualificationKind.objects.get(pk=obj.pk) if change else None
+        saved = services.qualification_kind_save(firm=firm, by=request.user, kind=stored,
+                                                 **form.cleaned_data)
+        adopt_saved(obj, saved)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Qualification)
 class QualificationAdmin(FirmScopedAdmin):
-    list_display = ["holder", "kind", "level", "specialty", "number", "valid_from", "valid_until"]
-    list_filter = ["kind", "specialty", "level"]
-    list_select_related = ["holder"]
+    list_display = ["holder", "qualification_kind", "level", "specialty", "number",
+                    "valid_from", "valid_until"]
+    list_filter = ["kind", "qualification_kind__safety_related", "specialty", "level"]
+    list_select_related = ["holder", "qualification_kind"]
+    exclude = ["kind"]
     search_fields = ["number", "holder__full_name", "name"]
     autocomplete_fields = ["holder"]
     date_hierarchy = "valid_until"
@@ -335,6 +366,8 @@ class QualificationAdmin(FirmScopedAdmin):
             field.queryset = field.queryset.filter(
                 firm_id=request.user.firm_id, role__in=[User.Role.MANAGER, User.Role.CONSULTANT]
             )
+        if db_field.name == "qualification_kind" and not is_platform_operator(request):
+            field.queryset = QualificationKind.objects.filter(firm_id=request.user.firm_id)
         return field
 
     def save_model(self, request, obj, form, change):

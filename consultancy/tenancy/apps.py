@@ -21,6 +21,18 @@ class TenancyConfig(AppConfig):
 
         user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
 
+        from django.db.models.signals import post_save
+
+        from .models import Firm, QualificationKind
+
+        def seed_lists(sender, instance, created, raw=False, **kwargs):
+            """A new firm starts with the usual kinds of qualification (8.1.1)."""
+            if created and not raw:
+                QualificationKind.seed(instance.pk)
+
+        post_save.connect(seed_lists, sender=Firm, weak=False,
+                          dispatch_uid="tenancy.qualification_kinds.seed")
+
 
 class ConsultancyAdminConfig(admin_apps.AdminConfig):
     """The admin, with the site of tenancy.admin_site (imported once the apps are ready)."""

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Qualification, User
+from .models import Qualification, QualificationKind, User
 from .rls import USER_BY_EMAIL, user_scope
 from .versioning import VersionedFormMixin
 
@@ -56,25 +57,51 @@ class StaffUpdateForm(VersionedFormMixin, forms.ModelForm):
         fields = ["full_name", "phone", "language", "role"]
 
 
+class KindField(forms.ModelChoiceField):
+    """The firm's list of kinds of qualification, each saying whether it counts (8.1.1)."""
+
+    def label_from_instance(self, kind):
+        if kind.safety_related:
+            return _("%(kind)s (safety-related)") % {"kind": kind.label}
+        if kind.awaiting_decision:
+            return _("%(kind)s (awaiting a manager's decision: not counted yet)") % {
+                "kind": kind.label}
+        return _("%(kind)s (not safety-related)") % {"kind": kind.label}
+
+
 class QualificationForm(VersionedFormMixin, forms.ModelForm):
+    qualification_kind = KindField(
+        label=_("Kind of certificate"), queryset=None, required=False,
+        empty_label=_("Other (name it below)"),
+        help_text=_("From your firm's list. A registered safety engineer certificate meets "
+                    "8.2.2; a certificate of a safety-related kind valid on the day meets "
+                    "8.1.1. A kind named below joins the list and counts once a manager marks "
+                    "it safety-related."))
+
     class Meta:
         model = Qualification
-        fields = ["kind", "name", "level", "specialty", "number", "valid_from", "valid_until",
-                  "scan"]
+        fields = ["qualification_kind", "name", "level", "specialty", "number", "valid_from",
+                  "valid_until", "scan"]
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        help_texts = {
-            "kind": _("A registered safety engineer certificate meets 8.2.2; any safety "
-                      "qualification valid on the day meets 8.1.1."),
-        }
+
+    def __init__(self, *args, firm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        firm_id = getattr(firm, "pk", firm) or getattr(self.instance, "firm_id", None)
+        QualificationKind.seed(firm_id)
+        kinds = QualificationKind.objects.filter(firm_id=firm_id)
+        current = self.instance.qualification_kind_id
+        self.fields["qualification_kind"].queryset = kinds.filter(
+            models.Q(is_active=True) | models.Q(pk=current)).order_by("order", "pk")
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", _("The end of validity is before its start."))
-        if cleaned.get("kind") == Qualification.Kind.OTHER and not cleaned.get("name"):
-            self.add_error("name", _("Name the qualification, e.g. 安全评价师."))
+        if not cleaned.get("qualification_kind") and not cleaned.get("name"):
+            self.add_error("name", _("Choose the kind of certificate, or name it (e.g. "
+                                     "安全评价师)."))
         return cleaned
 
     def _post_clean(self):

@@ -5,9 +5,10 @@ DESIGN.md, "Tenancy" and "People".
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -183,6 +184,96 @@ class User(AbstractBaseUser, PermissionsMixin):
         return super().has_module_perms(app_label)
 
 
+# The kinds of qualification a firm starts its list with (8.1.1): (name, English name,
+# the registered safety engineer's, safety-related).
+DEFAULT_QUALIFICATION_KINDS = [
+    ("注册安全工程师", "Registered safety engineer", True, True),
+    ("安全评价师", "Safety assessor", False, True),
+    ("注册消防工程师", "Registered fire engineer", False, True),
+    ("安全生产管理人员考核合格证", "Safety production management certificate", False, True),
+    ("职业卫生专业技术人员证书", "Occupational health professional certificate", False, True),
+    ("特种设备安全管理人员证书", "Special equipment safety management certificate", False,
+     True),
+    ("注册核安全工程师", "Registered nuclear safety engineer", False, True),
+    ("注册建造师", "Registered constructor", False, False),
+]
+
+
+class QualificationKind(FirmOwned):
+    """A kind of certificate on the firm's list (8.1.1 "具有安全相关资质的人员"): seeded with
+    the usual ones, each marked safety-related or not. A kind first named with an "other"
+    certificate is not safety-related until a manager decides it is (``decided_by``)."""
+
+    name = models.CharField(_("kind of certificate"), max_length=60)
+    name_en = models.CharField(_("kind of certificate (English)"), max_length=80, blank=True)
+    is_rse = models.BooleanField(_("registered safety engineer"), default=False,
+                                 editable=False)
+    safety_related = models.BooleanField(
+        _("safety-related qualification"), default=False,
+        help_text=_("Only a certificate of a safety-related kind counts for clause 8.1.1."))
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("offered"), default=True)
+    seeded = models.BooleanField(_("on the starting list"), default=False, editable=False)
+    decided_by = models.ForeignKey(User, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+", editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kind of qualification")
+        verbose_name_plural = _("kinds of qualification")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name"],
+                                    name="qualification_kind_name_per_firm"),
+            models.UniqueConstraint(fields=["firm"], condition=models.Q(is_rse=True),
+                                    name="one_rse_kind_per_firm"),
+        ]
+        indexes = [models.Index(fields=["firm", "order"], name="qkind_firm_order_idx")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """A kind named with an "other" certificate that no manager has decided on."""
+        return not self.safety_related and self.decided_by_id is None and not self.seeded
+
+    @classmethod
+    def seed(cls, firm_id):
+        """The firm's starting list (nothing is added to a list the firm already has)."""
+        if cls.objects.with_scopes_disabled().filter(firm_id=firm_id).exists():
+            return
+        for order, (name, name_en, is_rse, safety) in enumerate(DEFAULT_QUALIFICATION_KINDS):
+            cls.objects.with_scopes_disabled().create(
+                firm_id=firm_id, name=name, name_en=name_en, is_rse=is_rse,
+                safety_related=safety, order=order, seeded=True)
+
+    @classmethod
+    def for_name(cls, firm_id, name: str, *, rse=False):
+        """The firm's kind called ``name`` (the RSE kind when ``rse``), made (not
+        safety-related, awaiting a manager) if the list has none."""
+        manager = cls.objects.with_scopes_disabled()
+        cls.seed(firm_id)
+        if rse:
+            return manager.filter(firm_id=firm_id, is_rse=True).first()
+        name = (name or "").strip()[:60] or "其他证书"
+        found = manager.filter(firm_id=firm_id, name=name).first()
+        if found is None:  # "安全评价师（二级）" is a 安全评价师 certificate
+            found = next((k for k in manager.filter(firm_id=firm_id, seeded=True)
+                          if k.name in name), None)
+        return found or manager.create(firm_id=firm_id, name=name, safety_related=False,
+                                       order=100)
+
+
 class Qualification(FirmOwned):
     """A staff member's safety qualification certificate (clauses 8.1.1 and 8.2.2)."""
 
@@ -214,6 +305,12 @@ class Qualification(FirmOwned):
         limit_choices_to={"role__in": ["manager", "consultant"]},
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    qualification_kind = models.ForeignKey(
+        QualificationKind, verbose_name=_("kind of certificate"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="qualifications",
+        help_text=_("From the firm's list; a registered safety engineer certificate meets "
+                    "8.2.2, and a certificate of a safety-related kind valid on the day meets "
+                    "8.1.1."))
     name = models.CharField(
         _("certificate name"),
         max_length=100,
@@ -264,6 +361,27 @@ class Qualification(FirmOwned):
     def is_valid_on(self, date: datetime.date) -> bool:
         """Whether the certificate is in force on ``date`` (both ends inclusive)."""
         return self.valid_from <= date <= self.valid_until
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of certificate as the firm's list names it (else its name)."""
+        if self.qualification_kind_id:
+            return self.qualification_kind.label
+        return self.name or str(self.get_kind_display())
+
+    @property
+    def is_safety_related(self) -> bool:
+        return self.qualification_kind_id is not None and self.qualification_kind.safety_related
+
+    def save(self, *args, **kwargs):
+        """Every certificate has a kind of the firm's list (8.1.1), and ``kind`` (RSE or
+        not, what 8.2.2 reads) follows it."""
+        if self.qualification_kind_id is None and self.firm_id is not None:
+            self.qualification_kind = QualificationKind.for_name(
+                self.firm_id, self.name, rse=self.kind == self.Kind.RSE)
+        if self.qualification_kind_id is not None:
+            self.kind = self.Kind.RSE if self.qualification_kind.is_rse else self.Kind.OTHER
+        super().save(*args, **kwargs)
 
     @property
     def is_rse(self):

@@ -8,10 +8,11 @@ deleted: such a person is deactivated instead, so the records keep naming them (
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from .models import Qualification, User
+from .models import Qualification, QualificationKind, User
 from .scoping import require_same_firm
 from .signals import staff_changed
 
@@ -190,8 +191,63 @@ def staff_delete(*, user, by) -> None:
     user.delete()
 
 
-QUALIFICATION_FIELDS = ("kind", "name", "level", "specialty", "number", "valid_from",
-                        "valid_until", "scan")
+QUALIFICATION_FIELDS = ("qualification_kind", "name", "level", "specialty", "number",
+                        "valid_from", "valid_until", "scan")
+
+
+def qualification_kinds_for(firm) -> list[QualificationKind]:
+    """The firm's list of kinds of qualification (8.1.1), seeded on first use."""
+    firm_id = getattr(firm, "pk", firm)
+    QualificationKind.seed(firm_id)
+    return list(QualificationKind.objects.filter(firm_id=firm_id).order_by("order", "pk"))
+
+
+@transaction.atomic
+def qualification_kind_decide(*, firm, by, kind, safety_related: bool) -> QualificationKind:
+    """8.1.1: a manager decides whether a kind of certificate is safety-related; a
+    certificate of it counts for the site research only when it is."""
+    _check_manager(firm.pk, by)
+    require_same_firm(firm.pk, kind)
+    if kind.is_rse and not safety_related:
+        raise ValidationError(_("The registered safety engineer certificate is a safety "
+                                "qualification (8.1.1, 8.2.2)."))
+    kind.safety_related = bool(safety_related)
+    kind.decided_by, kind.decided_at = by, timezone.now()
+    kind.save()
+    staff_changed.send(sender=QualificationKind, firm=firm, by=by,
+                       verb="qualification_kind.decided", obj=kind,
+                       params={"kind": kind.name,
+                               "decision": "safety-related" if safety_related
+                               else "not safety-related",
+                               "safety_related": bool(safety_related)})
+    return kind
+
+
+@transaction.atomic
+def qualification_kind_save(*, firm, by, kind=None, **fields) -> QualificationKind:
+    """Managers keep the firm's list (8.1.1): add a kind, rename it, order it, stop
+    offering it; marking it safety-related or not is their decision, recorded."""
+    _check_manager(firm.pk, by)
+    if kind is None:
+        kind = QualificationKind(firm=firm)
+    else:
+        require_same_firm(firm.pk, kind)
+    safety = fields.pop("safety_related", None)
+    for name, value in fields.items():
+        setattr(kind, name, value.strip() if isinstance(value, str) else value)
+    decided = safety is not None and (kind.pk is None or bool(safety) != kind.safety_related)
+    if decided:
+        if kind.is_rse and not safety:
+            raise ValidationError({"safety_related": _(
+                "The registered safety engineer certificate is a safety qualification "
+                "(8.1.1, 8.2.2).")})
+        kind.safety_related = bool(safety)
+        kind.decided_by, kind.decided_at = by, timezone.now()
+    kind.full_clean()
+    kind.save()
+    staff_changed.send(sender=QualificationKind, firm=firm, by=by,
+                       verb="qualification_kind.saved", obj=kind, params={"kind": kind.name})
+    return kind
 
 
 @transaction.atomic
@@ -206,6 +262,18 @@ def qualification_save(*, firm, by, holder, qualification=None, **fields) -> Qua
     if unknown := set(fields) - set(QUALIFICATION_FIELDS):
         raise ValueError(f"qualification_save() does not set {sorted(unknown)}")
     qualification.holder = holder
+    kind = fields.pop("qualification_kind", None)
+    if kind is None:
+        # an "other" certificate named freely: its kind joins the list, not safety-related
+        # until a manager decides (8.1.1)
+        if not (fields.get("name") or "").strip():
+            raise ValidationError({"qualification_kind": _(
+                "Choose the kind of certificate, or name it (e.g. 安全评价师).")})
+        kind = QualificationKind.for_name(firm.pk, fields["name"])
+    else:
+        require_same_firm(firm.pk, kind)
+    qualification.qualification_kind = kind
+    qualification.kind = Qualification.Kind.RSE if kind.is_rse else Qualification.Kind.OTHER
     for name, value in fields.items():
         if name == "scan" and not value:
             continue  # no new file: keep the stored scan

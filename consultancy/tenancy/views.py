@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import QualificationForm, StaffCreateForm, StaffUpdateForm
 from .mixins import apply_validation_error, manager_required
-from .models import Qualification, User
+from .models import Qualification, QualificationKind, User
 
 EXPIRING_WITHIN_DAYS = 60
 
@@ -80,7 +80,8 @@ def staff_detail(request, pk):
     today = timezone.localdate()
     return render(request, "tenancy/staff_detail.html", {
         "member": member,
-        "qualifications": member.qualifications.order_by("-valid_until"),
+        "qualifications": member.qualifications.select_related("qualification_kind")
+        .order_by("-valid_until"),
         "today": today, "soon": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
         "records": services.appears_in_records(member),
     })
@@ -147,7 +148,8 @@ def qualification_edit(request, pk, qualification_pk=None):
     if qualification_pk is not None:
         qualification = get_object_or_404(Qualification, pk=qualification_pk, holder=member,
                                           firm=request.user.firm)
-    form = QualificationForm(request.POST or None, request.FILES or None, instance=qualification)
+    form = QualificationForm(request.POST or None, request.FILES or None, instance=qualification,
+                             firm=request.user.firm)
     if request.method == "POST" and form.is_valid():
         try:
             with form.version_guard():
@@ -165,13 +167,46 @@ def qualification_edit(request, pk, qualification_pk=None):
 
 
 @manager_required
+def qualification_kinds(request):
+    """8.1.1: the firm's list of kinds of qualification, each safety-related or not, with
+    the kinds named with an "other" certificate awaiting a manager's decision first."""
+    kinds = services.qualification_kinds_for(request.user.firm)
+    counts = dict(Qualification.objects.filter(firm=request.user.firm)
+                  .values_list("qualification_kind").annotate(n=Count("pk")))
+    for kind in kinds:
+        kind.n_certificates = counts.get(kind.pk, 0)
+    kinds.sort(key=lambda k: (not k.awaiting_decision, k.order, k.pk))
+    return render(request, "tenancy/qualification_kinds.html", {
+        "kinds": kinds, "awaiting": sum(1 for k in kinds if k.awaiting_decision)})
+
+
+@manager_required
+@require_POST
+def qualification_kind_decide(request, kind_pk):
+    kind = get_object_or_404(QualificationKind, pk=kind_pk, firm=request.user.firm)
+    safety = request.POST.get("safety_related") == "1"
+    try:
+        services.qualification_kind_decide(firm=request.user.firm, by=request.user, kind=kind,
+                                           safety_related=safety)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, (
+            _("“%(kind)s” is safety-related: its certificates count for clause 8.1.1.")
+            if safety else
+            _("“%(kind)s” is not safety-related: its certificates do not count for clause "
+              "8.1.1.")) % {"kind": kind.label})
+    return redirect("staff:qualification_kinds")
+
+
+@manager_required
 def qualification_list(request):
     """Certificates expired, and expiring within 60 days, of active staff (8.1.1, 8.2.2)."""
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
     state = request.GET.get("state", "expiring")
     qs = Qualification.objects.filter(firm=request.user.firm, holder__is_active=True
-                                      ).select_related("holder")
+                                      ).select_related("holder", "qualification_kind")
     if state == "expired":
         qs = qs.filter(valid_until__lt=today).order_by("-valid_until", "pk")
     elif state == "all":

@@ -18,8 +18,8 @@ from engagements.services import record_save
 from engagements.stages import Stage
 
 from .. import risk, selectors, services
-from ..forms import GuidanceLogForm, ProgressReportForm, RiskItemForm
-from ..models import GuidanceLog, ProgressReport, RiskItem
+from ..forms import GuidanceLogForm, ProgressReportForm, RiskItemForm, SiteUnitForm
+from ..models import GuidanceLog, ProgressReport, RiskItem, SiteUnit
 from .common import apply_validation_error, frozen_response, get_engagement
 
 
@@ -116,16 +116,23 @@ def _thresholds(firm):
 @firm_staff_required
 def risk_register(request, pk):
     engagement = get_engagement(request, pk)
-    risks = list(RiskItem.objects.filter(engagement=engagement).order_by("-score", "pk"))
+    risks = list(RiskItem.objects.filter(engagement=engagement).select_related("unit")
+                 .order_by("-score", "pk"))
     for item in risks:
         item.level_label = risk.LEVEL_SHORT[item.level]()
         item.text_colour = risk.LEVEL_TEXT[item.level]
+        item.lacks = item.missing()
     counts = selectors.risk_counts(engagement)
+    units = selectors.register_coverage(engagement, risks)
+    requirements = [r for r in engagement.requirements(Stage.DELIVERY)
+                    if r.code.startswith("8.4.risk")]
     return render(request, "delivery/risk_register.html", {
         "engagement": engagement, "risks": risks, "levels": risk.level_rows(counts),
         "chart": mark_safe(risk.risk_chart_svg(counts)),  # built from escaped parts
         "thresholds": _thresholds(request.user.firm),
-        "closed": _closed(engagement),
+        "closed": _closed(engagement), "units": units,
+        "uncovered": [u for u in units if not u.risk_count],
+        "requirements": requirements,
     })
 
 
@@ -143,7 +150,11 @@ def risk_chart(request, pk):
 def risk_edit(request, pk, record_pk=None):
     engagement = get_engagement(request, pk)
     record = _record(engagement, RiskItem, record_pk)
-    form = RiskItemForm(request.POST or None, instance=record, firm=request.user.firm)
+    initial = None
+    if record.pk is None and request.GET.get("unit", "").isdigit():
+        initial = {"unit": request.GET["unit"]}
+    form = RiskItemForm(request.POST or None, instance=record, firm=request.user.firm,
+                        engagement=engagement, initial=initial)
 
     def save(form):
         item = form.apply_factors(form.save(commit=False))
@@ -160,6 +171,46 @@ def risk_edit(request, pk, record_pk=None):
                  extra={"thresholds": _thresholds(request.user.firm),
                         "level_label": risk.LEVEL_SHORT[record.level]() if record.pk else "",
                         "level_text": risk.LEVEL_TEXT.get(record.level, "#fff")})
+
+
+# -- the units and areas of the site ------------------------------------------------------
+
+
+@firm_staff_required
+def unit_edit(request, pk, record_pk=None):
+    engagement = get_engagement(request, pk)
+    record = _record(engagement, SiteUnit, record_pk)
+    form = SiteUnitForm(request.POST or None, instance=record, firm=request.user.firm)
+    return _edit(
+        request, engagement, record, form,
+        save=lambda form: services.site_unit_save(record=form.save(commit=False),
+                                                  by=request.user),
+        success=lambda saved: _("“%(name)s” is listed on the risk register; assess at least "
+                                "one of its risks (clause 8.4).") % {"name": saved.name},
+        clause="8.4", back_url=reverse("delivery:risks", args=[engagement.pk]),
+        extra={"intro": _("Clause 8.4 asks for risks identified all round: list each unit or "
+                          "area of the client's site found in the site research (8.1.1); "
+                          "every listed unit needs at least one assessed risk.")})
+
+
+@firm_staff_required
+@require_POST
+def unit_delete(request, pk, record_pk):
+    engagement = get_engagement(request, pk)
+    unit = get_object_or_404(SiteUnit, pk=record_pk, engagement=engagement)
+    unit.engagement = engagement
+    if unit.is_frozen:
+        return frozen_response(request, engagement, unit)
+    try:
+        services.site_unit_delete(unit=unit, by=request.user)
+    except FrozenRecord as exc:
+        return frozen_response(request, engagement, unit, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("“%(name)s” is taken off the register.")
+                         % {"name": unit.name})
+    return redirect(reverse("delivery:risks", args=[engagement.pk]) + "#units")
 
 
 def _number(value: Decimal) -> str:

@@ -5,6 +5,7 @@ approved and confirmed again; the earlier versions stay readable)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -22,7 +23,7 @@ from ..forms_plan import (
     milestone_formset,
     milestone_rows,
 )
-from ..models import ConsultingPlan, PlanMilestone
+from ..models import ConsultingPlan, PlanMilestone, PlanReview
 from .common import apply_validation_error, frozen_response, get_engagement
 
 CONTENT = [f for f in PLAN_FIELDS if f != "change_reason"]
@@ -69,11 +70,13 @@ def _plan_page(request, engagement, *, form=None, formset=None, approve_form=Non
         for f in (form, *formset.forms):
             for field in f.fields.values():
                 field.disabled = True
+    members = rse_ids = ()
     if current and not passed:
+        if not current.is_approved:
+            members, rse_ids = _members(engagement)
         if approve_form is None and not current.is_approved:
-            approve_form = PlanApproveForm(firm=request.user.firm,
-                                           initial={"approved_by": request.user})
-        if confirm_form is None and current.is_issued and not current.is_confirmed:
+            approve_form = _approve_form(engagement, members, rse_ids, request.user)
+        if confirm_form is None and current.is_submitted and not current.is_confirmed:
             confirm_form = PlanConfirmForm(engagement=engagement)
     requirements = [r for r in engagement.requirements(Stage.DELIVERY)
                     if r.code.startswith("8.3.")]
@@ -87,11 +90,36 @@ def _plan_page(request, engagement, *, form=None, formset=None, approve_form=Non
         "formset": formset,
         "new_version": current is not None and current.is_approved,
         "approve_form": approve_form if current and not current.is_approved else None,
-        "confirm_form": confirm_form if current and current.is_issued
+        "members": members,
+        "confirm_form": confirm_form if current and current.is_submitted
         and not current.is_confirmed else None,
+        "review": _review(current),
         "passed": passed,
         "requirements": requirements,
     }, status=status)
+
+
+def _members(engagement):
+    """Our side of the working group and who of it holds a valid RSE today (8.3.1)."""
+    members = list(services.provider_members(engagement).values())
+    return members, services.holds_valid_rse([m.user for m in members], timezone.localdate())
+
+
+def _approve_form(engagement, members, rse_ids, user, data=None):
+    initial = {"approved_by": user if any(m.user_id == user.pk for m in members) else None,
+               "participants": [m.user_id for m in members
+                                if m.user_id == engagement.lead_consultant_id
+                                or m.user_id == user.pk]}
+    return PlanApproveForm(data, engagement=engagement, members=members, rse_ids=rse_ids,
+                           initial=initial)
+
+
+def _review(plan):
+    """The working group's review of ``plan`` (8.3.1), with its participants, or None."""
+    if plan is None or not plan.is_approved:
+        return None
+    return (PlanReview.objects.filter(plan=plan).select_related("approved_by")
+            .prefetch_related("participants").first())
 
 
 def _back(engagement):
@@ -161,20 +189,23 @@ def plan_approve(request, pk, plan_pk):
     plan = _plan_of(engagement, plan_pk)
     if engagement.has_passed(Stage.DELIVERY):
         return frozen_response(request, engagement, plan)
-    form = PlanApproveForm(request.POST, firm=request.user.firm)
+    members, rse_ids = _members(engagement)
+    form = _approve_form(engagement, members, rse_ids, request.user, data=request.POST)
     if form.is_valid():
         try:
             services.plan_approve(plan=plan, by=request.user,
                                   approved_by=form.cleaned_data["approved_by"],
                                   approved_on=form.cleaned_data["approved_on"],
+                                  participants=form.cleaned_data["participants"],
                                   notes=form.cleaned_data["notes"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except FrozenRecord as exc:
             return frozen_response(request, engagement, plan, exc)
         else:
-            messages.success(request, _("Version %(v)s is approved by the project team. Issue it "
-                                        "in writing next (8.3.1).") % {"v": plan.version})
+            messages.success(request, _("Version %(v)s is passed by the working group; its "
+                                        "discussion is recorded. Issue it in writing next "
+                                        "(8.3.1).") % {"v": plan.version})
             return _back(engagement)
     if services.current_plan(engagement).pk != plan.pk:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
@@ -196,8 +227,9 @@ def plan_issue(request, pk, plan_pk):
     except FrozenRecord as exc:
         return frozen_response(request, engagement, plan, exc)
     else:
-        messages.success(request, _("Version %(v)s is issued: its PDF is being made. Give it to "
-                                    "the client in writing, then record their confirmation.")
+        messages.success(request, _("Version %(v)s is issued: its PDF is being made. Once it "
+                                    "is ready the plan counts as submitted in writing and the "
+                                    "client is asked to confirm it (8.3.1).")
                          % {"v": plan.version})
     return _back(engagement)
 
@@ -243,5 +275,5 @@ def plan_version(request, pk, plan_pk):
     return render(request, "delivery/plan_version.html", {
         "engagement": engagement, "plan": plan, "milestones": milestones,
         "missing": plan.missing_content(), "is_current": plan.version == latest,
-        "latest": latest,
+        "latest": latest, "review": _review(plan),
     })

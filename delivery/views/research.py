@@ -20,7 +20,7 @@ from engagements.stages import Stage
 
 from .. import services
 from ..forms import AttachmentForm, ResourceResearchForm, SiteResearchForm
-from ..models import ResearchAttachment, ResourceResearch, SiteResearch
+from ..models import ResearchAttachment, ResourceResearch, SiteResearch, SiteUnit
 from .common import apply_validation_error, frozen_response, get_engagement
 
 
@@ -56,6 +56,7 @@ def _render_list(request, engagement, *, failed_rid=None, failed_form=None):
         "engagement": engagement,
         "sites": sites,
         "resources": ResourceResearch.objects.filter(engagement=engagement),
+        "units": SiteUnit.objects.filter(engagement=engagement).order_by("pk"),
         "closed": closed,
     })
 

@@ -64,8 +64,9 @@ def test_every_act_of_the_walk_left_one_event_with_its_actor(a):
     assert verbs["complaint_action.added"] == verbs["complaint_action.done"] == 1
     assert verbs["survey.sent"] == 1
     # site visit, communication, exchange, site research, resource research, two team
-    # members, the plan, the progress report, the risk, the document
-    assert verbs["record.saved"] == 11
+    # members, the plan, the progress report, the unit of the site (8.4), the risk, the
+    # document
+    assert verbs["record.saved"] == 12
     # each filed under its record's clause (the timeline filters by it)
     saved = {(e.params.get("kind"), e.clause) for e in events if e.verb == "record.saved"}
     assert all(clause for _kind, clause in saved), saved

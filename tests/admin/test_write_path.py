@@ -18,11 +18,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from consultancy.clients.models import Client, ClientContact
-from consultancy.tenancy.models import Firm, Qualification, User
+from consultancy.tenancy.models import Firm, Qualification, QualificationKind, User
 from consultancy.workdays.models import CalendarDay
 from contracts import services as contract_services
-from contracts.models import Contract, ContractTemplate
-from delivery.models import RiskSettings
+from contracts.models import Contract, ContractTemplate, DocumentSystemRequirement
+from delivery.models import RiskSettings, SpecialtyFit
 from engagements.models import (
     CommunicationRecord,
     Engagement,
@@ -50,6 +50,9 @@ WRITE_PATHS = {
     Client: "consultancy.clients.services.client_update",
     ClientContact: "consultancy.clients.services.client_contact_update",
     Qualification: "consultancy.tenancy.services.qualification_save",
+    QualificationKind: "consultancy.tenancy.services.qualification_kind_save",
+    DocumentSystemRequirement: "contracts.services.document_system_save",
+    SpecialtyFit: "delivery.services.specialty_fit_save",
     Engagement: "engagements.services.engagement_update",
     NeedsAssessment: "engagements.services.record_save",
     SiteVisit: "engagements.services.record_save",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from consultancy.tenancy.models import Firm, SubmissionToken
 from delivery import services as delivery_services
-from delivery.models import GuidanceLog, RiskSettings, SiteResearch
+from delivery.models import GuidanceLog, RiskSettings, RseJustification, SiteResearch
 from engagements import services as engagement_services
 from engagements.services import record_save
 from engagements.stages import Stage
@@ -86,6 +86,13 @@ def populate(w):
         # data: the service would refuse a record for a passed stage, rightly).
         log = clone(GuidanceLog.objects.get(engagement=d))
         GuidanceLog._base_manager.filter(pk=log.pk).update(engagement=e)
+        # 8.2.2: a manager's justification of the engineer's fit, and a frozen one
+        meet_delivery_code("8.2.2.rse", d)
+        delivery_services.rse_justification_save(
+            engagement=d, by=w.manager, holder=w.consultant,
+            experience="10 年化工企业安全管理经验，完成危险化学品企业标准化项目 15 个")
+        justification = clone(RseJustification.objects.get(engagement=d))
+        RseJustification._base_manager.filter(pk=justification.pk).update(engagement=e)
         RiskSettings.objects.get_or_create(firm=w.firm)
         FeedbackSettings.objects.get_or_create(firm=w.firm)
         Reminder.objects.create(firm=w.firm, user=w.manager, kind=Reminder.Kind.COMPLAINT_OVERDUE,

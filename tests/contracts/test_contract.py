@@ -3,11 +3,13 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from consultancy.tenancy.scoping import firm_scope
+from consultancy.tenancy.scoping import CrossFirmReference, firm_scope
+from contracts import models as systems
 from contracts import services
 from contracts.clauses import CLAUSE_KEYS, CLAUSES, clause_field, cny_in_words, filled_clauses
 from contracts.models import Contract, Deliverable
@@ -91,13 +93,73 @@ def test_7_deliverables_alone_holds_the_gate(a, contracting, missing):
                 Deliverable.objects.with_scopes_disabled().filter(contract=contract).delete()
             else:
                 Contract.objects.filter(pk=contract.pk).update(**{missing: None})
-        assert _sign_gate_refused(contracting, a, "7.deliverables") == ["7.deliverables"]
+        expected = ["7.deliverables"]
+        if missing == "deliverables":  # no deliverable: not the document system either
+            expected.append("7.document_system")
+        assert _sign_gate_refused(contracting, a, "7.deliverables") == expected
+
+
+def test_7_document_system_alone_holds_the_gate(a, contracting):
+    """8.5.1: a safety standardization engagement's contract delivers the standardization
+    system documents; one whose only deliverable is of another category does not."""
+    with scopes_disabled():
+        contract = meet_contracting(contracting, render=False)
+        with frozen_records_unlocked("test: a signed contract without its document system"):
+            Deliverable.objects.with_scopes_disabled().filter(contract=contract).update(
+                category=Deliverable.Category.OTHER)
+        assert _sign_gate_refused(contracting, a, "7.document_system") == [
+            "7.document_system"]
+        assert services.missing_document_systems(contract) == [
+            str(Deliverable.Category.STANDARDIZATION.label)]
+        # the firm's mapping says standardization engagements may deliver "other" documents
+        systems.DocumentSystemRequirement.objects.filter(firm=a.firm).delete()
+        services.document_system_save(firm=a.firm, by=a.manager,
+                                      service_type="standardization", category="other")
+        engagement_services.engagement_sign_contract(engagement=contracting, by=a.consultant)
+        assert contracting.stage == Stage.DELIVERY
+
+
+@pytest.mark.parametrize(("service_type", "category", "met"), [
+    ("standardization", "standardization", True),
+    ("ledgers", "ledger", True),
+    ("ledgers", "standardization", False),
+    ("risk_grading", "risk_grading", True),
+    ("risk_grading", "ledger", False),
+    ("adviser", "other", True),  # the adviser service requires no system
+    ("other", "other", True),
+])
+def test_each_service_type_requires_its_document_system(a, service_type, category, met):
+    with scopes_disabled():
+        e = advance_to(f.EngagementFactory(client=a.client, lead_consultant=a.consultant,
+                                           service_type=service_type), Stage.CONTRACTING)
+        contract = services.contract_draft(engagement=e, by=a.consultant)
+        services.contract_update(contract=contract, by=a.consultant, deliverables=[
+            {"category": category, "title": "交付资料",
+             "due_date": timezone.localdate() + datetime.timedelta(days=30)}])
+        rows = {r.code: r.met for r in e.requirements()}
+    assert rows["7.document_system"] is met
+
+
+def test_only_a_manager_edits_the_document_systems(a, b):
+    with scopes_disabled():
+        assert services.document_systems_for(a.firm) == {
+            "standardization": {"standardization"}, "ledgers": {"ledger"},
+            "risk_grading": {"risk_grading"}}
+        with pytest.raises(ValidationError):
+            services.document_system_save(firm=a.firm, by=a.consultant,
+                                          service_type="adviser", category="other")
+        with pytest.raises(ValidationError):  # once
+            services.document_system_save(firm=a.firm, by=a.manager,
+                                          service_type="ledgers", category="ledger")
+        theirs = systems.DocumentSystemRequirement.objects.filter(firm=b.firm).first()
+        with pytest.raises(CrossFirmReference):
+            services.document_system_delete(row=theirs, by=a.manager)
 
 
 def test_with_clause_7_met_sign_contract_moves_the_engagement_to_delivery(a, contracting):
     with scopes_disabled():
         assert _sign_gate_refused(contracting, a, "7.clauses") == [
-            "7.clauses", "7.deliverables", "7.signed"]
+            "7.clauses", "7.deliverables", "7.document_system", "7.signed"]
         meet_contracting(contracting, render=False)
         engagement_services.engagement_sign_contract(engagement=contracting, by=a.consultant)
         assert contracting.stage == Stage.DELIVERY
@@ -271,7 +333,9 @@ def test_the_full_flow_through_the_pages(client, a, contracting, django_capture_
         "personnel": [a.consultant.pk], "end_date": due,
         "start_date": timezone.localdate().isoformat(),
         "deliverables-TOTAL_FORMS": "1", "deliverables-INITIAL_FORMS": "0",
-        "deliverables-0-category": "ledger", "deliverables-0-title": "安全台账模板",
+        # 8.5.1: a standardization engagement delivers the standardization system
+        "deliverables-0-category": "standardization",
+        "deliverables-0-title": "安全生产标准化管理制度汇编",
         "deliverables-0-due_date": due,
         "installments-TOTAL_FORMS": "2", "installments-INITIAL_FORMS": "0",
         "installments-0-description": "签订后", "installments-0-amount": "60000",

@@ -62,6 +62,34 @@ def test_the_dossier_has_a_section_per_clause(a, closed):
     assert "投诉" in html and "满意度调查" in html
 
 
+def test_the_dossier_shows_the_new_records_of_clause_8(a, closed):
+    """The working group's plan review (8.3.1), the register's coverage of the site's units
+    and each risk's fields (8.4), each researcher's safety qualification (8.1.1), the
+    engineers' fit to the client and a manager's justification (8.2.2)."""
+    from delivery import services as delivery_services
+    from delivery.models import PlanReview, RseJustification
+    from engagements.models import Engagement
+
+    with scopes_disabled():
+        review = PlanReview.objects.get(engagement=closed)
+        Engagement.objects.filter(pk=closed.pk).update(stage="delivery")  # as it was then
+        closed.refresh_from_db()
+        delivery_services.rse_justification_save(
+            engagement=closed, by=a.manager, holder=a.consultant,
+            experience="从事危险化学品企业安全管理 10 年，完成标准化项目 15 个")
+        Engagement.objects.filter(pk=closed.pk).update(stage="closed")
+        closed.refresh_from_db()
+        spec = dossier_pdf_spec(closed)
+        html = render_html(spec.template_name, {**spec.context, "firm": a.firm})
+        assert RseJustification.objects.filter(engagement=closed).exists()
+    assert "参加讨论的项目小组成员" in html and review.conclusion in html
+    assert "风险辨识覆盖的单元" in html and "甲类罐区" in html
+    assert "管控层级" in html and "事故类型" in html and "火灾" in html
+    assert "调研人员的安全相关资质（8.1.1）" in html and "注册安全工程师" in html
+    assert "注册安全工程师专业与委托方行业的匹配" in html
+    assert "从事危险化学品企业安全管理 10 年" in html
+
+
 def test_a_real_render_has_more_than_one_page(client, a, closed):
     login(client, a.manager)
     with on_commit():  # the render task runs after the commit

@@ -17,11 +17,14 @@ from delivery.models import (
     DocumentVersion,
     GuidanceLog,
     PlanMilestone,
+    PlanReview,
     ProgressReport,
     ProjectDocument,
     ResourceResearch,
     RiskItem,
+    RseJustification,
     SiteResearch,
+    SiteUnit,
     TeamMember,
 )
 from engagements.gates import gate_is_open
@@ -100,6 +103,11 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
             assert {r.level for r in RiskItem.objects.filter(engagement=held)} == {
                 "major", "large", "general", "low"}, key
             assert {r.method for r in RiskItem.objects.filter(engagement=held)} == {"LEC", "LS"}
+            # 8.4: the register covers the plant's units, each risk complete
+            units = list(SiteUnit.objects.filter(engagement=held))
+            assert len(units) >= 4, key
+            assert all(u.risks.exists() for u in units), key
+            assert not [r for r in RiskItem.objects.filter(engagement=held) if r.missing()], key
             plan = ConsultingPlan.objects.get(engagement=held)
             assert not plan.is_approved and not plan.missing_content()
             assert not ProgressReport.objects.get(engagement=held).shared_at
@@ -112,6 +120,15 @@ def test_demo_delivery_one_held_one_ready_one_handed_over_and_a_second_run_adds_
             assert not _unmet(ready)
             plan = ConsultingPlan.objects.get(engagement=ready)
             assert plan.is_confirmed and plan.issued_pdf.status == GeneratedDocument.Status.READY
+            # 8.3.1: passed by the working group, the lead and a valid RSE holder taking part
+            review = PlanReview.objects.get(plan=plan)
+            participants = set(review.participants.all())
+            assert ready.lead_consultant in participants and len(participants) >= 2, key
+            assert review.conclusion, key
+            # 8.2.2: the client is a construction company or a cold store; the engineer's
+            # specialty (chemical) does not fit, so a manager recorded the experience
+            justification = RseJustification.objects.get(engagement=ready)
+            assert justification.created_by.role == "manager" and justification.experience
             handover = GeneratedDocument.objects.get(firm=firm, kind="handover",
                                                      owner_id=ready.pk)
             assert handover.status == GeneratedDocument.Status.READY and handover.pages >= 1

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from delivery import risk, services
-from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch
+from delivery.models import ConsultingPlan, RiskItem, RiskSettings, SiteResearch, SiteUnit
 from engagements import services as engagement_services
 from engagements.stages import Stage
 from tests import factories as f
-from tests.delivery.helpers import ALL, meet
+from tests.delivery.helpers import ALL, approve, meet, pdf_ready, risk_item
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 
@@ -36,20 +36,45 @@ def test_the_gate_lists_every_clause_8_code(delivering):
     assert [r.code for r in delivering.requirements()] == ALL + ["8.4.major_hazards"]
 
 
+RISK_CODES = {"8.4.risks", "8.4.risk_coverage", "8.4.risk_measures"}
+
+
 @pytest.mark.parametrize("code", ALL)
 def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
     for other in ALL:
-        if other != code and not (code == "8.2.2.rse" and other == "8.2.1.joint_team") and not (
-                code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed"):
+        if other != code and not (code.startswith("8.2.2.") and other in (
+                "8.2.1.joint_team", "8.2.2.rse", "8.2.2.rse_fits")) and not (
+                code == "8.3.2.plan_content" and other == "8.3.1.plan_confirmed") and not (
+                code in RISK_CODES and other in RISK_CODES):
             meet(other, delivering)
-    if code == "8.2.2.rse":
-        # a joint team whose provider member holds no valid RSE
+    if code in RISK_CODES:
+        meet("8.4.risks", delivering)  # a complete register covering its one unit
+        item = RiskItem.objects.get(engagement=delivering)
+        if code == "8.4.risks":  # a risk recorded before 8.4's fields (migrated): no activity
+            RiskItem.objects.filter(pk=item.pk).update(activity="", accident_type="")
+        elif code == "8.4.risk_coverage":  # a listed unit without any risk
+            services.site_unit_save(record=SiteUnit(engagement=delivering, name="汽车装卸站"),
+                                    by=a.consultant)
+        else:  # a 重大风险 (migrated) without its measures' due date
+            RiskItem.objects.filter(pk=item.pk).update(measures_due_on=None)
+    if code.startswith("8.2.2."):
+        # a joint team whose provider member holds no valid RSE (8.2.2.rse), or one whose
+        # specialty does not fit the chemical client (8.2.2.rse_fits)
         other_staff = f.ConsultantFactory(firm=a.firm)
-        f.QualificationFactory(holder=other_staff, kind="other")
+        if code == "8.2.2.rse":
+            f.QualificationFactory(holder=other_staff, kind="other")
+        else:
+            f.QualificationFactory(holder=other_staff, specialty="construction")
         services.team_member_add(engagement=delivering, by=a.consultant, side="provider",
                                  user=other_staff, role="组员", responsibilities="资料编制")
         services.team_member_add(engagement=delivering, by=a.consultant, side="client",
                                  contact=a.contact, role="联络人", responsibilities="配合")
+        # the lead, who passed the plan with the working group (8.3.1), left the group
+        from delivery.models import TeamMember
+
+        lead = TeamMember.objects.filter(engagement=delivering, user=a.consultant).first()
+        if lead is not None:
+            services.team_member_remove(member=lead, by=a.consultant)
     if code == "8.3.2.plan_content":
         # a confirmed plan… whose content is incomplete can't be approved, so make the
         # current version a new draft lacking a section
@@ -61,6 +86,8 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
     missing = [r.code for r in exc.value.missing]
     if code == "8.3.2.plan_content":
         assert missing == ["8.3.1.plan_confirmed", "8.3.2.plan_content"]
+    elif code == "8.2.2.rse":  # no valid RSE: none to fit the client either
+        assert missing == ["8.2.2.rse", "8.2.2.rse_fits"]
     else:
         assert missing == [code]
     assert delivering.stage == Stage.DELIVERY
@@ -68,7 +95,8 @@ def test_each_clause_8_requirement_alone_holds_the_gate(a, delivering, code):
 
 def test_all_met_hand_over_moves_to_evaluation(a, delivering):
     for code in ALL:
-        if code not in ("8.2.2.rse", "8.3.2.plan_content"):
+        if code not in ("8.2.2.rse", "8.2.2.rse_fits", "8.3.2.plan_content",
+                        "8.4.risk_coverage", "8.4.risk_measures"):
             meet(code, delivering)
     engagement_services.engagement_hand_over(engagement=delivering, by=a.consultant)
     assert delivering.stage == Stage.EVALUATION
@@ -123,11 +151,11 @@ def test_a_plan_changed_after_confirmation_needs_confirmation_again(a, deliverin
     assert v1.is_confirmed and v1.training_plan != "新的培训"
     assert not {r.code: r.met for r in delivering.requirements()}["8.3.1.plan_confirmed"]
     today = timezone.localdate()
-    v2 = services.plan_approve(plan=v2, by=a.consultant, approved_by=a.consultant,
-                               approved_on=today)
+    v2 = approve(v2, a.consultant)
     with pytest.raises(ValidationError):  # confirmed only once issued in writing
         services.plan_confirm(plan=v2, contact=a.contact, confirmed_on=today, by=a.consultant)
     v2 = services.plan_issue(plan=v2, by=a.consultant)
+    pdf_ready(v2.issued_pdf)
     services.plan_confirm(plan=v2, contact=a.contact, confirmed_on=today, by=a.consultant)
     assert {r.code: r.met for r in delivering.requirements()}["8.3.1.plan_confirmed"]
 
@@ -147,8 +175,7 @@ def test_approval_names_what_the_plan_lacks(a, delivering):
 
     plan = services.plan_save(engagement=delivering, by=a.consultant, division_of_work="分工")
     with translation.override("en"), pytest.raises(ValidationError) as exc:
-        services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                              approved_on=timezone.localdate())
+        approve(plan, a.consultant)
     text = str(exc.value)
     assert "how emergencies are handled" in text and "division of work" not in text
 
@@ -183,16 +210,22 @@ def test_ls_levels_at_the_boundaries(l_, s, level):
     assert risk.level_for(risk.score("LS", l_, severity=s), risk.DEFAULT_THRESHOLDS["LS"]) == level
 
 
+def _unit(engagement, by, name="配电室"):
+    return (SiteUnit.objects.filter(engagement=engagement, name=name).first()
+            or services.site_unit_save(record=SiteUnit(engagement=engagement, name=name), by=by))
+
+
 def test_risk_save_uses_the_firms_thresholds(a, delivering):
-    item = services.risk_save(record=RiskItem(
-        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
-        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    unit = _unit(delivering, a.consultant)
+    item = services.risk_save(record=risk_item(
+        delivering, unit, hazard="触电", accident_type="electric_shock", method="LS",
+        likelihood=3, severity=3, exposure=None, consequence=None), by=a.consultant)
     assert (item.score, item.level) == (Decimal("9"), "general")
     RiskSettings.objects.create(firm=a.firm, ls_major=Decimal("8"), ls_large=Decimal("6"),
                                 ls_general=Decimal("4"))
-    item2 = services.risk_save(record=RiskItem(
-        engagement=delivering, location="配电室", hazard="触电", method="LS", likelihood=3,
-        severity=3, controls="绝缘防护", identified_on=timezone.localdate()), by=a.consultant)
+    item2 = services.risk_save(record=risk_item(
+        delivering, unit, hazard="触电", accident_type="electric_shock", method="LS",
+        likelihood=3, severity=3, exposure=None, consequence=None), by=a.consultant)
     assert item2.level == "major"
 
 
@@ -207,10 +240,9 @@ def test_working_group_membership_widens_visibility(a, delivering):
 
 
 def test_a_risk_read_back_from_the_database_saves_again(a, delivering):
-    item = services.risk_save(record=RiskItem(
-        engagement=delivering, location="反应釜", hazard="超压爆炸", method="LEC", likelihood=3,
-        exposure=6, consequence=40, controls="安全阀", identified_on=timezone.localdate()),
-        by=a.consultant)
+    item = services.risk_save(record=risk_item(
+        delivering, _unit(delivering, a.consultant, "反应釜"), hazard="超压爆炸",
+        accident_type="vessel_explosion"), by=a.consultant)
     item.refresh_from_db()
     item = services.risk_save(record=item, by=a.consultant)
     assert (item.score, item.level) == (Decimal("720"), "major")
@@ -227,9 +259,10 @@ def test_engagement_page_query_count_does_not_grow_with_clause_8_records(client,
     def add(n):
         with scopes_disabled():
             for i in range(n):
-                services.risk_save(record=RiskItem(
-                    engagement=delivering, location=f"区域{i}", hazard="高处坠落", method="LS",
-                    likelihood=2, severity=3, controls="护栏", identified_on=timezone.localdate()),
+                unit = _unit(delivering, a.consultant, f"区域{i}")
+                services.risk_save(record=risk_item(
+                    delivering, unit, hazard="高处坠落", accident_type="fall_from_height",
+                    method="LS", likelihood=2, severity=3, exposure=None, consequence=None),
                     by=a.consultant)
                 record_save(record=GuidanceLog(engagement=delivering, given_on=timezone.localdate(),
                                                given_by=a.consultant, topic="培训", advice="建议"),

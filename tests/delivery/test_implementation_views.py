@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery import risk, services
-from delivery.models import GuidanceLog, ProgressReport, RiskItem, RiskSettings
+from delivery.models import GuidanceLog, ProgressReport, RiskItem, RiskSettings, SiteUnit
 from delivery.risk import risk_chart_svg
 from engagements import services as engagement_services
 from engagements.services import record_save
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
+from tests.delivery.helpers import risk_form
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 from tests.versions import with_versions
@@ -27,12 +28,22 @@ from tests.versions import with_versions
 pytestmark = pytest.mark.django_db
 
 
-def _risk(e, by, **kw):
-    fields = {"location": "储罐区", "hazard": "甲醇泄漏引发火灾爆炸", "method": "LEC",
-              "likelihood": 3, "exposure": 6, "consequence": 40, "controls": "可燃气体报警",
+def _unit(e, by, name="储罐区"):
+    return (SiteUnit.objects.filter(engagement=e, name=name).first()
+            or services.site_unit_save(record=SiteUnit(engagement=e, name=name), by=by))
+
+
+def _risk(e, by, *, activity="储罐区", unit="储罐区", **kw):
+    """A complete risk (8.4) of the unit ``unit`` (listed if need be)."""
+    fields = {"activity": activity, "hazard": "甲醇泄漏引发火灾爆炸", "accident_type": "fire",
+              "existing_controls": "设置围堰", "method": "LEC", "likelihood": 3, "exposure": 6,
+              "consequence": 40, "control_level": "workshop", "responsible_person": "陈刚",
+              "controls": "可燃气体报警", "measures_responsible": "周强",
+              "measures_due_on": timezone.localdate() + datetime.timedelta(days=30),
               "identified_on": timezone.localdate()}
     fields.update(kw)
-    return services.risk_save(record=RiskItem(engagement=e, **fields), by=by)
+    return services.risk_save(record=RiskItem(engagement=e, unit=_unit(e, by, unit), **fields),
+                              by=by)
 
 
 def _records(w, e):
@@ -83,7 +94,7 @@ GET_ONLY = {"guidance", "risks", "risk_chart", "progress"}
 def _post_data(name, w):
     today = timezone.localdate().isoformat()
     guidance = {"given_on": today, "given_by": w.consultant.pk, "topic": "x", "advice": "x"}
-    risk_item = {"identified_on": today, "location": "x", "hazard": "x", "method": "LS",
+    risk_item = {"identified_on": today, "activity": "x", "hazard": "x", "method": "LS",
                  "ls_likelihood": "2", "severity": "2", "controls": "x"}
     report = {"period_start": today, "period_end": today, "work_done": "x", "next_steps": "x"}
     return {"guidancelog_create": guidance, "guidancelog_update": guidance,
@@ -94,7 +105,7 @@ def _post_data(name, w):
 def _state(e):
     with scopes_disabled():
         return (list(GuidanceLog.objects.filter(engagement=e).values_list("topic", flat=True)),
-                list(RiskItem.objects.filter(engagement=e).values_list("location", "score")),
+                list(RiskItem.objects.filter(engagement=e).values_list("activity", "score")),
                 list(ProgressReport.objects.filter(engagement=e)
                      .values_list("work_done", "shared_at")))
 
@@ -215,12 +226,11 @@ def test_guidance_given_by_must_be_our_staff(client, a, b, world):
 def test_a_risk_is_scored_and_graded(client, a, world, data, score, level):
     mine = world[a.firm.pk]
     login(client, a.consultant)
-    resp = client.post(urls_of(mine)["riskitem_create"], {
-        "identified_on": timezone.localdate().isoformat(), "location": "反应釜区",
-        "hazard": "超温超压", "controls": "联锁", **data})
+    resp = client.post(urls_of(mine)["riskitem_create"],
+                       risk_form(mine["risk"].unit_id, **data))
     assert resp.status_code == 302, resp.context and resp.context["form"].errors
     with scopes_disabled():
-        item = RiskItem.objects.get(engagement=mine["engagement"], location="反应釜区")
+        item = RiskItem.objects.get(engagement=mine["engagement"], activity="反应釜区")
     assert (item.score, item.level, item.method) == (score, level, data["method"])
     if data["method"] == "LS":
         assert item.exposure is None and item.consequence is None
@@ -260,9 +270,8 @@ def test_factors_outside_the_methods_scale_are_refused(client, a, world, data, f
     mine = world[a.firm.pk]
     login(client, a.consultant)
     before = _state(mine["engagement"])
-    resp = client.post(urls_of(mine)["riskitem_create"], {
-        "identified_on": timezone.localdate().isoformat(), "location": "配电室",
-        "hazard": "触电", "controls": "绝缘", **data})
+    resp = client.post(urls_of(mine)["riskitem_create"], risk_form(
+        mine["risk"].unit_id, activity="配电室", hazard="触电", controls="绝缘", **data))
     assert resp.status_code == 200
     assert field in resp.context["form"].errors
     assert "配电室" in resp.text and "触电" in resp.text  # nothing lost
@@ -273,10 +282,9 @@ def test_a_risk_switches_method_on_edit(client, a, world):
     mine = world[a.firm.pk]
     login(client, a.consultant)
     edit = urls_of(mine)["riskitem_update"]
-    resp = client.post(edit, with_versions(client, edit, {
-        "identified_on": timezone.localdate().isoformat(), "location": "储罐区",
-        "hazard": "泄漏", "controls": "围堰", "method": "LS", "ls_likelihood": "4",
-        "severity": "5"}))
+    resp = client.post(edit, with_versions(client, edit, risk_form(
+        mine["risk"].unit_id, activity="储罐区", hazard="泄漏", controls="围堰", method="LS",
+        ls_likelihood="4", severity="5")))
     assert resp.status_code == 302
     with scopes_disabled():
         item = RiskItem.objects.get(pk=mine["risk"].pk)
@@ -294,26 +302,26 @@ def test_the_firms_thresholds_grade_and_are_shown(client, a, world):
     table = re.search(r'<table[^>]*id="risk-thresholds".*?</table>', page.text, re.S).group(0)
     assert "500" in table and "200" in table and "50" in table and "16" in table
     assert "320" not in table
-    client.post(urls_of(mine)["riskitem_create"], {
-        "identified_on": timezone.localdate().isoformat(), "location": "新区", "hazard": "x",
-        "controls": "x", "method": "LEC", "lec_likelihood": "6", "exposure": "6",
-        "consequence": "15"})  # D = 540 > 500
+    client.post(urls_of(mine)["riskitem_create"], risk_form(
+        mine["risk"].unit_id, activity="新区", method="LEC", lec_likelihood="6", exposure="6",
+        consequence="15"))  # D = 540 > 500
     with scopes_disabled():
-        assert RiskItem.objects.get(location="新区").level == "major"
+        assert RiskItem.objects.get(activity="新区").level == "major"
     assert 'id="risk-thresholds"' in client.get(urls_of(mine)["riskitem_create"]).text
 
 
 def test_the_register_is_ordered_by_score(client, a, world):
     mine = world[a.firm.pk]
     with scopes_disabled():
-        _risk(mine["engagement"], a.consultant, location="低风险", likelihood=1, exposure=1,
+        _risk(mine["engagement"], a.consultant, activity="低分作业", likelihood=1, exposure=1,
               consequence=1)
-        _risk(mine["engagement"], a.consultant, location="高风险", likelihood=10, exposure=10,
+        _risk(mine["engagement"], a.consultant, activity="高分作业", likelihood=10, exposure=10,
               consequence=40)
     login(client, a.consultant)
     page = client.get(urls_of(mine)["risks"])
-    assert [r.location for r in page.context["risks"]] == ["高风险", "储罐区", "低风险"]
-    assert page.text.index("高风险") < page.text.index("储罐区") < page.text.index("低风险")
+    assert [r.activity for r in page.context["risks"]] == ["高分作业", "储罐区", "低分作业"]
+    rows = [page.text.index(f'<tr id="r{r.pk}"') for r in page.context["risks"]]
+    assert rows == sorted(rows)
 
 
 def _bars(svg):
@@ -362,7 +370,7 @@ def test_risk_register_queries_do_not_grow_with_risks(client, a, world):
     def add(n):
         with scopes_disabled():
             for i in range(n):
-                _risk(mine["engagement"], a.consultant, location=f"区域{i}",
+                _risk(mine["engagement"], a.consultant, activity=f"作业{i}", unit=f"区域{i}",
                       method=["LEC", "LS"][i % 2], likelihood=1 + i % 5, severity=1 + i % 5)
 
     def queries(url):

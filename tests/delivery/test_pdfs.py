@@ -106,8 +106,11 @@ def _keep(path, name):
 
 def test_the_plan_pdf(a, engagement):
     plan = services.current_plan(engagement)
+    services.team_member_add(engagement=engagement, by=a.consultant, side="provider",
+                             user=a.manager, role="技术负责人", responsibilities="审核技术文件")
     plan = services.plan_approve(plan=plan, by=a.consultant, approved_by=a.manager,
-                                 approved_on=timezone.localdate(), notes="项目组一致同意")
+                                 approved_on=timezone.localdate(), notes="项目组一致同意",
+                                 participants=[a.consultant, a.manager])
     path = _render(pdf_request(owner=plan, kind="plan", by=a.consultant))
     _keep(path, "plan.pdf")
     _check_cjk_font(path)
@@ -121,6 +124,7 @@ def test_the_plan_pdf(a, engagement):
     assert "现场诊断报告" in text and "模拟评审及整改验证" in text  # the milestone table
     assert "项目组长" in text  # the joint team in the division of work
     assert a.manager.full_name in text  # approved by
+    assert "参加讨论人员" in text and a.consultant.full_name in text  # the review (8.3.1)
     assert "委托方确认" in text and "确认人（签字）" in text
 
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from consultancy.tenancy.scoping import firm_scope
 from delivery import services
-from delivery.models import ConsultingPlan
+from delivery.models import ConsultingPlan, TeamMember
 from engagements import services as engagement_services
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
-from tests.delivery.helpers import PLAN, pdf_ready
+from tests.delivery.helpers import PLAN, approve, pdf_ready
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 from tests.versions import with_versions
@@ -60,8 +60,17 @@ def _plans(engagement):
 
 
 def _approve(client, e, plan, who):
+    """8.3.1 through the page: ``who`` approves for the working group (they and the lead
+    join our side of it first, if need be), the lead and ``who`` taking part."""
+    with scopes_disabled():
+        for user in (e.lead_consultant, who) if not e.has_passed(Stage.DELIVERY) else ():
+            if not TeamMember.objects.filter(engagement=e, user=user).exists():
+                services.team_member_add(engagement=e, by=e.lead_consultant, side="provider",
+                                         user=user, role="项目组成员",
+                                         responsibilities="方案编制与审核")
     return client.post(reverse("delivery:plan_approve", args=[e.pk, plan.pk]), {
-        "approved_on": TODAY.isoformat(), "approved_by": who.pk, "notes": "项目组讨论通过"})
+        "approved_on": TODAY.isoformat(), "approved_by": who.pk, "notes": "项目组讨论通过",
+        "participants": sorted({e.lead_consultant_id, who.pk})})
 
 
 def _issue(client, e, plan, capture):
@@ -236,8 +245,7 @@ def test_bad_confirmation_input_is_an_error_and_changes_nothing(client, a, b, de
     with scopes_disabled():
         plan = services.plan_save(engagement=delivering, by=a.consultant, **PLAN, milestones=[
             {"title": "诊断", "due_date": TODAY}])
-        plan = services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                     approved_on=TODAY)
+        plan = approve(plan, a.consultant)
         plan = services.plan_issue(plan=plan, by=a.consultant)
         pdf_ready(plan.issued_pdf)
         other_contact = f.ClientContactFactory(client=f.ClientFactory(firm=a.firm))
@@ -345,8 +353,7 @@ def _with_versions(a, n):
                 change_reason=f"第 {i + 1} 次调整" if i else "",
                 milestones=[{"title": f"里程碑 {j}", "due_date": TODAY} for j in range(3)])
             if i < n - 1:
-                services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                      approved_on=TODAY)
+                approve(plan, a.consultant)
     return e
 
 

@@ -1,6 +1,7 @@
 """Clause 8 on a phone: a consultant on the client's site records the site research visit
 with a photo from the camera, adds a risk to the register and sees the risk chart."""
 
+import datetime
 import io
 
 import pytest
@@ -67,22 +68,41 @@ def test_site_research_and_risk_on_a_phone(phone_page, live_server, a, b, shot):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "delivery-site-research-phone")
 
-    # 8.4: a risk, assessed by LEC
+    # 8.4: the units of the site on the register, then a risk of one, assessed by LEC
     page.click("#nav-risks")
     page.wait_for_selector("#risk-chart")
+    assert page.is_visible("#no-units")
+    for name in ("甲醇装卸站台", "甲类罐区"):
+        page.click("#add-unit")
+        page.wait_for_selector("#record-form")
+        page.fill("input[name=name]", name)
+        page.click("#save")
+        page.wait_for_selector("#unit-list")
+    assert page.locator(".unit-uncovered").count() == 2
     page.click("#add-risk")
     page.wait_for_selector("#record-form")
-    page.fill("input[name=location]", "甲醇装卸站台")
+    page.select_option("select[name=unit]", label="甲醇装卸站台")
+    page.fill("input[name=activity]", "甲醇槽车装卸作业")
     page.fill("textarea[name=hazard]", "装卸过程中甲醇泄漏，遇点火源引发火灾爆炸")
+    page.select_option("select[name=accident_type]", "fire")
+    page.fill("textarea[name=existing_controls]", "装卸鹤位设静电接地夹，配备干粉灭火器")
     page.check("input[name=method][value=LEC]")
     assert page.is_visible("#factors-LEC") and not page.is_visible("#factors-LS")
     page.select_option("select[name=lec_likelihood]", "3")
     page.select_option("select[name=exposure]", "6")
     page.select_option("select[name=consequence]", "40")
+    page.select_option("select[name=control_level]", "workshop")
+    page.fill("input[name=responsible_person]", "储运车间主任 许刚")
     page.fill("textarea[name=controls]", "设置静电接地报警器和可燃气体探测器，装卸作业专人监护")
+    page.fill("input[name=measures_responsible]", "设备部 陈伟")
+    page.fill("input[name=measures_due_on]",
+              (timezone.localdate() + datetime.timedelta(days=30)).isoformat())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "delivery-risk-form-phone")
     page.click("#save")
     page.wait_for_selector("#risk-table")
+    # one unit covered, the tank farm not yet (8.4.risk_coverage still open)
+    assert page.locator(".unit-uncovered").count() == 1
     with scopes_disabled():
         item = RiskItem.objects.get(engagement=e)
     assert (item.score, item.level) == (720, "major")

@@ -12,12 +12,13 @@ from django.utils import timezone
 from consultancy.documents.tasks import render_document
 from contracts import services as contract_services
 from delivery import services as delivery_services
-from delivery.models import ProgressReport, ResourceResearch, RiskItem, SiteResearch
+from delivery.models import ProgressReport, ResourceResearch, SiteResearch, SiteUnit
 from engagements import services as es
 from engagements.models import CommunicationRecord, ExchangeRecord, SiteVisit, StageTransition
 from engagements.services import GateClosed
 from engagements.stages import Stage
 from feedback import services as fs
+from tests.delivery.helpers import risk_item
 from tests.feedback.helpers import OBJECTIVES, end_guidance_period, on_commit
 from tests.feedback.steps import step
 from tests.scoping import scopes_disabled
@@ -135,7 +136,8 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
         # -- clause 7 ------------------------------------------------------------------
         assert {"7.clauses", "7.deliverables", "7.signed"} <= w.refused()
         contract = contract_services.contract_draft(engagement=engagement, by=lead)
-        missing = w.record(["7.deliverables"], lambda: contract_services.contract_update(
+        missing = w.record(["7.deliverables", "7.document_system"],
+                           lambda: contract_services.contract_update(
             contract=contract, by=lead, end_date=today + datetime.timedelta(days=120),
             guidance_period_days=60, follow_up_visits=2,
             deliverables=[{"category": "standardization", "title": "安全生产标准化管理制度汇编",
@@ -159,8 +161,8 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
 
         # -- clause 8 ------------------------------------------------------------------
         w.expect({"8.1.1.site_research", "8.1.2.resource_research", "8.2.1.joint_team",
-                  "8.2.2.rse", "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress",
-                  "8.4.risks", "8.5.deliverables"})
+                  "8.2.2.rse", "8.2.2.rse_fits", "8.3.1.plan_confirmed", "8.3.2.plan_content", "8.4.progress",
+                  "8.4.risks", "8.4.risk_coverage", "8.5.deliverables"})
         w.record(["8.1.1.site_research"], lambda: delivery_services.site_research_save(
             record=SiteResearch(engagement=engagement, researched_on=today, location="罐区",
                                 collected="危险化学品台账、重大危险源资料"),
@@ -169,7 +171,7 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
             record=ResourceResearch(engagement=engagement, researched_on=today,
                                     resources_needed="检测仪器、法规标准库", findings="齐备"),
             by=lead))
-        w.record(["8.2.2.rse"], lambda: delivery_services.team_member_add(
+        w.record(["8.2.2.rse", "8.2.2.rse_fits"], lambda: delivery_services.team_member_add(
             engagement=engagement, by=lead, side="provider", user=lead, role="项目组长",
             responsibilities="统筹项目实施"))
         w.record(["8.2.1.joint_team"], lambda: delivery_services.team_member_add(
@@ -184,8 +186,9 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
 
         def confirm_plan():
             plan = delivery_services.current_plan(engagement)
-            plan = delivery_services.plan_approve(plan=plan, by=lead, approved_by=lead,
-                                                  approved_on=today)
+            plan = delivery_services.plan_approve(
+                plan=plan, by=lead, approved_by=lead, approved_on=today, participants=[lead],
+                notes="项目小组讨论通过：同意按本方案实施")
             plan = delivery_services.plan_issue(plan=plan, by=lead)
             _rendered(plan.issued_pdf)
             delivery_services.plan_confirm(plan=plan, contact=contact, confirmed_on=today,
@@ -200,10 +203,10 @@ def test_one_engagement_from_needs_analysis_to_closed(a):
             delivery_services.progress_report_share(report=report, by=lead)
 
         w.record(["8.4.progress"], share_report)
-        w.record(["8.4.risks"], lambda: delivery_services.risk_save(record=RiskItem(
-            engagement=engagement, location="储罐区", hazard="甲醇泄漏引发火灾爆炸",
-            method="LEC", likelihood=3, exposure=6, consequence=40,
-            controls="设置可燃气体报警", identified_on=today), by=lead))
+        unit = delivery_services.site_unit_save(
+            record=SiteUnit(engagement=engagement, name="甲类罐区"), by=lead)
+        w.record(["8.4.risks", "8.4.risk_coverage"], lambda: delivery_services.risk_save(
+            record=risk_item(engagement, unit), by=lead))
 
         def deliver():
             deliverable = contract.deliverables.get()

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consultancy.tenancy.scoping import CrossFirmReference
+from contracts.models import Contract
 from engagements import services as engagement_services
 from engagements.freezing import frozen_records_unlocked
 from engagements.models import FrozenRecord
@@ -17,6 +18,7 @@ from feedback.errors import FollowUpRefused
 from feedback.models import ClientAcceptance, FeedbackSettings, FollowUpVisit, OutcomeReview
 from feedback.selectors import follow_up_summary, review_objectives_suggested
 from tests import factories as f
+from tests.delivery.helpers import approve
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import (
     EVALUATION_CODES,
@@ -272,10 +274,55 @@ def test_guidance_period_ends_on_the_day(a, following_up):
     def guidance_met():
         return next(r for r in following_up.requirements() if r.code == "9.1.guidance").met
 
+    services.follow_up_guidance_save(engagement=following_up, by=a.consultant,
+                                     given_on=timezone.localdate(), given_by=a.consultant,
+                                     topic="隐患排查台账", advice="按月更新隐患排查治理台账")
     end_guidance_period(following_up, days_ago=89)
     assert not guidance_met()
     end_guidance_period(following_up, days_ago=90)
     assert guidance_met()
+
+
+def _guide(engagement, w, day, topic="隐患排查台账"):
+    return services.follow_up_guidance_save(engagement=engagement, by=w.consultant,
+                                            given_on=day, given_by=w.consultant, topic=topic,
+                                            advice="按月更新隐患排查治理台账")
+
+
+def test_9_1_needs_the_guidance_actually_given_within_the_period(a, following_up):
+    """9.1: the period ended is not enough: at least the contracted number of guidance
+    sessions (at least one) dated within the period."""
+    def guidance_met():
+        return next(r for r in following_up.requirements() if r.code == "9.1.guidance").met
+
+    today = timezone.localdate()
+    end_guidance_period(following_up, days_ago=100)  # handed over 100 days ago, 90 days' guidance
+    assert not guidance_met()  # the period ended, but no guidance was given
+    _guide(following_up, a, today - datetime.timedelta(days=5))  # after the period: not in it
+    assert not guidance_met()
+    assert follow_up_summary(following_up).guidance_given == 0
+    _guide(following_up, a, today - datetime.timedelta(days=10))  # the period's last day
+    assert guidance_met()
+    summary = follow_up_summary(following_up)
+    assert (summary.guidance_given, summary.guidance_sessions, summary.guidance_missing) == (
+        1, 1, 0)
+    # a contract promising three sessions needs three
+    with frozen_records_unlocked("test: a signed contract that promised three sessions"):
+        Contract.objects.filter(engagement=following_up).update(guidance_sessions=3)
+    assert not guidance_met()
+    assert follow_up_summary(following_up).guidance_missing == 2
+    _guide(following_up, a, today - datetime.timedelta(days=100), "首次指导")  # the hand-over day
+    _guide(following_up, a, today - datetime.timedelta(days=50), "中期指导")
+    assert guidance_met()
+
+
+def test_the_engagement_page_shows_when_the_guidance_period_ends(client, a, following_up):
+    from tests.conftest import login
+
+    login(client, a.consultant)
+    page = client.get(following_up.get_absolute_url())
+    ends = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    assert 'id="panel-guidance-period"' in page.text and ends in page.text
 
 
 def test_visits_must_say_whether_the_plan_needs_adjusting(a, b, following_up):
@@ -343,8 +390,7 @@ def test_a_site_change_opens_a_plan_version_confirmed_again(a, following_up):
     assert plan.division_of_work == before.division_of_work  # a copy of the approved one
     assert [r.code for r in following_up.requirements() if not r.met] == ["9.2.visits"]
     today = timezone.localdate()
-    plan = delivery_services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                          approved_on=today)
+    plan = approve(plan, a.consultant)
     plan = delivery_services.plan_issue(plan=plan, by=a.consultant)
     pdf_ready(plan.issued_pdf)
     assert [r.code for r in following_up.requirements() if not r.met] == ["9.2.visits"]

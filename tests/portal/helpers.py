@@ -12,7 +12,7 @@ from delivery import services
 from delivery.models import ConsultingPlan
 from engagements.stages import Stage
 from tests import factories as f
-from tests.delivery.helpers import PLAN, meet, pdf_ready
+from tests.delivery.helpers import PLAN, approve, meet, pdf_ready
 from tests.engagements.helpers import advance_to
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
@@ -44,7 +44,7 @@ def issue_plan(e, **fields):
         plan = services.plan_save(
             engagement=e, by=by, **data,
             milestones=[{"title": "诊断报告", "due_date": today + datetime.timedelta(days=20)}])
-        plan = services.plan_approve(plan=plan, by=by, approved_by=by, approved_on=today)
+        plan = approve(plan, by)
         plan = services.plan_issue(plan=plan, by=by)
         doc = plan.issued_pdf
         doc.file.save(f"plan-{plan.pk}-v{plan.version}.pdf", ContentFile(PLAN_PDF), save=False)

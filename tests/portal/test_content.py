@@ -15,6 +15,7 @@ from engagements.services import record_save
 from engagements.stages import Stage
 from tests import factories as f
 from tests.conftest import login
+from tests.delivery.helpers import approve
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import on_commit
 from tests.portal.helpers import deliver, in_delivery, issue_plan
@@ -191,9 +192,7 @@ def test_a_plan_version_opened_after_delivery_awaits_the_client(client, a):
             visitors=[a.consultant], discussed="新增甲醇储罐", plan_needs_adjusting=True,
             site_changes="新增甲醇储罐两台")
         plan = visit.plan_version
-        plan = delivery_services.plan_approve(plan=plan, by=a.consultant,
-                                              approved_by=a.consultant,
-                                              approved_on=timezone.localdate())
+        plan = approve(plan, a.consultant)
         plan = delivery_services.plan_issue(plan=plan, by=a.consultant)
         pdf_ready(plan.issued_pdf)
     login(client, a.contact.user)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultancy.tenancy import services
-from consultancy.tenancy.models import Qualification, User
+from consultancy.tenancy.models import Qualification, QualificationKind, User
 from consultancy.tenancy.scoping import firm_scope
 from tests import factories as f
 from tests.conftest import login
@@ -247,11 +247,16 @@ def test_the_admin_never_deletes_a_user(client, a):
 # -- qualifications --------------------------------------------------------------------
 
 
+def _rse_kind(w):
+    with scopes_disabled():
+        return QualificationKind.objects.get(firm=w.firm, is_rse=True)
+
+
 def test_a_qualification_is_recorded_with_its_scan(client, a):
     login(client, a.manager)
     today = timezone.localdate()
     resp = client.post(reverse("staff:qualification_create", args=[a.manager.pk]), {
-        "kind": "rse", "name": "", "level": "intermediate", "specialty": "chemical",
+        "qualification_kind": _rse_kind(a).pk, "name": "", "level": "intermediate", "specialty": "chemical",
         "number": "RSE-2026-001", "valid_from": today.isoformat(),
         "valid_until": (today + datetime.timedelta(days=365 * 5)).isoformat(),
         "scan": SimpleUploadedFile("rse.pdf", pdf_bytes(b"scan"), content_type="application/pdf"),
@@ -260,6 +265,7 @@ def test_a_qualification_is_recorded_with_its_scan(client, a):
     with firm_scope(a.firm):
         q = Qualification.objects.get(number="RSE-2026-001")
         assert q.firm == a.firm and q.holder == a.manager and q.scan
+        assert q.kind == "rse" and q.qualification_kind.is_rse
     assert client.get(reverse("qualification_scan", args=[q.pk])).status_code == 200
 
 
@@ -267,7 +273,7 @@ def test_a_qualification_form_explains_itself(client, a):
     login(client, a.manager)
     today = timezone.localdate()
     resp = client.post(reverse("staff:qualification_create", args=[a.consultant.pk]), {
-        "kind": "other", "name": "", "number": a.qualification.number,
+        "qualification_kind": "", "name": "", "number": a.qualification.number,
         "valid_from": today.isoformat(),
         "valid_until": (today - datetime.timedelta(days=1)).isoformat()})
     assert resp.status_code == 200
@@ -278,7 +284,8 @@ def test_a_duplicate_certificate_number_is_refused(client, a):
     login(client, a.manager)
     today = timezone.localdate()
     resp = client.post(reverse("staff:qualification_create", args=[a.manager.pk]), {
-        "kind": a.qualification.kind, "number": a.qualification.number,
+        "qualification_kind": a.qualification.qualification_kind_id,
+        "number": a.qualification.number,
         "valid_from": today.isoformat(), "valid_until": today.isoformat()})
     assert resp.status_code == 200 and "number" in resp.context["form"].errors
 

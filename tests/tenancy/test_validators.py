@@ -54,9 +54,14 @@ def test_the_framework_confirmation_form(a, day, ok):
 
 @pytest.mark.parametrize("day, ok", [(TOMORROW, False), (TODAY, True), (LAST_YEAR, True)])
 def test_the_plan_approval_form(a, day, ok):
+    from delivery.models import TeamMember
+
     with scopes_disabled():
-        form = PlanApproveForm({"approved_by": a.consultant.pk, "approved_on": day.isoformat()},
-                               firm=a.firm)
+        engagement = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+        member = TeamMember(engagement=engagement, side="provider", user=a.consultant)
+        form = PlanApproveForm({"approved_by": a.consultant.pk, "approved_on": day.isoformat(),
+                                "participants": [a.consultant.pk], "notes": "同意"},
+                               engagement=engagement, members=[member])
         assert form.is_valid() is ok, form.errors
     if not ok:
         assert form.errors == {"approved_on": [MESSAGE]}
