@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0006_guidance_sessions'),
-        ('tenancy', '0006_rse_fits_the_client'),
+        ('tenancy', '0005_qualification_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

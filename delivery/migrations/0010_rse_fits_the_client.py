@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('delivery', '0009_plan_reviews'),
         ('engagements', '0004_row_level_security'),
-        ('tenancy', '0006_rse_fits_the_client'),
+        ('tenancy', '0005_qualification_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
