@@ -227,6 +227,8 @@ class RseJustification(DeliveryRecord):
     client's industry, so a manager records why this one's experience qualifies them
     (the projects, the years). Shown in the dossier."""
 
+    clause = "8.2.2"  # of the standard: the activity log files its events under it
+
     holder = models.ForeignKey(settings.AUTH_USER_MODEL,
                                verbose_name=_("registered safety engineer"),
                                on_delete=models.PROTECT, related_name="+",

@@ -86,6 +86,8 @@ DELETE_PATHS = {
     FollowUpVisit: "feedback.admin.record_delete",
     Qualification: "consultancy.tenancy.services.qualification_delete",
     SurveyQuestion: "feedback.services.survey_question_delete",
+    DocumentSystemRequirement: "contracts.services.document_system_delete",
+    SpecialtyFit: "delivery.services.specialty_fit_delete",
 }
 # Admins no manager writes through: the platform operator's (firms, the calendar).
 OPERATOR_ONLY = {Firm, CalendarDay}

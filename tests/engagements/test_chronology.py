@@ -24,8 +24,8 @@ from delivery.models import (
     GuidanceLog,
     ProgressReport,
     ResourceResearch,
-    RiskItem,
     SiteResearch,
+    SiteUnit,
 )
 from engagements import chronology, services
 from engagements.models import (
@@ -39,7 +39,7 @@ from engagements.stages import Stage
 from feedback import services as feedback_services
 from tests import factories as f
 from tests.conftest import login
-from tests.delivery.helpers import PLAN, meet_delivery, pdf_ready
+from tests.delivery.helpers import PLAN, approve, meet_delivery, pdf_ready, risk_item
 from tests.engagements.helpers import meet_contracting
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
@@ -393,14 +393,20 @@ def _research(engagement, day):
                         collected="危险化学品台账")
 
 
+def _unit(engagement, by):
+    """A unit of the site (8.4) for the register's risks."""
+    return (SiteUnit.objects.filter(engagement=engagement).first()
+            or delivery_services.site_unit_save(
+                record=SiteUnit(engagement=engagement, name="甲类罐区"), by=by))
+
+
 CLAUSE_8 = {
     "8.1.1": lambda e, by, day: delivery_services.site_research_save(
         record=_research(e, day), by=by, researchers=[by]),
     "8.1.2": lambda e, by, day: services.record_save(record=ResourceResearch(
         engagement=e, researched_on=day, resources_needed="检测仪器", findings="齐备"), by=by),
-    "8.4": lambda e, by, day: delivery_services.risk_save(record=RiskItem(
-        engagement=e, location="储罐区", hazard="甲醇泄漏", method="LEC", likelihood=3,
-        exposure=6, consequence=40, controls="报警", identified_on=day), by=by),
+    "8.4": lambda e, by, day: delivery_services.risk_save(record=risk_item(
+        e, _unit(e, by), identified_on=day), by=by),
 }
 FIELDS = {"8.1.1": "researched_on", "8.1.2": "researched_on", "8.4": "identified_on"}
 
@@ -495,8 +501,7 @@ def _plan(engagement, by):
 @pytest.mark.parametrize("days, ok", [(1, False), (0, True)])
 def test_the_team_approves_the_plan_on_or_after_its_draft(a, delivering, days, ok):
     plan = _plan(delivering, a.consultant)  # drafted today
-    call = lambda: delivery_services.plan_approve(  # noqa: E731
-        plan=plan, by=a.consultant, approved_by=a.consultant, approved_on=ago(days))
+    call = lambda: approve(plan, a.consultant, on=ago(days))  # noqa: E731
     if ok:
         call()
     else:
@@ -508,8 +513,7 @@ def test_the_client_confirms_the_plan_on_or_after_its_issue(a, delivering, days,
     plan = _plan(delivering, a.consultant)
     ConsultingPlan.objects.filter(pk=plan.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=5))
-    plan = delivery_services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                          approved_on=ago(4))
+    plan = approve(plan, a.consultant, on=ago(4))
     plan = delivery_services.plan_issue(plan=plan, by=a.consultant)
     pdf_ready(plan.issued_pdf)
     ConsultingPlan.objects.filter(pk=plan.pk).update(
@@ -525,8 +529,7 @@ def test_the_client_confirms_the_plan_on_or_after_its_issue(a, delivering, days,
 
 def test_the_plans_issue_comes_on_or_after_its_approval(a, delivering):
     plan = _plan(delivering, a.consultant)
-    plan = delivery_services.plan_approve(plan=plan, by=a.consultant, approved_by=a.consultant,
-                                          approved_on=TODAY)
+    plan = approve(plan, a.consultant, on=TODAY)
     problems = chronology.problems(plan, values={"issued_at": ago(1)})
     assert "第 8.3.1 条款" in " ".join(problems["issued_at"])
     assert chronology.problems(plan, values={"issued_at": TODAY}) == {}

@@ -194,9 +194,9 @@ def test_the_steps_are_taken_on_the_detail_page_and_recorded(client, a, world):
     assert 'id="no-step"' in page
     with scopes_disabled():
         steps = list(ComplaintStep.objects.filter(complaint=complaint).order_by("at", "pk"))
-    assert [s.step for s in steps] == ["receive", "acknowledge", "assess", "investigate",
-                                      "respond", "close"]
-    assert all(s.by == a.consultant for s in steps[1:])
+        assert [s.step for s in steps] == ["receive", "acknowledge", "assess", "investigate",
+                                          "respond", "close"]
+        assert all(s.by == a.consultant for s in steps[1:])
     assert "电话 13800000000" in page and str(a.consultant) in page
 
 
