@@ -147,7 +147,7 @@ def dossier_request(request, pk):
                      "limit": settings.DOSSIER_VOLUME_RECORDS, "count": len(documents)}
     else:
         text = _("The dossier is being generated; it appears on this page when it is ready.")
-    if getattr(request, "htmx", False):
+    if request.htmx:
         return render(request, "dashboard/_dossier_status.html",
                       {"documents": documents, "notice": text if len(documents) > 1 else ""})
     messages.info(request, text)

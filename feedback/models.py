@@ -930,15 +930,19 @@ class ComplaintReply(FirmOwned):
         return f"{self.complaint_id}: {self.accepts} {self.handling_rating}"
 
 
-class ComplaintReport(FirmOwned):
-    """A manager's request for the complaint analysis PDF of a period (9.4, for continual
-    improvement): the owner of the generated document; the figures are computed when it
-    renders."""
+class PeriodReport(FirmOwned):
+    """A manager's request for the PDF report of a period: the owner of the generated
+    document; the figures are computed when it renders. The complaint analysis (9.4) and
+    the satisfaction statistics (9.5) are the two kinds."""
+
+    class GroupBy(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
 
     period_from = models.DateField(_("from"))
     period_to = models.DateField(_("to"))
-    group_by = models.CharField(_("by"), max_length=10, choices=[
-        ("month", _("Month")), ("quarter", _("Quarter"))], default="month")
+    group_by = models.CharField(_("by"), max_length=10, choices=GroupBy.choices,
+                                default=GroupBy.MONTH)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -947,17 +951,24 @@ class ComplaintReport(FirmOwned):
                                  related_name="+", editable=False)
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.period_from} – {self.period_to}"
+
+
+class ComplaintReport(PeriodReport):
+    """The complaint analysis PDF of a period (9.4, for continual improvement)."""
+
+    class Meta(PeriodReport.Meta):
         verbose_name = _("complaint analysis report")
         verbose_name_plural = _("complaint analysis reports")
-        ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["firm", "created_at"], name="creport_firm_created_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(period_from__lte=models.F("period_to")),
                                    name="creport_period_order"),
         ]
-
-    def __str__(self):
-        return f"{self.period_from} – {self.period_to}"
 
 
 # -- 9.5 satisfaction surveys -------------------------------------------------------------
@@ -1251,34 +1262,14 @@ def reminder_text(kind, params) -> str:
 # -- 9.5 the satisfaction statistics archive -----------------------------------------------
 
 
-class SatisfactionReport(FirmOwned):
-    """A manager's request for the statistics PDF of a period (9.5 "建立满意度调查统计档案"):
-    the owner of the generated document. The figures are computed when it renders."""
+class SatisfactionReport(PeriodReport):
+    """The statistics PDF of a period (9.5 "建立满意度调查统计档案")."""
 
-    class GroupBy(models.TextChoices):
-        MONTH = "month", _("Month")
-        QUARTER = "quarter", _("Quarter")
-
-    period_from = models.DateField(_("from"))
-    period_to = models.DateField(_("to"))
-    group_by = models.CharField(_("by"), max_length=10, choices=GroupBy.choices,
-                                default=GroupBy.MONTH)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    document = models.ForeignKey("documents.GeneratedDocument", verbose_name=_("PDF"),
-                                 on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", editable=False)
-
-    class Meta:
+    class Meta(PeriodReport.Meta):
         verbose_name = _("satisfaction statistics report")
         verbose_name_plural = _("satisfaction statistics reports")
-        ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["firm", "created_at"], name="satreport_firm_created_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(period_from__lte=models.F("period_to")),
                                    name="satreport_period_order"),
         ]
-
-    def __str__(self):
-        return f"{self.period_from} – {self.period_to}"

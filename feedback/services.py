@@ -856,23 +856,33 @@ def complaint_reply(*, complaint, by, accepts, handling_rating, comment="",
     return reply
 
 
+def _period_report_request(model, *, kind, verb, clause, firm, by, period_from, period_to,
+                           group_by):
+    """A manager asks for the PDF report of a period: the report row, and its PDF rendered
+    by Celery once committed (``consultancy.documents``)."""
+    from consultancy.documents.services import pdf_request
+
+    _check_manager(firm.pk, by)
+    report = model(firm=firm, period_from=period_from, period_to=period_to,
+                   group_by=group_by, requested_by=by)
+    report.full_clean()
+    report.save()
+    report.document = pdf_request(owner=report, kind=kind, by=by)
+    report.save(update_fields=["document"])
+    record_event(firm=firm, by=by, verb=verb, obj=report, clause=clause,
+                 params={"from": str(period_from), "to": str(period_to)})
+    return report
+
+
 @performed_by
 @transaction.atomic
 def complaint_report_request(*, firm, by, period_from, period_to, group_by="month"):
     """A manager asks for the complaint analysis PDF of a period (9.4, continual
-    improvement): the report row, and its PDF rendered by Celery once committed."""
-    from consultancy.documents.services import pdf_request
-
-    _check_manager(firm.pk, by)
-    report = ComplaintReport(firm=firm, period_from=period_from, period_to=period_to,
-                             group_by=group_by, requested_by=by)
-    report.full_clean()
-    report.save()
-    report.document = pdf_request(owner=report, kind="complaint_analysis", by=by)
-    report.save(update_fields=["document"])
-    record_event(firm=firm, by=by, verb="complaint_report.requested", obj=report,
-                 clause="9.4", params={"from": str(period_from), "to": str(period_to)})
-    return report
+    improvement)."""
+    return _period_report_request(
+        ComplaintReport, kind="complaint_analysis", verb="complaint_report.requested",
+        clause="9.4", firm=firm, by=by, period_from=period_from, period_to=period_to,
+        group_by=group_by)
 
 
 # -- settings ---------------------------------------------------------------------------
@@ -1193,22 +1203,13 @@ def survey_question_move(*, question, by, step: int) -> list[SurveyQuestion]:
 @performed_by
 @transaction.atomic
 def satisfaction_report_request(*, firm, by, period_from, period_to, group_by="month"):
-    """A manager asks for the statistics PDF of a period (9.5): the report row, and its
-    PDF rendered by Celery once committed (``consultancy.documents``)."""
-    from consultancy.documents.services import pdf_request
-
+    """A manager asks for the satisfaction statistics PDF of a period (9.5)."""
     from .models import SatisfactionReport
 
-    _check_manager(firm.pk, by)
-    report = SatisfactionReport(firm=firm, period_from=period_from, period_to=period_to,
-                                group_by=group_by, requested_by=by)
-    report.full_clean()
-    report.save()
-    report.document = pdf_request(owner=report, kind="satisfaction_statistics", by=by)
-    report.save(update_fields=["document"])
-    record_event(firm=firm, by=by, verb="satisfaction_report.requested", obj=report,
-                 clause="9.5", params={"from": str(period_from), "to": str(period_to)})
-    return report
+    return _period_report_request(
+        SatisfactionReport, kind="satisfaction_statistics", verb="satisfaction_report.requested",
+        clause="9.5", firm=firm, by=by, period_from=period_from, period_to=period_to,
+        group_by=group_by)
 
 
 # -- the client portal: acts a client contact does themselves ------------------------------

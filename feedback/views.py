@@ -509,7 +509,7 @@ def reminder_read(request, pk):
     reminder = get_object_or_404(Reminder, pk=pk, firm_id=request.user.firm_id,
                                  user=request.user)
     services.reminder_mark_read(reminder=reminder, by=request.user)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return HttpResponse("")
     return redirect("home")
 

@@ -6,11 +6,10 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,32 +18,22 @@ from consultancy.tenancy.mixins import apply_validation_error, manager_required
 from engagements.pages import posted_pk
 
 from . import services, statistics
-from .forms_statistics import StatisticsPeriodForm, SurveyQuestionForm
+from .forms_statistics import SurveyQuestionForm
 from .models import SatisfactionReport, SurveyQuestion
-
-
-def _period(request):
-    form = StatisticsPeriodForm(request.GET)
-    return form, form.period()
-
-
-def _query(period) -> str:
-    return urlencode({"preset": "custom", "date_from": period["date_from"].isoformat(),
-                      "date_to": period["date_to"].isoformat(),
-                      "group_by": period["group_by"]})
+from .period_reports import period_of, period_query, report_status, request_pdf
 
 
 @require_GET
 @manager_required
 def statistics_page(request):
     """9.5: the statistics archive of a period, with charts, the CSV and the PDF."""
-    form, period = _period(request)
+    form, period = period_of(request)
     firm = request.user.firm
     stats = statistics.compute(firm, **period)
     reports = list(SatisfactionReport.objects.filter(firm=firm)
                    .select_related("document", "requested_by")[:5])
     return render(request, "feedback/statistics.html", {
-        "form": form, "stats": stats, "period": period, "query": _query(period),
+        "form": form, "stats": stats, "period": period, "query": period_query(period),
         "charts": statistics.build_charts(stats), "titles": statistics.chart_titles(),
         "reports": reports,
     })
@@ -55,7 +44,7 @@ def statistics_page(request):
 def statistics_csv(request):
     """The answers of the period as CSV, one row per answer (UTF-8 with a BOM, so that
     Excel reads the Chinese)."""
-    _form, period = _period(request)
+    _form, period = period_of(request)
     rows = statistics.answers_for_export(request.user.firm, period["date_from"],
                                          period["date_to"])
     name = f"satisfaction-{period['date_from']:%Y%m%d}-{period['date_to']:%Y%m%d}.csv"
@@ -87,27 +76,14 @@ def statistics_csv(request):
 def statistics_pdf(request):
     """Ask for the PDF of the period; answers the status fragment (htmx) or goes back to
     the page, where the report's status shows."""
-    form = StatisticsPeriodForm(request.POST)
-    period = form.period()
-    report = services.satisfaction_report_request(
-        firm=request.user.firm, by=request.user, period_from=period["date_from"],
-        period_to=period["date_to"], group_by=period["group_by"])
-    if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
-        report.document.refresh_from_db()
-        return render(request, "documents/_status.html", {"document": report.document})
-    messages.success(request, _("The PDF report is being generated."))
-    return redirect(reverse("feedback:statistics") + "?" + _query(period) + "#reports")
+    return request_pdf(request, services.satisfaction_report_request, "feedback:statistics")
 
 
 @require_GET
 @manager_required
 def statistics_report(request, pk):
     """One requested report: its PDF's status (another firm's report is a 404)."""
-    report = get_object_or_404(SatisfactionReport.objects.select_related("document"),
-                               pk=pk, firm_id=request.user.firm_id)
-    if report.document is None:
-        raise Http404
-    return render(request, "documents/_status.html", {"document": report.document})
+    return report_status(request, SatisfactionReport, pk)
 
 
 # -- the question set ---------------------------------------------------------------------

@@ -72,7 +72,7 @@ def document_retry(request, pk):
                                volume=document.volume)
         document.refresh_from_db()  # an eager task may already have rendered it
     back = request.headers.get("referer", "")
-    if not getattr(request, "htmx", False) and url_has_allowed_host_and_scheme(
+    if not request.htmx and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(back)

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "consultancy.tenancy.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # ``request.htmx``: early, so that every later middleware and view asks it the same way.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,7 +104,6 @@ MIDDLEWARE = [
     "consultancy.tenancy.middleware.ClientContactConfinementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "consultancy.refusals.RefusalMiddleware",
     # A form's one-time token: the same submission twice acts once (after the refusals,

@@ -95,7 +95,7 @@ def token_input(request) -> str:
 
 
 def _is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
+    return bool(request.htmx)
 
 
 def _succeeded(request, response):

@@ -208,7 +208,7 @@ class SessionLifetimeMiddleware:
 
     @staticmethod
     def _to_login(request):
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = redirect_to_login(request.get_full_path())["Location"]
             return response
