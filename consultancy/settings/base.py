@@ -264,6 +264,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # One beat sends the schedule, however many run (consultancy.outbox.beat): the others
+    # stand by until its lock in Redis, renewed on every tick, is released or expires.
+    CELERY_BEAT_SCHEDULER = "consultancy.outbox.beat:GuardedScheduler"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
@@ -325,6 +328,12 @@ OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900)
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=300)
+
+# The beat's lock (consultancy.outbox.beat): where, under which key, for how long without
+# a renewal (a stand-by beat takes over at most this long after the sending one died).
+BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=REDIS_URL)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="consultancy:beat-lock")
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=60)
 
 CELERY_BEAT_SCHEDULE = {
     # Clause 9 reminders: follow-up visits and guidance periods coming due, overdue
