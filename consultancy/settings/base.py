@@ -227,6 +227,9 @@ if FILE_STORAGE == "s3":
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "location": env.str("AWS_LOCATION", default=""),  # a key prefix in the bucket
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Unset or empty: boto3's own chain (e.g. the machine's role).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
         },
     }
 
