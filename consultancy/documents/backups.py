@@ -34,7 +34,7 @@ from django.db import connection
 from consultancy.refusals import INVALID, Refusal
 from consultancy.tenancy import rls
 
-from .inventory import sha256_of, stored_names
+from .inventory import on_file_system, sha256_of, stored_names
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -96,7 +96,14 @@ def _dump_database(target: Path) -> str:
 
 
 def create_backup(output: Path, *, media_root: Path | None = None) -> dict:
-    """Write the archive to ``output`` (a file name, or a directory for a dated name)."""
+    """Write the archive to ``output`` (a file name, or a directory for a dated name).
+    With the files on object storage (FILE_STORAGE=s3) it is refused: the bucket is backed
+    up by the object store (versioning, replication; docs/scaling.md), not by this archive."""
+    if media_root is None and not on_file_system():
+        raise BackupError(
+            "The private files are on object storage (FILE_STORAGE=s3): back up the "
+            "bucket with the object store's versioning or replication, and the database "
+            "with pg_dump (docs/scaling.md).")
     media_root = Path(media_root or settings.MEDIA_ROOT)
     now = datetime.datetime.now(datetime.UTC)
     output = Path(output)

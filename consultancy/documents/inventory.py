@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import models
 
 from consultancy.tenancy.rls import cross_firm
@@ -29,9 +30,28 @@ def referenced_names() -> set[str]:
     return names
 
 
+def on_file_system() -> bool:
+    """Whether the private storage is the file system (else object storage, FILE_STORAGE=s3)."""
+    return isinstance(default_storage, FileSystemStorage) or isinstance(
+        getattr(default_storage, "_wrapped", None), FileSystemStorage)
+
+
+def _walk_storage(storage, directory: str = "") -> list[str]:
+    folders, files = storage.listdir(directory)
+    prefix = f"{directory}/" if directory else ""
+    out = [prefix + name for name in files if not name.startswith(PARTIAL_PREFIX)]
+    for folder in folders:
+        if folder != UPLOAD_TEMP_DIR:
+            out.extend(_walk_storage(storage, prefix + folder))
+    return out
+
+
 def stored_names(root: Path | None = None) -> list[str]:
     """Every file under the private storage's root, as a storage name (``a/b/c.pdf``),
-    without the temporary files of writes and uploads in progress."""
+    without the temporary files of writes and uploads in progress. On object storage
+    (no ``root`` given), every object of the bucket under its prefix."""
+    if root is None and not on_file_system():
+        return sorted(_walk_storage(default_storage))
     root = Path(root or settings.MEDIA_ROOT)
     out = []
     for directory, dirs, files in os.walk(root):

@@ -9,6 +9,7 @@
 | ALLOWED_HOSTS | localhost, 127.0.0.1 (with DEBUG on)    | comma separated              |
 | EMAIL_URL     | console backend                         | e.g. ``smtp+tls://u:p@h:587`` |
 | MEDIA_ROOT    | ``var/private``                         | private files (never served) |
+| FILE_STORAGE  | ``filesystem`` (MEDIA_ROOT)             | ``s3``: AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL |
 """
 
 from datetime import timedelta
@@ -204,6 +205,34 @@ STORAGES = {
 }
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# FILE_STORAGE=s3: the private files on S3-compatible object storage (django-storages,
+# boto3; consultancy.documents.s3), so that web and worker processes on several machines
+# share them (docs/scaling.md). The bucket must be private; the keys come from the
+# environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the machine's role). Downloads
+# are still streamed by the views that check firm and role; no bucket URL is ever shown.
+FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem")
+if FILE_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured("FILE_STORAGE is 'filesystem' (the default) or 's3'.")
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=60)
+if FILE_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "consultancy.documents.s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # e.g. https://minio.internal:9000 (MinIO, Ceph) or a cloud's regional endpoint;
+            # unset: AWS's.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),  # a key prefix in the bucket
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Unset or empty: boto3's own chain (e.g. the machine's role).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        },
+    }
 
 # Uploads (ASVS V12.1): a request body larger than MAX_UPLOAD_MB (the largest file a form
 # accepts, 30 MB for a project document, and the form around it) is refused with a 413
@@ -239,6 +268,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # One beat sends the schedule, however many run (consultancy.outbox.beat): the others
+    # stand by until its lock in Redis, renewed on every tick, is released or expires.
+    CELERY_BEAT_SCHEDULER = "consultancy.outbox.beat:GuardedScheduler"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
@@ -300,6 +332,12 @@ OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900)
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=300)
+
+# The beat's lock (consultancy.outbox.beat): where, under which key, for how long without
+# a renewal (a stand-by beat takes over at most this long after the sending one died).
+BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=REDIS_URL)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="consultancy:beat-lock")
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=60)
 
 CELERY_BEAT_SCHEDULE = {
     # Clause 9 reminders: follow-up visits and guidance periods coming due, overdue

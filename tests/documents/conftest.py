@@ -5,6 +5,7 @@ import pytest
 from consultancy.documents import registry
 from consultancy.documents.registry import PdfSpec
 from consultancy.documents.samples import SAMPLE_TEMPLATE, sample_context
+from tests.s3 import moto_endpoint, s3  # noqa: F401 (fixtures: a local S3 API server)
 
 KIND = "test-sample"
 FAILING_KIND = "test-failing"

@@ -3,6 +3,7 @@ import pytest
 from engagements.stages import Stage
 from tests import factories as f
 from tests.engagements.helpers import advance_to
+from tests.s3 import moto_endpoint, s3  # noqa: F401 (fixtures: a local S3 API server)
 from tests.scoping import scopes_disabled
 
 

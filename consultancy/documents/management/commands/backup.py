@@ -1,9 +1,9 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from consultancy.documents.backups import create_backup
+from consultancy.documents.backups import BackupError, create_backup
 
 
 class Command(BaseCommand):
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         target = Path(output)
         if not target.suffix:
             target.mkdir(parents=True, exist_ok=True)
-        manifest = create_backup(target)
+        try:
+            manifest = create_backup(target)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"{manifest['archive']}: database {manifest['database']['name']} "
                           f"({manifest['database']['size']} bytes), "
                           f"{len(manifest['files'])} files")

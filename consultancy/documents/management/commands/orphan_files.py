@@ -1,7 +1,7 @@
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 
 from consultancy.documents.inventory import missing, orphans
-from consultancy.documents.storage import PrivateStorage
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--delete", action="store_true", help="remove the orphan files")
 
     def handle(self, *args, delete=False, **options):
-        storage = PrivateStorage()
+        storage = default_storage  # the file system's folder or the bucket
         found = orphans()
         for name in found:
             self.stdout.write(f"orphan  {name}")
