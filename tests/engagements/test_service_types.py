@@ -40,7 +40,7 @@ def _names(firm):
 # -- one place seeds every firm-kept list ------------------------------------------------
 
 
-def test_a_new_firm_has_every_list_it_keeps_seeded():
+def test_a_new_firm_has_every_list_it_keeps_seeded(db):
     assert set(firm_lists.registered()) >= {
         "tenancy.qualification_kinds", "engagements.service_types",
         "contracts.document_systems", "delivery.specialty_fits", "hazards.criteria",
