@@ -165,13 +165,9 @@ class DocumentSystemRequirementAdmin(FirmScopedAdmin):
 
     list_display = ["service_type", "category"]
     list_filter = ["service_type", "category"]
+    list_select_related = ["service_type"]
     fields = ["service_type", "category"]
-    ordering = ["service_type", "category"]
-
-    def get_queryset(self, request):
-        if request.user.firm_id is not None:
-            services.document_systems_for(request.user.firm)
-        return super().get_queryset(request)
+    ordering = ["service_type__position", "category"]
 
     def save_model(self, request, obj, form, change):
         firm = obj.firm if change else request.user.firm

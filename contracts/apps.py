@@ -30,17 +30,11 @@ class ContractsConfig(AppConfig):
         from .signing import signed_on
 
         chronology.register_milestone_date(chronology.SIGNED, signed_on)
-        from django.db.models.signals import post_save
-
-        from consultancy.tenancy.models import Firm
+        from consultancy.tenancy import firm_lists
 
         from . import services  # noqa: F401  (registers its activity verbs)
         from .models import DocumentSystemRequirement
 
-        def seed_systems(sender, instance, created, raw=False, **kwargs):
-            """A new firm starts with the usual document system per service type (8.5.1)."""
-            if created and not raw:
-                DocumentSystemRequirement.seed(instance.pk)
-
-        post_save.connect(seed_systems, sender=Firm, weak=False,
-                          dispatch_uid="contracts.document_systems.seed")
+        # A new firm starts with the usual document system per service type (8.5.1),
+        # after its service types (engagements registers first).
+        firm_lists.register("contracts.document_systems", DocumentSystemRequirement.seed)

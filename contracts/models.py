@@ -16,7 +16,7 @@ from consultancy.tenancy.files import (
     content_type_field,
 )
 from consultancy.tenancy.scoping import FirmOwned
-from engagements.models import CNY, Engagement, FrozenRecord, RecordManager, VersionedManager
+from engagements.models import CNY, FrozenRecord, RecordManager, VersionedManager
 
 from .clauses import CLAUSE_KEYS, CLAUSES, clause_field
 
@@ -341,8 +341,9 @@ class DocumentSystemRequirement(FirmOwned):
     """8.5.1: a service type requires the contract to deliver a document system (安全标准化
     体系资料, 安全台账资料, 风险分级管控体系资料). The firm's mapping, seeded and editable."""
 
-    service_type = models.CharField(_("service type"), max_length=20,
-                                    choices=Engagement.ServiceType.choices)
+    # (a service type no engagement names may be deleted: its mapping goes with it)
+    service_type = models.ForeignKey("engagements.ServiceType", verbose_name=_("service type"),
+                                     on_delete=models.CASCADE, related_name="+")
     category = models.CharField(_("required document system"), max_length=20,
                                 choices=Deliverable.Category.choices)
 
@@ -351,19 +352,25 @@ class DocumentSystemRequirement(FirmOwned):
     class Meta:
         verbose_name = _("document system a service type requires")
         verbose_name_plural = _("document systems the service types require")
-        ordering = ["service_type", "category"]
+        ordering = ["service_type__position", "category"]
         constraints = [models.UniqueConstraint(fields=["firm", "service_type", "category"],
                                                name="document_system_once")]
         indexes = [models.Index(fields=["firm", "service_type"], name="docsys_firm_type_idx")]
 
     def __str__(self):
-        return f"{self.get_service_type_display()} → {self.get_category_display()}"
+        return f"{self.service_type} → {self.get_category_display()}"
 
     @classmethod
     def seed(cls, firm_id):
+        """The firm's starting mapping, by the codes of its seeded service types (the firm
+        lists' seeding runs the service types' seeder first)."""
+        from engagements.models import ServiceType
+
         manager = cls.objects.with_scopes_disabled()
         if manager.filter(firm_id=firm_id).exists():
             return
-        manager.bulk_create([cls(firm_id=firm_id, service_type=service_type, category=category)
-                             for service_type, categories in DEFAULT_DOCUMENT_SYSTEMS.items()
-                             for category in categories])
+        types = dict(ServiceType.objects.with_scopes_disabled().filter(
+            firm_id=firm_id, code__in=DEFAULT_DOCUMENT_SYSTEMS).values_list("code", "pk"))
+        manager.bulk_create([cls(firm_id=firm_id, service_type_id=types[code], category=category)
+                             for code, categories in DEFAULT_DOCUMENT_SYSTEMS.items()
+                             if code in types for category in categories])

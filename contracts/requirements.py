@@ -36,7 +36,7 @@ def document_system_met(engagements):
     service type requires (the firm's mapping: 安全生产标准化 → 安全标准化体系资料, 安全台账
     → 安全台账资料, 风险分级管控 → 风险分级管控体系资料); met when the type requires none."""
     required = DocumentSystemRequirement.objects.filter(
-        firm_id=OuterRef("firm_id"), service_type=OuterRef("engagement__service_type"))
+        firm_id=OuterRef("firm_id"), service_type_id=OuterRef("engagement__service_type_id"))
     missing = required.filter(~Exists(Deliverable.objects.filter(
         contract_id=OuterRef(OuterRef("pk")), category=OuterRef("category"))))
     return set(current_contracts(engagements).filter(~Exists(missing))

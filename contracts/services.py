@@ -18,6 +18,7 @@ from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
 from engagements import chronology
 from engagements.models import FrozenRecord, ProjectFramework
+from engagements.services import service_type_of
 from engagements.stages import Stage
 
 from .clauses import (
@@ -398,21 +399,22 @@ verbs.register_all({
 
 
 def document_systems_for(firm) -> dict:
-    """``{service_type: {category, …}}``: the firm's mapping (8.5.1), seeded on first use."""
+    """``{service type's code: {category, …}}``: the firm's mapping (8.5.1; seeded when the
+    firm was created: consultancy.tenancy.firm_lists)."""
     firm_id = getattr(firm, "pk", firm)
-    DocumentSystemRequirement.seed(firm_id)
     systems = {}
-    for service_type, category in DocumentSystemRequirement.objects.filter(
-            firm_id=firm_id).values_list("service_type", "category"):
-        systems.setdefault(service_type, set()).add(category)
+    for code, category in DocumentSystemRequirement.objects.filter(
+            firm_id=firm_id).values_list("service_type__code", "category"):
+        systems.setdefault(code, set()).add(category)
     return systems
 
 
 def missing_document_systems(contract) -> list[str]:
     """8.5.1: the document systems the engagement's service type requires that the
     contract's deliverables lack, by name."""
-    required = document_systems_for(contract.firm_id).get(contract.engagement.service_type,
-                                                          set())
+    required = set(DocumentSystemRequirement.objects.filter(
+        firm_id=contract.firm_id, service_type_id=contract.engagement.service_type_id,
+    ).values_list("category", flat=True))
     listed = set(Deliverable.objects.filter(contract=contract).values_list("category",
                                                                            flat=True))
     return [str(Deliverable.Category(c).label) for c in sorted(required - listed)]
@@ -433,6 +435,7 @@ def document_system_save(*, firm, by, service_type, category, row=None
     if row is not None:
         require_same_firm(firm.pk, row)
     row = row or DocumentSystemRequirement(firm=firm)
+    service_type = service_type_of(firm, service_type)  # the firm's type, or its code
     row.service_type, row.category = service_type, category
     clash = DocumentSystemRequirement.objects.filter(firm=firm, service_type=service_type,
                                                      category=category)
@@ -443,7 +446,7 @@ def document_system_save(*, firm, by, service_type, category, row=None
     row.full_clean()
     row.save()
     record_event(firm=firm, by=by, verb="document_system.saved", obj=row, clause="8.5.1",
-                 params={"service_type": service_type, "category": category})
+                 params={"service_type": service_type.name, "category": category})
     return row
 
 
@@ -453,5 +456,5 @@ def document_system_delete(*, row, by):
     _check_manager(row.firm_id, by)
     record_event(firm=row.firm_id, by=by, verb="document_system.deleted", obj=row,
                  clause="8.5.1",
-                 params={"service_type": row.service_type, "category": row.category})
+                 params={"service_type": row.service_type.name, "category": row.category})
     row.delete()

@@ -59,9 +59,10 @@ def engagement_table(queryset) -> Table:
     rows = []
     for e in (queryset.annotate(fee=contract_fee_subquery(),
                                 contract_number=contract_number_subquery())
-              .select_related("client", "lead_consultant").order_by("-created_at", "-pk")):
+              .select_related("client", "lead_consultant", "service_type")
+              .order_by("-created_at", "-pk")):
         rows.append([
-            e.number, e.title, e.client.name, e.client.uscc, e.get_service_type_display(),
+            e.number, e.title, e.client.name, e.client.uscc, e.service_type.label,
             e.get_origin_display(), e.get_stage_display(), e.stage_entered_at,
             e.lead_consultant.full_name, e.contract_number or "", e.fee, e.created_at,
         ])

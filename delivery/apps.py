@@ -25,17 +25,10 @@ class DeliveryConfig(AppConfig):
         registry.register("plan", pdf.plan_pdf_spec)
         registry.register("handover", pdf.handover_pdf_spec)
         panels.register(panels.Panel("delivery/_panel.html", delivery_panel, order=80))
-        from django.db.models.signals import post_save
-
-        from consultancy.tenancy.models import Firm
+        from consultancy.tenancy import firm_lists
 
         from . import services  # noqa: F401  (registers its activity verbs)
         from .models import SpecialtyFit
 
-        def seed_fits(sender, instance, created, raw=False, **kwargs):
-            """A new firm starts with the usual RSE specialties per industry (8.2.2)."""
-            if created and not raw:
-                SpecialtyFit.seed(instance.pk)
-
-        post_save.connect(seed_fits, sender=Firm, weak=False,
-                          dispatch_uid="delivery.specialty_fits.seed")
+        # A new firm starts with the usual RSE specialties per industry (8.2.2).
+        firm_lists.register("delivery.specialty_fits", SpecialtyFit.seed)

@@ -163,9 +163,9 @@ def team_member_remove(*, member, by):
 
 
 def specialty_fits_for(firm) -> dict:
-    """``{industry: {specialty, …}}``: the firm's mapping (8.2.2), seeded on first use."""
+    """``{industry: {specialty, …}}``: the firm's mapping (8.2.2; seeded when the firm was
+    created: consultancy.tenancy.firm_lists)."""
     firm_id = getattr(firm, "pk", firm)
-    SpecialtyFit.seed(firm_id)
     fits = {}
     for industry, specialty in SpecialtyFit.objects.filter(firm_id=firm_id).values_list(
             "industry", "specialty"):

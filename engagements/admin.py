@@ -24,6 +24,7 @@ from consultancy.tenancy.admin_site import (
     FirmScopedAdmin,
     FirmScopedInline,
     ReadOnlyAdminMixin,
+    adopt_saved,
     require_own,
 )
 
@@ -34,6 +35,7 @@ from .models import (
     ExchangeRecord,
     NeedsAssessment,
     ProjectFramework,
+    ServiceType,
     SiteVisit,
     StageTransition,
 )
@@ -93,12 +95,23 @@ def transitions_for(engagement) -> list[str]:
     return names
 
 
+class EngagementAdminForm(forms.ModelForm):
+    """The service type is chosen by its code (the firm's list): the form starts on the
+    engagement's own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "service_type" in self.fields:
+            self.initial["service_type"] = self.instance.service_type.code
+
+
 @admin.register(Engagement)
 class EngagementAdmin(FirmScopedAdmin):
     """Clause 4: the engagement. The stage is read-only; it moves only by the actions
     and the buttons of the change page, which run ``services.engagement_transition``."""
 
     change_form_template = "admin/engagements/engagement/change_form.html"
+    form = EngagementAdminForm
     actions = ["advance_stage", "decline", "terminate"]
     list_display = [
         "number", "title", "client", "service_type", "stage", "lead_consultant",
@@ -119,6 +132,21 @@ class EngagementAdmin(FirmScopedAdmin):
         "title", "client", "service_type", "origin", "lead_consultant", "consultants",
         "description",
     ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "service_type" and field is not None:
+            # the firm's list (FirmScopedAdmin), by code; one no longer offered stays on the
+            # engagements that name it
+            field.to_field_name = "code"
+            object_id = request.resolver_match.kwargs.get("object_id") if (
+                request.resolver_match) else None
+            current = Engagement.objects.filter(pk=object_id).values("service_type_id") if (
+                object_id and str(object_id).isdigit()) else ServiceType.objects.none()
+            from django.db.models import Q
+
+            field.queryset = field.queryset.filter(Q(is_active=True) | Q(pk__in=current))
+        return field
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -511,3 +539,24 @@ class ProjectFrameworkAdmin(EngagementRecordAdmin):
             setattr(obj, name, getattr(created, name))
         obj._state.adding = False
         obj._state.db = created._state.db
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(FirmScopedAdmin):
+    """The firm's list of service types (seeded with the common ones), saved through
+    ``service_type_save``. A type in use is not deleted: stop offering it."""
+
+    list_display = ["name", "name_en", "code", "position", "is_active"]
+    fields = ["name", "name_en", "code", "position", "is_active"]
+    ordering = ["position", "pk"]
+    search_fields = ["name", "name_en", "code"]
+
+    def save_model(self, request, obj, form, change):
+        firm = obj.firm if change else request.user.firm
+        stored = ServiceType.objects.get(pk=obj.pk) if change else None
+        saved = services.service_type_save(firm=firm, by=request.user, service_type=stored,
+                                           **form.cleaned_data)
+        adopt_saved(obj, saved, ["code"])
+
+    def delete_model(self, request, obj):
+        services.service_type_delete(service_type=obj, by=request.user)

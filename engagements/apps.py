@@ -25,4 +25,9 @@ class EngagementsConfig(AppConfig):
                                            client_section, order=10))
         # The activity timeline: the engagement page's last section.
         panels.register(panels.Panel("activity/_panel.html", activity_panel, order=1000))
+        # A new firm starts with the common service types (its own list, issue 20).
+        from consultancy.tenancy import firm_lists
+
         from . import services  # noqa: F401  (registers its activity verbs)
+
+        firm_lists.register("engagements.service_types", services.service_types_seed)

@@ -15,6 +15,7 @@ from .models import (
     ExchangeRecord,
     NeedsAssessment,
     ProjectFramework,
+    ServiceType,
     SiteVisit,
 )
 
@@ -35,6 +36,18 @@ class FirmForm(VersionedFormMixin, forms.ModelForm):
         self.helper.render_hidden_fields = True
 
 
+def service_type_field(firm, current=None, **kwargs) -> forms.ModelChoiceField:
+    """A choice of the firm's service types that it offers (and ``current``); the posted
+    value is the type's code."""
+    from django.db.models import Q
+
+    offered = Q(is_active=True) | Q(pk=current) if current else Q(is_active=True)
+    kwargs.setdefault("label", _("Service type"))
+    return forms.ModelChoiceField(
+        queryset=ServiceType.objects.filter(offered, firm=firm).order_by("position", "pk"),
+        to_field_name="code", **kwargs)
+
+
 class EngagementForm(FirmForm):
     # 6.1: a change of origin (during the needs analysis only) says why; it is logged.
     origin_change_reason = forms.CharField(
@@ -51,6 +64,11 @@ class EngagementForm(FirmForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(firm=self.firm).order_by("name")
+        # the firm's list: the types it offers, and the one the engagement already names
+        self.fields["service_type"] = service_type_field(
+            self.firm, current=self.instance.service_type_id if self.instance.pk else None)
+        if self.instance.pk:
+            self.initial["service_type"] = self.instance.service_type.code
         staff = firm_staff(firm=self.firm)
         self.fields["lead_consultant"].queryset = staff
         self.fields["consultants"].queryset = staff
@@ -183,15 +201,16 @@ class EngagementFilterForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), required=False)
     client = forms.ModelChoiceField(label=_("Client"), required=False, queryset=None)
     consultant = forms.ModelChoiceField(label=_("Consultant"), required=False, queryset=None)
-    service_type = forms.ChoiceField(label=_("Service type"), required=False)
 
     def __init__(self, *args, firm, **kwargs):
         super().__init__(*args, **kwargs)
         from .stages import Stage
 
         self.fields["stage"].choices = [("", _("All stages")), *Stage.choices]
-        self.fields["service_type"].choices = [("", _("All service types")),
-                                               *Engagement.ServiceType.choices]
+        self.fields["service_type"] = forms.ModelChoiceField(
+            label=_("Service type"), required=False, to_field_name="code",
+            empty_label=_("All service types"),
+            queryset=ServiceType.objects.filter(firm=firm).order_by("position", "pk"))
         self.fields["client"].queryset = Client.objects.filter(firm=firm).order_by("name")
         self.fields["client"].empty_label = _("All clients")
         self.fields["consultant"].queryset = firm_staff(firm=firm)

@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -25,15 +25,48 @@ from .stages import DECLINABLE, ENDED, ORDER, TERMINABLE, Stage
 CNY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+class ServiceType(FirmOwned):
+    """A kind of service the firm sells (安全生产标准化咨询, 安全台账, …): a list the firm
+    keeps, seeded with the common ones (:mod:`.service_types`). An engagement names one;
+    the satisfaction statistics group by it and the firm's 8.5.1 mapping says which
+    document system its contract must deliver. A type in use is not deleted, only no
+    longer offered (``is_active``)."""
+
+    name = models.CharField(_("service type"), max_length=60)
+    name_en = models.CharField(_("service type (English)"), max_length=100, blank=True)
+    code = models.SlugField(
+        _("code"), max_length=40, blank=True,
+        help_text=_("A short name in Latin letters, kept for imports and audits; made from "
+                    "the English name when left empty."))
+    position = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name"], name="service_type_name_per_firm"),
+            models.UniqueConstraint(fields=["firm", "code"], name="service_type_code_per_firm"),
+        ]
+        indexes = [models.Index(fields=["firm", "position"], name="stype_firm_pos_idx")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the Chinese one when no English is kept)."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
 class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
     """One consulting project for one client, run through the process of clause 4."""
-
-    class ServiceType(models.TextChoices):
-        STANDARDIZATION = "standardization", _("Safety standardization consulting")
-        LEDGERS = "ledgers", _("Safety ledgers")
-        ADVISER = "adviser", _("Safety adviser service")
-        RISK_GRADING = "risk_grading", _("Risk grading and control")
-        OTHER = "other", _("Other")
 
     class Origin(models.TextChoices):
         REQUEST = "request", _("The client asked for it")
@@ -45,7 +78,9 @@ class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         related_name="engagements",
     )
     title = models.CharField(_("title"), max_length=200)
-    service_type = models.CharField(_("service type"), max_length=20, choices=ServiceType.choices)
+    service_type = models.ForeignKey(
+        ServiceType, verbose_name=_("service type"), on_delete=models.PROTECT,
+        related_name="engagements")
     origin = models.CharField(
         _("origin"), max_length=10, choices=Origin.choices, default=Origin.REQUEST,
         help_text=_("Proactive engagements need a site visit record (clause 6.1)."),

@@ -15,7 +15,8 @@ from .stages import ORDER, PROCESS, Stage
 def get_engagement(request, pk, *, queryset=None):
     """The engagement if this user may see it; anything else is a 404."""
     qs = queryset if queryset is not None else selectors.engagements_visible_to(request.user)
-    return get_object_or_404(qs.select_related("client", "lead_consultant"), pk=pk)
+    return get_object_or_404(qs.select_related("client", "lead_consultant", "service_type"),
+                             pk=pk)
 
 
 def process_steps(engagement):

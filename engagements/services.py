@@ -8,6 +8,7 @@ changes; django-simple-history for records) and writes its follow-up work to the
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
@@ -27,8 +28,10 @@ from .models import (
     FrozenRecord,
     NeedsAssessment,
     ProjectFramework,
+    ServiceType,
     StageTransition,
 )
+from .service_types import DEFAULT_SERVICE_TYPES
 from .stages import FORWARD, PROCESS, Stage
 
 STAGE_CLAUSE = dict(PROCESS)
@@ -121,11 +124,96 @@ def next_engagement_number(firm: Firm, year: int | None = None) -> str:
     return f"{prefix}{last + 1:03d}"
 
 
+# -- the firm's list of service types (issue 20) -------------------------------------------
+
+verbs.register_all({
+    "service_type.saved": gettext_lazy("%(actor)s saved the service type “%(name)s”"),
+    "service_type.deleted": gettext_lazy("%(actor)s deleted the service type “%(name)s”"),
+})
+
+
+def service_types_seed(firm_id) -> None:
+    """The firm's starting list (nothing is added to a list the firm already has): run
+    once, when the firm is created (consultancy.tenancy.firm_lists)."""
+    manager = ServiceType.objects.with_scopes_disabled()
+    if manager.filter(firm_id=firm_id).exists():
+        return
+    manager.bulk_create([
+        ServiceType(firm_id=firm_id, code=code, name=name, name_en=name_en, position=position)
+        for position, (code, name, name_en) in enumerate(DEFAULT_SERVICE_TYPES)])
+
+
+def service_type_of(firm, value) -> ServiceType:
+    """``value`` as the firm's service type: a ``ServiceType`` (of the firm) or its code."""
+    if isinstance(value, ServiceType):
+        return value
+    firm_id = getattr(firm, "pk", firm)
+    found = ServiceType.objects.filter(firm_id=firm_id, code=str(value or "")).first()
+    if found is None:
+        raise ValidationError({"service_type": _("The firm has no such service type.")})
+    return found
+
+
+def _check_manager(firm_id, by):
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+def _free_code(firm_id, base: str) -> str:
+    base = base[:30]
+    taken = set(ServiceType.objects.filter(firm_id=firm_id, code__startswith=base)
+                .values_list("code", flat=True))
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+@performed_by
+@transaction.atomic
+def service_type_save(*, firm, by, service_type=None, **fields) -> ServiceType:
+    """Managers keep the firm's list of service types: add one, rename it, reorder it, or
+    stop offering it (``is_active``; the engagements that name it keep it)."""
+    _check_manager(firm.pk, by)
+    if service_type is None:
+        service_type = ServiceType(firm=firm)
+    else:
+        require_same_firm(firm.pk, service_type)
+    for name, value in fields.items():
+        setattr(service_type, name, value.strip() if isinstance(value, str) else value)
+    if not service_type.code:
+        service_type.code = _free_code(firm.pk, slugify(service_type.name_en) or "type")
+    service_type.full_clean()
+    service_type.save()
+    record_event(firm=firm, by=by, verb="service_type.saved", obj=service_type,
+                 params={"name": service_type.name})
+    return service_type
+
+
+@performed_by
+@transaction.atomic
+def service_type_delete(*, service_type, by) -> None:
+    """A type no engagement names is deleted (its 8.5.1 mapping rows with it); one in use
+    is refused: stop offering it instead."""
+    _check_manager(service_type.firm_id, by)
+    if Engagement.objects.filter(firm_id=service_type.firm_id,
+                                 service_type=service_type).exists():
+        raise ValidationError(_("Engagements name this service type: it cannot be deleted, "
+                                "only no longer offered."))
+    record_event(firm=service_type.firm_id, by=by, verb="service_type.deleted",
+                 obj=service_type, params={"name": service_type.name})
+    service_type._history_user = by
+    service_type.delete()
+
+
 @performed_by
 @transaction.atomic
 def engagement_create(*, firm, by, client, title, service_type, origin, lead_consultant,
                       consultants=(), description="") -> Engagement:
     require_same_firm(firm.pk, client)
+    service_type = service_type_of(firm, service_type)
     _check_staff(firm.pk, [lead_consultant, *consultants])
     # Serialise number allocation per firm: the firm's row is the lock.
     Firm.objects.select_for_update().get(pk=firm.pk)

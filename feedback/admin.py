@@ -355,11 +355,6 @@ class ComplaintCauseAdmin(FirmScopedAdmin):
     fields = ["name", "name_en", "order", "is_active"]
     ordering = ["order", "pk"]
 
-    def get_queryset(self, request):
-        if request.user.firm_id is not None:
-            services.causes_for(request.user.firm)
-        return super().get_queryset(request)
-
     def save_model(self, request, obj, form, change):
         firm = obj.firm if change else request.user.firm
         stored = ComplaintCause.objects.get(pk=obj.pk) if change else None

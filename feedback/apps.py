@@ -30,7 +30,7 @@ class FeedbackConfig(AppConfig):
 
         registry.register("satisfaction_statistics", statistics_pdf_spec)
         registry.register_access("satisfaction_statistics", report_access)
-        from . import services  # noqa: F401  (registers its activity verbs)
+        from . import services  # (also registers its activity verbs)
         from .complaint_analysis import analysis_pdf_spec
         from .complaint_analysis import report_access as analysis_access
 
@@ -43,3 +43,13 @@ class FeedbackConfig(AppConfig):
         from .selectors import contract_complaint_terms
 
         register_draft_terms(contract_complaint_terms)
+
+        # A new firm starts with the usual complaint causes (9.4).
+        from consultancy.tenancy import firm_lists
+
+        firm_lists.register("feedback.complaint_causes", services.causes_seed)
+        # … and the default satisfaction survey questions (9.5)
+        from consultancy.tenancy.models import Firm
+
+        firm_lists.register("feedback.survey_questions", lambda firm_id: (
+            services.question_set_for(Firm.objects.get(pk=firm_id))))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from consultancy.activity.services import performed_by, record_event
 from consultancy.tenancy.scoping import require_same_firm
 from engagements.models import Engagement
+from engagements.services import service_type_of
 from engagements.stages import Stage
 
 from .models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
@@ -85,7 +86,8 @@ def history_engagement_import(*, firm, by, number, title, client, service_type, 
         raise ValidationError({"lead": _("The lead consultant must be one of the firm's "
                                          "active staff.")})
     engagement = Engagement(firm=firm, client=client, number=number, title=title,
-                            service_type=service_type, origin=Engagement.Origin.REQUEST,
+                            service_type=service_type_of(firm, service_type),
+                            origin=Engagement.Origin.REQUEST,
                             lead_consultant=lead, description=description)
     engagement.full_clean()
     engagement.save()

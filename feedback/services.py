@@ -311,19 +311,21 @@ DEFAULT_CAUSES = [("服务质量", "Quality of service"), ("交付延误", "Late
                   ("其他", "Other")]
 
 
+def causes_seed(firm_id) -> None:
+    """The firm's starting list of causes (nothing is added to a list the firm already
+    has): run once, when the firm is created (consultancy.tenancy.firm_lists)."""
+    manager = ComplaintCause.objects.with_scopes_disabled()
+    if manager.filter(firm_id=firm_id).exists():
+        return
+    manager.bulk_create([ComplaintCause(firm_id=firm_id, name=name, name_en=name_en,
+                                        order=order)
+                         for order, (name, name_en) in enumerate(DEFAULT_CAUSES)])
+
+
 def causes_for(firm) -> list[ComplaintCause]:
-    """The firm's cause categories (all, offered or not), seeded with the default list on
-    first use (a firm made after the migration that seeded the others)."""
+    """The firm's cause categories (all, offered or not): seeded when the firm was
+    created; a read never writes."""
     firm_id = getattr(firm, "pk", firm)
-    causes = list(ComplaintCause.objects.filter(firm_id=firm_id).order_by("order", "pk"))
-    if causes:
-        return causes
-    with transaction.atomic():
-        Firm.objects.select_for_update().get(pk=firm_id)
-        if not ComplaintCause.objects.filter(firm_id=firm_id).exists():
-            for order, (name, name_en) in enumerate(DEFAULT_CAUSES):
-                ComplaintCause.objects.create(firm_id=firm_id, name=name, name_en=name_en,
-                                              order=order)
     return list(ComplaintCause.objects.filter(firm_id=firm_id).order_by("order", "pk"))
 
 
@@ -387,7 +389,6 @@ def complaint_receive(*, firm, by, received_on, channel, complainant_name, descr
         description=description.strip(), remedy_sought=remedy_sought.strip(),
         safety_related=safety_related, received_by=by,
     )
-    causes_for(firm)  # the firm's list of causes exists before the assessment
     complaint.set_limits(complaint_limits_for(firm, engagement))
     complaint.due_on = complaint.acknowledge_due_on
     complaint.full_clean(exclude=["number", "received_by"])

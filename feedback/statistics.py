@@ -35,7 +35,7 @@ from consultancy.clients.models import Client
 from consultancy.documents import charts
 from consultancy.documents.registry import PdfSpec
 from consultancy.tenancy.models import User
-from engagements.models import Engagement
+from engagements.models import ServiceType
 
 from .models import SatisfactionReport, SurveyAnswer, SurveyInvitation, SurveyQuestion
 
@@ -299,8 +299,9 @@ def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
     starts = period_starts(date_from, date_to, group_by)
     periods = grouped(_trunc("response__submitted_at", group_by), "period",
                       lambda keys: {k: period_label(k, group_by) for k in keys}, keys=starts)
-    service_types = grouped(F(SERVICE), "service",
-                            lambda keys: dict(Engagement.ServiceType.choices))
+    # by the firm's own list of service types, each in the reader's language
+    service_types = grouped(F(SERVICE), "service", lambda keys: {
+        t.pk: t.label for t in ServiceType.objects.filter(firm=firm, pk__in=keys)})
     industry_rows = grouped(F(INDUSTRY), "industry", lambda keys: dict(Client.Industry.choices))
     consultants = grouped(F(LEAD), "lead", lambda keys: dict(
         User.objects.filter(pk__in=keys).values_list("pk", "full_name")))
@@ -341,7 +342,8 @@ def answers_for_export(firm, date_from, date_to):
     """Every answer of the period, one row each, for the CSV (one query, streamed)."""
     return (answers_in(firm, date_from, date_to)
             .select_related("question", "response__contact", "response__engagement__client",
-                            "response__engagement__lead_consultant")
+                            "response__engagement__lead_consultant",
+                            "response__engagement__service_type")
             .order_by("response__submitted_at", "response_id", "question__order", "pk"))
 
 

@@ -63,7 +63,7 @@ def statistics_csv(request):
         writer.writerow(csv_row([
             r.pk, timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"), e.number,
             e.title, e.client.name, e.client.get_industry_display(),
-            e.get_service_type_display(),
+            e.service_type.label,
             e.lead_consultant.full_name, r.contact.name, answer.question.code,
             answer.question.label, answer.question.get_kind_display(),
             "" if answer.score is None else answer.score, answer.text,

@@ -22,4 +22,11 @@ class HazardsConfig(AppConfig):
         registry.register("hazard_ledger", pdf.ledger_pdf_spec)
         registry.register_access("hazard_ledger", pdf.ledger_access)
         panels.register(panels.Panel("hazards/_panel.html", hazards_panel, order=85))
+        # A new firm starts with a handful of 重大事故隐患判定标准 criteria per industry
+        # (consultancy.tenancy.firm_lists: seeded once, never on a page's GET).
+        from consultancy.tenancy import firm_lists
+
         from . import services  # noqa: F401  (registers its activity verbs)
+
+        firm_lists.register("hazards.criteria", lambda firm_id: services.criteria_seed(
+            firm=firm_id))

@@ -31,7 +31,6 @@ from .models import (
     HiddenDanger,
     HiddenDangerPhoto,
     HiddenDangerStep,
-    MajorHazardCriterion,
     State,
 )
 
@@ -142,8 +141,6 @@ def record(request, pk):
     engagement = get_engagement(request, pk)
     if engagement.is_ended:
         return frozen_response(request, engagement)
-    if not MajorHazardCriterion.objects.filter(firm_id=engagement.firm_id).exists():
-        services.criteria_seed(firm=engagement.firm_id)
     form = HiddenDangerForm(request.POST or None, request.FILES or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         danger = form.save(commit=False)

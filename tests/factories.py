@@ -117,6 +117,7 @@ from engagements.models import (  # noqa: E402
     ExchangeRecord,
     NeedsAssessment,
     ProjectFramework,
+    ServiceType,
     SiteVisit,
 )
 
@@ -132,13 +133,21 @@ class EngagementFactory(SetUpFactory):
     lead_consultant = factory.SubFactory(ConsultantFactory, firm=factory.SelfAttribute("..firm"))
     number = factory.Sequence(lambda n: f"2026-{n + 1:03d}")
     title = factory.Sequence(lambda n: f"安全生产标准化咨询项目{n}")
-    service_type = Engagement.ServiceType.STANDARDIZATION
+    # the firm's service type of this code (its seeded list); a ServiceType passes as is
+    service_type = "standardization"
     origin = Engagement.Origin.REQUEST
     # Opened long ago (as an engagement with imported history): the tests date their
     # records freely in the past; the standard's order from the opening on is tested
     # with engagements opened on a given day (tests/engagements/test_chronology.py).
     opened_on = factory.LazyFunction(
         lambda: timezone.localdate() - datetime.timedelta(days=3 * 365))
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if isinstance(kwargs.get("service_type"), str):
+            kwargs["service_type"] = ServiceType.objects.with_scopes_disabled().get(
+                firm=kwargs["firm"], code=kwargs["service_type"])
+        return kwargs
 
 
 class NeedsAssessmentFactory(SetUpFactory):

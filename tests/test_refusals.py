@@ -147,7 +147,7 @@ def engagements(a, b):
 
 
 def _update_data(e, title):
-    return {"client": e.client_id, "title": title, "service_type": e.service_type,
+    return {"client": e.client_id, "title": title, "service_type": e.service_type.code,
             "origin": e.origin, "lead_consultant": e.lead_consultant_id, "description": ""}
 
 

@@ -84,8 +84,9 @@ def load(ctx):
                                                 is_active=True).select_related("user").first())
         if contact is None:
             continue
-        services.criteria_seed(firm=engagement.firm_id)
-        criteria = {c.code: c for c in MajorHazardCriterion.objects.filter(industry="chemical")}
+        # the firm's own list (seeded when the firm was created; every firm has one)
+        criteria = {c.code: c for c in MajorHazardCriterion.objects.filter(
+            firm_id=engagement.firm_id, industry="chemical")}
         lead = engagement.lead_consultant
         for n, row in enumerate(ROWS, start=1):
             found_on = today - datetime.timedelta(days=row.get("days_ago", 0))

@@ -22,7 +22,7 @@ from consultancy.clients import services as client_services
 from consultancy.clients.models import Client, ClientContact
 from consultancy.clients.validators import normalize_uscc, validate_uscc
 from consultancy.tenancy.models import User
-from engagements.models import Engagement
+from engagements.models import Engagement, ServiceType
 from feedback.history import HistoricalResponse, history_engagement_import
 from feedback.models import SurveyQuestion
 from feedback.services import question_set_for
@@ -394,6 +394,11 @@ class History(Kind):
         for pk, client_id, name in ClientContact.objects.filter(
                 firm=firm, is_active=True).values_list("pk", "client_id", "name"):
             contacts[client_id].append((pk, name))
+        # the firm's own list of service types: by its code, or its name in either language
+        service_types = [(code, label) for code, name, name_en in ServiceType.objects.filter(
+            firm=firm).values_list("code", "name", "name_en") for label in (name, name_en)
+            if label]
+        known_codes = {code for code, _label in service_types}
         checks = []
         for row in rows:
             values = row["values"]
@@ -418,9 +423,10 @@ class History(Kind):
                                     % {"code": code or "—"})
             cleaned["client_id"] = client_id
             service = values.get("service_type", "").strip()
-            cleaned["service_type"] = (SERVICE_WORDS.get(service)
-                                       or choice_value(Engagement.ServiceType.choices, service)
-                                       if service else Engagement.ServiceType.OTHER)
+            word = SERVICE_WORDS.get(service)
+            cleaned["service_type"] = ((word if word in known_codes else None)
+                                       or choice_value(service_types, service)
+                                       if service else "other")
             if cleaned["service_type"] is None:
                 check.errors.append(_("Unknown service type “%(value)s”.") % {"value": service})
             lead = values.get("lead", "").strip().lower()

@@ -21,17 +21,13 @@ class TenancyConfig(AppConfig):
 
         user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
 
-        from django.db.models.signals import post_save
+        # A new firm starts with every list it keeps, seeded in one place; each app
+        # registers its own (this one: the kinds of qualification, 8.1.1).
+        from . import firm_lists
+        from .models import QualificationKind
 
-        from .models import Firm, QualificationKind
-
-        def seed_lists(sender, instance, created, raw=False, **kwargs):
-            """A new firm starts with the usual kinds of qualification (8.1.1)."""
-            if created and not raw:
-                QualificationKind.seed(instance.pk)
-
-        post_save.connect(seed_lists, sender=Firm, weak=False,
-                          dispatch_uid="tenancy.qualification_kinds.seed")
+        firm_lists.register("tenancy.qualification_kinds", QualificationKind.seed)
+        firm_lists.connect()
 
 
 class ConsultancyAdminConfig(admin_apps.AdminConfig):

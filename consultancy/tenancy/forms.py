@@ -88,7 +88,6 @@ class QualificationForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, firm=None, **kwargs):
         super().__init__(*args, **kwargs)
         firm_id = getattr(firm, "pk", firm) or getattr(self.instance, "firm_id", None)
-        QualificationKind.seed(firm_id)
         kinds = QualificationKind.objects.filter(firm_id=firm_id)
         current = self.instance.qualification_kind_id
         self.fields["qualification_kind"].queryset = kinds.filter(

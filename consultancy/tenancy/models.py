@@ -262,7 +262,6 @@ class QualificationKind(FirmOwned):
         """The firm's kind called ``name`` (the RSE kind when ``rse``), made (not
         safety-related, awaiting a manager) if the list has none."""
         manager = cls.objects.with_scopes_disabled()
-        cls.seed(firm_id)
         if rse:
             return manager.filter(firm_id=firm_id, is_rse=True).first()
         name = (name or "").strip()[:60] or "其他证书"

@@ -196,9 +196,9 @@ QUALIFICATION_FIELDS = ("qualification_kind", "name", "level", "specialty", "num
 
 
 def qualification_kinds_for(firm) -> list[QualificationKind]:
-    """The firm's list of kinds of qualification (8.1.1), seeded on first use."""
+    """The firm's list of kinds of qualification (8.1.1; seeded when the firm was created:
+    :mod:`.firm_lists`)."""
     firm_id = getattr(firm, "pk", firm)
-    QualificationKind.seed(firm_id)
     return list(QualificationKind.objects.filter(firm_id=firm_id).order_by("order", "pk"))
 
 

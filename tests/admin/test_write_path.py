@@ -29,6 +29,7 @@ from engagements.models import (
     ExchangeRecord,
     NeedsAssessment,
     ProjectFramework,
+    ServiceType,
     SiteVisit,
 )
 from feedback.models import (
@@ -54,6 +55,7 @@ WRITE_PATHS = {
     DocumentSystemRequirement: "contracts.services.document_system_save",
     SpecialtyFit: "delivery.services.specialty_fit_save",
     Engagement: "engagements.services.engagement_update",
+    ServiceType: "engagements.services.service_type_save",
     NeedsAssessment: "engagements.services.record_save",
     SiteVisit: "engagements.services.record_save",
     CommunicationRecord: "engagements.services.record_save",
@@ -88,6 +90,7 @@ DELETE_PATHS = {
     SurveyQuestion: "feedback.services.survey_question_delete",
     DocumentSystemRequirement: "contracts.services.document_system_delete",
     SpecialtyFit: "delivery.services.specialty_fit_delete",
+    ServiceType: "engagements.services.service_type_delete",
 }
 # Admins no manager writes through: the platform operator's (firms, the calendar).
 OPERATOR_ONLY = {Firm, CalendarDay}
