@@ -166,9 +166,14 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
     seq = models.PositiveIntegerField(_("number"), editable=False)
     source = models.CharField(_("found during"), max_length=20, choices=Source.choices)
     found_on = models.DateField(_("found on"))
+    unit = models.ForeignKey(
+        "delivery.SiteUnit", verbose_name=_("unit or area"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="hidden_dangers",
+        help_text=_("The client's unit or area, from the units of the 8.4 risk register."))
     location = models.CharField(
-        _("unit or area"), max_length=200,
-        help_text=_("The client's unit, workshop or area where it was found."))
+        _("where exactly"), max_length=200, blank=True,
+        help_text=_("The place within the unit (or, when the unit is not listed, the area "
+                    "where it was found)."))
     risk_item = models.ForeignKey(
         "delivery.RiskItem", verbose_name=_("risk in the register"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="hidden_dangers",
@@ -238,10 +243,18 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         indexes = [
             models.Index(fields=["firm", "engagement", "state"], name="hazard_firm_eng_idx"),
             models.Index(fields=["firm", "state", "deadline"], name="hazard_firm_due_idx"),
+            models.Index(fields=["firm", "unit"], name="hazard_firm_unit_idx"),
         ]
 
     def __str__(self):
-        return f"{self.number} {self.location}"
+        return f"{self.number} {self.place}"
+
+    @property
+    def place(self) -> str:
+        """Where it was found: the register's unit and the detail, as far as known."""
+        unit = self.unit.name if self.unit_id else ""
+        detail = "" if self.location.strip() == unit else self.location.strip()
+        return " · ".join(part for part in (unit, detail) if part)
 
     @property
     def number(self) -> str:
@@ -287,6 +300,13 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         if self.grade == Grade.GENERAL and self.criterion_id is not None:
             errors["criterion"] = ValidationError(
                 _("Only a major hidden danger names a criterion."), code="criterion_general")
+        if self.unit_id is None and not (self.location or "").strip():
+            errors["unit"] = ValidationError(
+                _("Say where it was found: the unit or area, or the place."), code="where")
+        if (self.unit_id is not None and self.engagement_id is not None
+                and self.unit.engagement_id != self.engagement_id):
+            errors["unit"] = ValidationError(
+                _("The unit must be one of this engagement's register."), code="unit_other")
         if self.found_on and self.found_on > timezone.localdate():
             errors["found_on"] = ValidationError(_("The date cannot be in the future."),
                                                  code="future")

@@ -15,16 +15,16 @@ from .models import (
     State,
 )
 
-FILTERS = ("state", "grade", "category", "overdue", "location")
+FILTERS = ("state", "grade", "category", "overdue", "unit", "location")
 
 
 def ledger(engagement, filters=None):
     """The engagement's hidden dangers (the ledger 隐患台账), newest first, with their
     criterion, recorder and photos; ``filters``: state, grade, category, overdue ("1"),
-    location (a part of the unit or area)."""
+    unit (the pk of one of the register's units), location (a part of the place's text)."""
     filters = filters or {}
     qs = (HiddenDanger.objects.filter(engagement=engagement)
-          .select_related("criterion", "created_by", "verified_by", "acknowledged_by",
+          .select_related("unit", "criterion", "created_by", "verified_by", "acknowledged_by",
                           "submitted_by")
           .prefetch_related(Prefetch("photos", queryset=HiddenDangerPhoto.objects.order_by("pk")))
           .order_by("-seq"))
@@ -43,16 +43,19 @@ def apply_filters(qs, filters):
         qs = qs.filter(category=filters["category"])
     if filters.get("overdue") == "1":
         qs = qs.filter(state__in=AWAITING_CLIENT, deadline__lt=timezone.localdate())
+    unit = str(filters.get("unit") or "")
+    if unit.isdigit():
+        qs = qs.filter(unit_id=int(unit))
     location = (filters.get("location") or "").strip()[:100]
     if location:
-        qs = qs.filter(location__icontains=location)
+        qs = qs.filter(Q(location__icontains=location) | Q(unit__name__icontains=location))
     return qs
 
 
 def client_ledger(engagement):
     """What the client sees in the portal: the hidden dangers notified to them."""
     return (HiddenDanger.objects.filter(engagement=engagement, state__in=CLIENT_VISIBLE)
-            .select_related("criterion")
+            .select_related("criterion", "unit")
             .prefetch_related(Prefetch("photos", queryset=HiddenDangerPhoto.objects.order_by("pk")))
             .order_by("-seq"))
 
@@ -103,7 +106,7 @@ def todays_open(user, day=None):
     day = day or timezone.localdate()
     return (HiddenDanger.objects
             .filter(engagement__in=engagements_visible_to(user), state__in=OPEN)
-            .select_related("engagement", "engagement__client")
+            .select_related("engagement", "engagement__client", "unit")
             .order_by("engagement__client__name", "-grade", "deadline", "pk"))
 
 
@@ -120,7 +123,7 @@ def client_hazards(user, client, limit=20) -> dict:
         open=Count("pk", filter=Q(state__in=OPEN)),
         major_open=Count("pk", filter=Q(state__in=OPEN, grade=Grade.MAJOR)),
         overdue=Count("pk", filter=Q(state__in=AWAITING_CLIENT, deadline__lt=today)))
-    open_ones = list(qs.filter(state__in=OPEN).select_related("engagement")
+    open_ones = list(qs.filter(state__in=OPEN).select_related("engagement", "unit")
                      .order_by("-grade", "deadline", "pk")[:limit])
     return {"counts": counts, "rate": rate(counts["closed"], counts["found"]),
             "open": open_ones, "today": today}

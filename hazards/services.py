@@ -102,14 +102,15 @@ def client_fingerprint(danger) -> str:
     """What the client sees and acts on: the content and the state it is in."""
     from consultancy.tenancy.versioning import content_fingerprint
 
-    return content_fingerprint(danger, ["location", "description", "grade", "criterion",
+    return content_fingerprint(danger, ["unit", "location", "description", "grade", "criterion",
                                         "basis", "recommendation", "responsible_person",
                                         "deadline", "state", "failed_verifications"])
 
 
 def _locked(danger):
     return (HiddenDanger.objects.select_for_update(of=("self",))
-            .select_related("engagement", "engagement__client", "criterion").get(pk=danger.pk))
+            .select_related("engagement", "engagement__client", "criterion", "unit")
+            .get(pk=danger.pk))
 
 
 def _step(danger, *, transition, from_state, by, note=""):
@@ -119,7 +120,7 @@ def _step(danger, *, transition, from_state, by, note=""):
 
 
 def _params(danger, **extra):
-    return {"number": danger.number, "location": danger.location,
+    return {"number": danger.number, "location": danger.place,
             "grade": str(danger.get_grade_display()),
             "deadline": danger.deadline.isoformat(), **extra}
 
@@ -163,7 +164,7 @@ def danger_record(*, danger: HiddenDanger, by, photos=()) -> HiddenDanger:
         raise HazardRefused(_("This hidden danger is already recorded."))
     danger.created_by = by
     _require_staff(danger, by)
-    require_same_firm(engagement.firm_id, danger.criterion, danger.risk_item)
+    require_same_firm(engagement.firm_id, danger.criterion, danger.risk_item, danger.unit)
     if danger.risk_item is not None and danger.risk_item.engagement_id != engagement.pk:
         raise ValidationError({"risk_item": _("The risk must be one of this engagement's.")})
     danger.full_clean(exclude=["engagement", "created_by"])

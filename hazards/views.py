@@ -20,6 +20,7 @@ from consultancy.documents.serving import private_file_response
 from consultancy.documents.spreadsheets import xlsx_append
 from consultancy.refusals import Refusal, refusal_response
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
+from delivery.models import SiteUnit
 from engagements.models import FrozenRecord
 from engagements.pages import frozen_response, get_engagement
 
@@ -42,7 +43,7 @@ def _filters(request):
 
 def _danger(engagement, danger_pk):
     danger = get_object_or_404(
-        HiddenDanger.objects.select_related("criterion", "risk_item", "created_by",
+        HiddenDanger.objects.select_related("unit", "criterion", "risk_item", "created_by",
                                             "verified_by", "acknowledged_by", "submitted_by"),
         pk=danger_pk, engagement=engagement)
     danger.engagement = engagement
@@ -72,6 +73,7 @@ def ledger(request, pk):
         "engagement": engagement, "dangers": dangers, "filters": filters, "today": today,
         "stats": selectors.stats(engagement),
         "states": State.choices, "grades": Grade.choices, "categories": Category.choices,
+        "units": list(SiteUnit.objects.filter(engagement=engagement).order_by("pk")),
         "query": request.GET.urlencode(),
         "ledger_pdf": latest_document(engagement, "hazard_ledger"),
     })
@@ -101,7 +103,7 @@ def ledger_export(request, pk):
         cell.font = Font(bold=True)
     for d in selectors.ledger(engagement, _filters(request)):
         xlsx_append(sheet, [
-            d.number, d.found_on, str(d.get_source_display()), d.location, d.description,
+            d.number, d.found_on, str(d.get_source_display()), d.place, d.description,
             str(d.get_category_display()), str(d.subtype_label), str(d.get_grade_display()),
             d.criterion.code if d.criterion else "", d.basis, d.recommendation,
             d.responsible_person, d.deadline, str(d.get_state_display()),
