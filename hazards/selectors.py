@@ -127,3 +127,157 @@ def client_hazards(user, client, limit=20) -> dict:
                      .order_by("-grade", "deadline", "pk")[:limit])
     return {"counts": counts, "rate": rate(counts["closed"], counts["found"]),
             "open": open_ones, "today": today}
+
+
+# -- statistics by period and by consultant ------------------------------------------
+
+GRANULARITIES = ("month", "quarter")
+
+
+def period_key(day, granularity) -> str:
+    """The period a day falls in: ``2026-11`` (a month) or ``2026-Q4`` (a quarter)."""
+    if granularity == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def period_bounds(key: str):
+    """The first day and the day after the last of a period key (None if not one)."""
+    import datetime
+
+    try:
+        year, rest = key.split("-", 1)
+        year = int(year)
+        if rest.startswith("Q"):
+            quarter = int(rest[1:])
+            if not 1 <= quarter <= 4:
+                return None
+            start = datetime.date(year, 3 * quarter - 2, 1)
+            months = 3
+        else:
+            start = datetime.date(year, int(rest), 1)
+            months = 1
+    except (ValueError, TypeError):
+        return None
+    month = start.month - 1 + months
+    return start, datetime.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def median(values):
+    values = sorted(values)
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def statistics(qs, *, granularity="month", period="", by_consultant=True, today=None) -> dict:
+    """The figures of the hidden dangers in ``qs``: found, rectified (verified and
+    closed), open, overdue by grade and by category, the rectification rate, the median
+    days from found to rectified; then the same per period found (month or quarter) and
+    per consultant who found them. ``period`` (``2026-11`` / ``2026-Q4``) keeps only the
+    ones found in it. Three queries (four with the consultants' names), whatever the
+    number of rows."""
+    from django.db.models.functions import TruncMonth, TruncQuarter
+
+    from consultancy.tenancy.models import User
+
+    today = today or timezone.localdate()
+    granularity = granularity if granularity in GRANULARITIES else "month"
+    bounds = period_bounds(period) if period else None
+    if bounds:
+        qs = qs.filter(found_on__gte=bounds[0], found_on__lt=bounds[1])
+    else:
+        period = ""
+    overdue = Q(state__in=AWAITING_CLIENT, deadline__lt=today)
+    counts = {"found": Count("pk"), "closed": Count("pk", filter=Q(state=State.CLOSED)),
+              "open": Count("pk", filter=Q(state__in=OPEN)),
+              "refused": Count("pk", filter=Q(state=State.REFUSED)),
+              "overdue": Count("pk", filter=overdue),
+              "major": Count("pk", filter=Q(grade=Grade.MAJOR))}
+    zero = dict.fromkeys(counts, 0)
+    trunc = TruncQuarter if granularity == "quarter" else TruncMonth
+    by_grade = {g: dict(zero) for g in Grade.values}
+    by_category = {c: dict(zero) for c in Category.values}
+    total = dict(zero)
+    # 1. grade × category
+    for row in qs.order_by().values("grade", "category").annotate(**counts):
+        for key in zero:
+            by_grade[row["grade"]][key] += row[key]
+            by_category[row["category"]][key] += row[key]
+            total[key] += row[key]
+    # 2. per period found and per consultant, in one grouped query
+    periods, people = {}, {}
+    for row in (qs.order_by().annotate(p=trunc("found_on"))
+                .values("p", "created_by_id").annotate(**counts)):
+        key = period_key(row["p"], granularity)
+        for bucket, name in ((periods, key), (people, row["created_by_id"])):
+            slot = bucket.setdefault(name, {**zero, "days": []})
+            for k in zero:
+                slot[k] += row[k]
+    # 3. the days to rectify, of the closed ones
+    all_days = []
+    for found_on, rectified_on, by_id in (qs.filter(state=State.CLOSED,
+                                                    rectified_on__isnull=False)
+                                          .order_by().values_list("found_on", "rectified_on",
+                                                                  "created_by_id")):
+        days = max((rectified_on - found_on).days, 0)
+        all_days.append(days)
+        periods[period_key(found_on, granularity)]["days"].append(days)
+        people[by_id]["days"].append(days)
+
+    def finish(slot):
+        days = slot.pop("days")
+        return {**slot, "rate": rate(slot["closed"], slot["found"]), "median_days": median(days)}
+
+    consultants = []
+    if by_consultant and people:
+        # 4. the consultants' names
+        names = {u.pk: u for u in User.objects.filter(pk__in=list(people))}
+        consultants = sorted(
+            ({"user": names.get(pk), "user_id": pk, **finish(slot)}
+             for pk, slot in people.items()),
+            key=lambda row: (-row["found"], str(row["user"] or "")))
+    return {
+        "total": total,
+        "by_grade": [{"value": g, "label": Grade(g).label, **by_grade[g]} for g in Grade.values],
+        "by_category": [{"value": c, "label": Category(c).label, **by_category[c]}
+                        for c in Category.values],
+        "rate": rate(total["closed"], total["found"]),
+        "median_days": median(all_days),
+        "major_open": by_grade[Grade.MAJOR]["open"],
+        "granularity": granularity,
+        "period": period,
+        "periods": [{"key": key, **finish(periods[key])} for key in sorted(periods, reverse=True)],
+        "consultants": consultants,
+    }
+
+
+def engagement_statistics(engagement, **options) -> dict:
+    """The engagement's figures (its page and its ledger)."""
+    return statistics(HiddenDanger.objects.filter(engagement=engagement), **options)
+
+
+def client_statistics(engagements, **options) -> dict:
+    """What the client's portal home shows: the hidden dangers notified to the client, on
+    the engagements its contact follows (without the consultants' breakdown)."""
+    options.setdefault("by_consultant", False)
+    return statistics(HiddenDanger.objects.filter(engagement__in=engagements,
+                                                  state__in=CLIENT_VISIBLE), **options)
+
+
+def statistics_options(request) -> dict:
+    """The period filter of the figures, from the query string (``hazard_by``: month or
+    quarter; ``hazard_period``: one of them, e.g. ``2026-11`` or ``2026-Q4``)."""
+    return {"granularity": request.GET.get("hazard_by", "month")[:10],
+            "period": request.GET.get("hazard_period", "")[:10]}
+
+
+def firm_statistics(user, **options) -> dict:
+    """The manager's dashboard: the hidden dangers of the engagements ``user`` sees."""
+    from engagements.selectors import engagements_visible_to
+
+    return statistics(HiddenDanger.objects.filter(engagement__in=engagements_visible_to(user)),
+                      **options)

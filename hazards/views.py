@@ -71,7 +71,8 @@ def ledger(request, pk):
     today = timezone.localdate()
     return render(request, "hazards/ledger.html", {
         "engagement": engagement, "dangers": dangers, "filters": filters, "today": today,
-        "stats": selectors.stats(engagement),
+        "stats": selectors.engagement_statistics(engagement,
+                                                 **selectors.statistics_options(request)),
         "states": State.choices, "grades": Grade.choices, "categories": Category.choices,
         "units": list(SiteUnit.objects.filter(engagement=engagement).order_by("pk")),
         "query": request.GET.urlencode(),
