@@ -137,6 +137,22 @@ class State(models.TextChoices):
     REFUSED = "refused", _("Refused by the client")
 
 
+# The client's acknowledgement of a notified hidden danger is due within these statutory
+# working days (China's calendar, consultancy.workdays): a 重大隐患 by the next working day
+# (it is notified the same day it is found), a general one within three. The product's
+# rule, for the reminders (the limits the firm writes into its notice count the same way).
+ACKNOWLEDGE_WORKING_DAYS = {"major": 1, "general": 3}
+
+
+def acknowledge_deadline(grade, notified_on: datetime.date) -> datetime.date:
+    """The day by which the client acknowledges a hidden danger notified on
+    ``notified_on``, counted in statutory working days (a weekend or public holiday does
+    not count; a make-up working day does)."""
+    from consultancy.workdays.calendar import add_working_days
+
+    return add_working_days(notified_on, ACKNOWLEDGE_WORKING_DAYS[grade])
+
+
 # Open: not verified and closed, and no refusal on record.
 OPEN = [State.FOUND, State.NOTIFIED, State.ACKNOWLEDGED, State.SUBMITTED]
 # The client owes the rectification: a deadline passed in these states is overdue.
@@ -196,6 +212,9 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
                      protected=True)
     # the client's side
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True, editable=False)
+    acknowledge_by = models.DateField(
+        _("to be acknowledged by"), null=True, blank=True, editable=False,
+        help_text=_("Counted in statutory working days from the day it was notified."))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True,
                                            editable=False)
     acknowledged_by = models.ForeignKey(
@@ -274,6 +293,14 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
 
     def is_overdue_on(self, day: datetime.date) -> bool:
         return self.state in AWAITING_CLIENT and self.deadline < day
+
+    def is_acknowledgement_late_on(self, day: datetime.date) -> bool:
+        return (self.state == State.NOTIFIED and self.acknowledge_by is not None
+                and self.acknowledge_by < day)
+
+    @property
+    def is_acknowledgement_late(self) -> bool:
+        return self.is_acknowledgement_late_on(timezone.localdate())
 
     @property
     def is_overdue(self) -> bool:

@@ -34,6 +34,7 @@ from .models import (
     HiddenDangerStep,
     MajorHazardCriterion,
     State,
+    acknowledge_deadline,
 )
 
 verbs.register_all({
@@ -206,6 +207,8 @@ def photo_add(*, danger, file, by, caption="") -> HiddenDangerPhoto:
 def _notify(danger, by):
     danger.notify()
     danger.notified_at = timezone.now()
+    danger.acknowledge_by = acknowledge_deadline(danger.grade,
+                                                 timezone.localdate(danger.notified_at))
     danger.save()
     _step(danger, transition="notify", from_state=State.FOUND, by=by)
     _event(danger, "hazard.notified", by)
