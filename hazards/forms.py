@@ -121,3 +121,12 @@ class RectificationForm(forms.Form):
                                max_length=4000)
     rectified_on = forms.DateField(label=_("Rectified on"), widget=DATE)
     photos = PhotosField(label=_("Photos of the rectified site"))
+
+
+class CriterionForm(forms.ModelForm):
+    """A manager adds a criterion to the firm's list."""
+
+    class Meta:
+        model = MajorHazardCriterion
+        fields = ["industry", "code", "text", "source"]
+        widgets = {"text": TEXT3}

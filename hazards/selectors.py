@@ -178,7 +178,7 @@ def statistics(qs, *, granularity="month", period="", by_consultant=True, today=
     closed), open, overdue by grade and by category, the rectification rate, the median
     days from found to rectified; then the same per period found (month or quarter) and
     per consultant who found them. ``period`` (``2026-11`` / ``2026-Q4``) keeps only the
-    ones found in it. Three queries (four with the consultants' names), whatever the
+    ones found in it. Two queries (three with the consultants' names), whatever the
     number of rows."""
     from django.db.models.functions import TruncMonth, TruncQuarter
 
@@ -202,27 +202,23 @@ def statistics(qs, *, granularity="month", period="", by_consultant=True, today=
     by_grade = {g: dict(zero) for g in Grade.values}
     by_category = {c: dict(zero) for c in Category.values}
     total = dict(zero)
-    # 1. grade × category
-    for row in qs.order_by().values("grade", "category").annotate(**counts):
-        for key in zero:
-            by_grade[row["grade"]][key] += row[key]
-            by_category[row["category"]][key] += row[key]
-            total[key] += row[key]
-    # 2. per period found and per consultant, in one grouped query
+    # 1. one grouped query: grade × category × period found × consultant
     periods, people = {}, {}
     for row in (qs.order_by().annotate(p=trunc("found_on"))
-                .values("p", "created_by_id").annotate(**counts)):
+                .values("grade", "category", "p", "created_by_id").annotate(**counts)):
         key = period_key(row["p"], granularity)
-        for bucket, name in ((periods, key), (people, row["created_by_id"])):
-            slot = bucket.setdefault(name, {**zero, "days": []})
+        periods.setdefault(key, {**zero, "days": []})
+        people.setdefault(row["created_by_id"], {**zero, "days": []})
+        for slot in (by_grade[row["grade"]], by_category[row["category"]], total,
+                     periods[key], people[row["created_by_id"]]):
             for k in zero:
                 slot[k] += row[k]
-    # 3. the days to rectify, of the closed ones
+    # 2. the days to rectify, of the closed ones
     all_days = []
-    for found_on, rectified_on, by_id in (qs.filter(state=State.CLOSED,
-                                                    rectified_on__isnull=False)
-                                          .order_by().values_list("found_on", "rectified_on",
-                                                                  "created_by_id")):
+    closed = (qs.filter(state=State.CLOSED, rectified_on__isnull=False).order_by()
+              .values_list("found_on", "rectified_on", "created_by_id")
+              if total["closed"] else [])
+    for found_on, rectified_on, by_id in closed:
         days = max((rectified_on - found_on).days, 0)
         all_days.append(days)
         periods[period_key(found_on, granularity)]["days"].append(days)
@@ -234,7 +230,7 @@ def statistics(qs, *, granularity="month", period="", by_consultant=True, today=
 
     consultants = []
     if by_consultant and people:
-        # 4. the consultants' names
+        # 3. the consultants' names
         names = {u.pk: u for u in User.objects.filter(pk__in=list(people))}
         consultants = sorted(
             ({"user": names.get(pk), "user_id": pk, **finish(slot)}

@@ -53,6 +53,12 @@ verbs.register_all({
                                    "danger %(number)s"),
     "hazard.photo_added": gettext_lazy("%(actor)s added a photo to hidden danger %(number)s"),
     "hazard.ledger_pdf": gettext_lazy("%(actor)s asked for the hidden danger ledger as a PDF"),
+    "hazard.criterion_added": gettext_lazy("%(actor)s added major hidden danger criterion "
+                                           "%(code)s (%(industry)s)"),
+    "hazard.criterion_deactivated": gettext_lazy("%(actor)s took major hidden danger "
+                                                 "criterion %(code)s out of use"),
+    "hazard.criterion_reactivated": gettext_lazy("%(actor)s put major hidden danger "
+                                                 "criterion %(code)s back in use"),
 })
 
 CLAUSE = "8.4"
@@ -148,6 +154,49 @@ def criteria_seed(*, firm) -> int:
             if (industry, code) not in have]
     MajorHazardCriterion.objects.bulk_create(rows)
     return len(rows)
+
+
+def _require_manager(firm_id, by):
+    if not getattr(by, "is_manager", False) or by.firm_id != firm_id:
+        raise HazardRefused(_("Only the firm's managers keep the criteria list."))
+
+
+@performed_by
+@transaction.atomic
+def criterion_add(*, criterion: MajorHazardCriterion, by) -> MajorHazardCriterion:
+    """A manager adds a criterion of a 重大事故隐患判定标准 to the firm's list."""
+    criterion.firm_id = by.firm_id
+    _require_manager(criterion.firm_id, by)
+    criterion.code = (criterion.code or "").strip()
+    if MajorHazardCriterion.objects.filter(firm_id=criterion.firm_id,
+                                           industry=criterion.industry,
+                                           code=criterion.code).exists():
+        raise ValidationError({"code": _("This item is already on the list of this "
+                                         "industry.")})
+    criterion.full_clean(validate_unique=False)
+    criterion.save()
+    record_event(firm=criterion.firm_id, by=by, verb="hazard.criterion_added", obj=criterion,
+                 clause=CLAUSE, params={"code": criterion.code,
+                                        "industry": str(criterion.get_industry_display())})
+    return criterion
+
+
+@performed_by
+@transaction.atomic
+def criterion_set_active(*, criterion: MajorHazardCriterion, by,
+                         active: bool) -> MajorHazardCriterion:
+    """Take a criterion out of use (the record form no longer offers it; the hidden
+    dangers that named it keep it), or put it back."""
+    criterion = MajorHazardCriterion.objects.select_for_update().get(pk=criterion.pk)
+    _require_manager(criterion.firm_id, by)
+    if criterion.active == active:
+        return criterion
+    criterion.active = active
+    criterion.save(update_fields=["active"])
+    record_event(firm=criterion.firm_id, by=by, obj=criterion, clause=CLAUSE,
+                 verb="hazard.criterion_reactivated" if active
+                 else "hazard.criterion_deactivated", params={"code": criterion.code})
+    return criterion
 
 
 # -- the acts -------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_the_figures_against_the_rows(a, rows):
     first, today = rows["first"], rows["today"]
     with firm_scope(a.firm), CaptureQueriesContext(connection) as queries:
         s = selectors.engagement_statistics(rows["e"])
-    assert len(queries) == 4  # grade × category, period × consultant, the days, the names
+    assert len(queries) == 3  # the grouped counts, the days to rectify, the names
     assert s["total"] == {"found": 6, "closed": 3, "open": 2, "refused": 1, "overdue": 1,
                           "major": 2}
     assert s["rate"] == 50.0 and s["median_days"] == 4  # of 4, 10 and 0 days
