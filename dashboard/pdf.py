@@ -61,6 +61,8 @@ from feedback.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from hazards import selectors as hazard_selectors
+from hazards.models import HiddenDanger, HiddenDangerStep
 
 KIND = "engagement_dossier"
 COMPLAINT_STEPS_ZH = {"receive": "接收", "acknowledge": "确认收到", "assess": "评估",
@@ -86,6 +88,7 @@ CHAPTERS = [
         ("8.4.guidance", "8.4", "技术指导"),
         ("8.4.progress", "8.4", "进度报告"),
         ("8.4.risks", "8.4", "风险辨识清单"),
+        ("8.4.hazards", "8.4", "隐患排查治理"),
         ("8.5", "8.5", "技术资料交付及签收"),
     ]),
     ("E", "评价", [("E.acceptance", "", "验收"), ("E.review", "", "成果评价")]),
@@ -391,6 +394,68 @@ def _risks(e):
     return blocks
 
 
+def _percent(value):
+    return "—" if value is None else f"{value:g}%"
+
+
+def _days(value):
+    return "—" if value is None else f"{value:g}"
+
+
+def _hazards(e):
+    """8.4 (and the Work Safety Law, art. 41): the hidden dangers found on the client's
+    site — the figures by grade and category, the ledger (隐患台账) with each one's unit,
+    grade, deadline, state and rectification, and the steps of the major ones and of any
+    the client refused. Labels in the dossier's language (Chinese, or English)."""
+    from django.utils.translation import gettext as _
+
+    dangers = list(HiddenDanger.objects.filter(engagement=e)
+                   .select_related("unit", "criterion", "verified_by").order_by("seq"))
+    if not dangers:
+        return []
+    stats = hazard_selectors.engagement_statistics(e, by_consultant=False)
+    header = [_("Grade or category"), _("Found"), _("Closed out"), _("Still open"),
+              _("Refused"), _("Overdue")]
+    rows = [[str(r["label"]), str(r["found"]), str(r["closed"]), str(r["open"]),
+             str(r["refused"]), str(r["overdue"])]
+            for r in [*stats["by_grade"], *stats["by_category"]]]
+    blocks = [table(header, rows, title=_(
+        "Hidden dangers found: %(found)s; rectification rate %(rate)s; median days from "
+        "found to rectified %(days)s") % {"found": stats["total"]["found"],
+                                           "rate": _percent(stats["rate"]),
+                                           "days": _days(stats["median_days"])})]
+    blocks.append(table(
+        [_("No."), _("Found on"), _("Unit or area"), _("Description of the hidden danger"),
+         _("Category"), _("Grade"), _("Rectify by"), _("State"), _("Measures taken"),
+         _("Rectified on"), _("Verified on")],
+        [[d.number, _date(d.found_on), d.place, d.description,
+          f"{d.get_category_display()} · {d.subtype_label}",
+          str(d.get_grade_display()) + (f"（{d.criterion.code}）" if d.criterion else ""),
+          _date(d.deadline), str(d.get_state_display()), d.measures, _date(d.rectified_on),
+          _date(d.verified_at)] for d in dangers],
+        title=_("Hidden danger ledger")))
+    marked = [d for d in dangers if d.is_major or d.refused_at]
+    if marked:
+        steps = {}
+        for s in (HiddenDangerStep.objects.filter(danger__in=marked).select_related("by")
+                  .order_by("at", "pk")):
+            steps.setdefault(s.danger_id, []).append(s)
+        for d in marked:
+            extra = []
+            if d.refused_at:
+                extra = [(_("The client's reason for refusing"), d.refusal_reason),
+                         (_("Our advice to the client"), d.refusal_advice),
+                         (_("Client informed in writing on"), _date(d.informed_in_writing_on))]
+            blocks.append(table(
+                [_("Time"), _("Step"), _("State"), _("Done by"), _("Note")],
+                [[_date(s.at), s.transition, str(s.get_to_state_display()),
+                  getattr(s.by, "full_name", "") or str(s.by), s.note]
+                 for s in steps.get(d.pk, [])] + [[label, "", "", "", value]
+                                                   for label, value in extra if value],
+                title=f"{d.number} · {d.get_grade_display()} · {d.place}"))
+    return blocks
+
+
 def _deliveries(e):
     rows = [[d.version.document.title, d.version.document.get_category_display(),
              f"V{d.version.version}", d.version.sha256, _date(d.delivered_on),
@@ -542,6 +607,7 @@ BUILDERS = {
     "5": _needs, "6.1": _visits, "6.2": _communications, "6.3": _exchanges,
     "6.4": _frameworks, "7": _contracts, "8.1": _research, "8.2": _team, "8.3": _plans,
     "8.4.guidance": _guidance, "8.4.progress": _progress, "8.4.risks": _risks,
+    "8.4.hazards": _hazards,
     "8.5": _deliveries, "E.acceptance": _acceptance, "E.review": _review,
     "9.1": _follow_up_guidance, "9.2": _follow_up_visits, "9.4": _complaints,
     "9.5": _surveys,
@@ -564,7 +630,7 @@ VOLUME_KEYS = [v[0] for v in VOLUMES]
 # rows of the engagement (the activity log's events are counted apart: many small rows).
 SIZE_MODELS = [NeedsAssessment, SiteVisit, CommunicationRecord, ExchangeRecord,
                ProjectFramework, Contract, SiteResearch, ResourceResearch, ConsultingPlan,
-               GuidanceLog, ProgressReport, RiskItem, DocumentDelivery, ClientAcceptance,
+               GuidanceLog, ProgressReport, RiskItem, HiddenDanger, DocumentDelivery, ClientAcceptance,
                OutcomeReview, FollowUpGuidance, FollowUpVisit, Complaint, Survey]
 EVENTS_PER_RECORD = 10  # about ten activity-log lines take the room of one record
 

@@ -21,6 +21,7 @@ from engagements.pages import get_engagement
 from engagements.stages import ACTIVE
 from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
+from hazards import selectors as hazard_selectors
 
 from . import exports, notices, selectors
 from .forms import FeedbackSettingsForm, RiskThresholdsForm
@@ -76,6 +77,8 @@ def dashboard(request):
         "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
         "filter_form": EngagementFilterForm(firm=firm),
         "failed_notices": notices.failure_count(firm),
+        "hazard_stats": hazard_selectors.firm_statistics(
+            request.user, **hazard_selectors.statistics_options(request)),
         **_charts(pipeline, trend, complaints),
     }
     ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.tenancy.files import PHOTO_TYPES, UploadValidator
-from delivery.models import RiskItem
+from delivery.models import RiskItem, SiteUnit
 from engagements.forms import DATE, TEXT3
 
 from .models import Grade, HiddenDanger, MajorHazardCriterion, industry_of
@@ -60,13 +60,13 @@ class HiddenDangerForm(forms.ModelForm):
     photos = PhotosField(label=_("Photos"), required=False)
 
     # One hand on site: where, a photo, what; then the grade and the rest.
-    field_order = ["location", "photos", "description", "grade", "criterion", "category",
+    field_order = ["unit", "location", "photos", "description", "grade", "criterion", "category",
                    "subtype", "deadline", "responsible_person", "recommendation", "basis",
                    "source", "found_on", "risk_item"]
 
     class Meta:
         model = HiddenDanger
-        fields = ["location", "description", "grade", "criterion", "category", "subtype",
+        fields = ["unit", "location", "description", "grade", "criterion", "category", "subtype",
                   "deadline", "responsible_person", "recommendation", "basis", "source",
                   "found_on", "risk_item"]
         widgets = {"found_on": DATE, "deadline": DATE, "description": TEXT3,
@@ -83,6 +83,8 @@ class HiddenDangerForm(forms.ModelForm):
             required=False, label=criteria.label, help_text=criteria.help_text)
         self.fields["risk_item"].queryset = RiskItem.objects.filter(
             engagement=engagement).order_by("-score", "pk")
+        self.fields["unit"].queryset = SiteUnit.objects.filter(
+            engagement=engagement).order_by("pk")
         self.fields["found_on"].initial = timezone.localdate()
         self.fields["grade"].widget = forms.RadioSelect(choices=Grade.choices)
         for name in ("location", "responsible_person"):
@@ -119,3 +121,12 @@ class RectificationForm(forms.Form):
                                max_length=4000)
     rectified_on = forms.DateField(label=_("Rectified on"), widget=DATE)
     photos = PhotosField(label=_("Photos of the rectified site"))
+
+
+class CriterionForm(forms.ModelForm):
+    """A manager adds a criterion to the firm's list."""
+
+    class Meta:
+        model = MajorHazardCriterion
+        fields = ["industry", "code", "text", "source"]
+        widgets = {"text": TEXT3}

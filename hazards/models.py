@@ -137,6 +137,22 @@ class State(models.TextChoices):
     REFUSED = "refused", _("Refused by the client")
 
 
+# The client's acknowledgement of a notified hidden danger is due within these statutory
+# working days (China's calendar, consultancy.workdays): a 重大隐患 by the next working day
+# (it is notified the same day it is found), a general one within three. The product's
+# rule, for the reminders (the limits the firm writes into its notice count the same way).
+ACKNOWLEDGE_WORKING_DAYS = {"major": 1, "general": 3}
+
+
+def acknowledge_deadline(grade, notified_on: datetime.date) -> datetime.date:
+    """The day by which the client acknowledges a hidden danger notified on
+    ``notified_on``, counted in statutory working days (a weekend or public holiday does
+    not count; a make-up working day does)."""
+    from consultancy.workdays.calendar import add_working_days
+
+    return add_working_days(notified_on, ACKNOWLEDGE_WORKING_DAYS[grade])
+
+
 # Open: not verified and closed, and no refusal on record.
 OPEN = [State.FOUND, State.NOTIFIED, State.ACKNOWLEDGED, State.SUBMITTED]
 # The client owes the rectification: a deadline passed in these states is overdue.
@@ -166,9 +182,14 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
     seq = models.PositiveIntegerField(_("number"), editable=False)
     source = models.CharField(_("found during"), max_length=20, choices=Source.choices)
     found_on = models.DateField(_("found on"))
+    unit = models.ForeignKey(
+        "delivery.SiteUnit", verbose_name=_("unit or area"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="hidden_dangers",
+        help_text=_("The client's unit or area, from the units of the 8.4 risk register."))
     location = models.CharField(
-        _("unit or area"), max_length=200,
-        help_text=_("The client's unit, workshop or area where it was found."))
+        _("where exactly"), max_length=200, blank=True,
+        help_text=_("The place within the unit (or, when the unit is not listed, the area "
+                    "where it was found)."))
     risk_item = models.ForeignKey(
         "delivery.RiskItem", verbose_name=_("risk in the register"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="hidden_dangers",
@@ -191,6 +212,9 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
                      protected=True)
     # the client's side
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True, editable=False)
+    acknowledge_by = models.DateField(
+        _("to be acknowledged by"), null=True, blank=True, editable=False,
+        help_text=_("Counted in statutory working days from the day it was notified."))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True,
                                            editable=False)
     acknowledged_by = models.ForeignKey(
@@ -238,10 +262,18 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         indexes = [
             models.Index(fields=["firm", "engagement", "state"], name="hazard_firm_eng_idx"),
             models.Index(fields=["firm", "state", "deadline"], name="hazard_firm_due_idx"),
+            models.Index(fields=["firm", "unit"], name="hazard_firm_unit_idx"),
         ]
 
     def __str__(self):
-        return f"{self.number} {self.location}"
+        return f"{self.number} {self.place}"
+
+    @property
+    def place(self) -> str:
+        """Where it was found: the register's unit and the detail, as far as known."""
+        unit = self.unit.name if self.unit_id else ""
+        detail = "" if self.location.strip() == unit else self.location.strip()
+        return " · ".join(part for part in (unit, detail) if part)
 
     @property
     def number(self) -> str:
@@ -261,6 +293,14 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
 
     def is_overdue_on(self, day: datetime.date) -> bool:
         return self.state in AWAITING_CLIENT and self.deadline < day
+
+    def is_acknowledgement_late_on(self, day: datetime.date) -> bool:
+        return (self.state == State.NOTIFIED and self.acknowledge_by is not None
+                and self.acknowledge_by < day)
+
+    @property
+    def is_acknowledgement_late(self) -> bool:
+        return self.is_acknowledgement_late_on(timezone.localdate())
 
     @property
     def is_overdue(self) -> bool:
@@ -287,6 +327,13 @@ class HiddenDanger(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
         if self.grade == Grade.GENERAL and self.criterion_id is not None:
             errors["criterion"] = ValidationError(
                 _("Only a major hidden danger names a criterion."), code="criterion_general")
+        if self.unit_id is None and not (self.location or "").strip():
+            errors["unit"] = ValidationError(
+                _("Say where it was found: the unit or area, or the place."), code="where")
+        if (self.unit_id is not None and self.engagement_id is not None
+                and self.unit.engagement_id != self.engagement_id):
+            errors["unit"] = ValidationError(
+                _("The unit must be one of this engagement's register."), code="unit_other")
         if self.found_on and self.found_on > timezone.localdate():
             errors["found_on"] = ValidationError(_("The date cannot be in the future."),
                                                  code="future")

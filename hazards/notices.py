@@ -18,7 +18,7 @@ def _site():
 def _danger(danger_id):
     return (HiddenDanger.objects
             .select_related("engagement__client", "engagement__lead_consultant", "firm",
-                            "criterion")
+                            "criterion", "unit")
             .filter(pk=danger_id).first())
 
 
@@ -62,11 +62,14 @@ def staff_notify(danger_id: int, kind: str) -> int:
 
 def due_reminders(day):
     """The hidden dangers to remind of on ``day``: a 重大隐患 the client has not yet
-    acknowledged, and every one whose deadline has passed unrectified."""
+    acknowledged (every day), one whose acknowledgement is late (its day, counted in
+    statutory working days, has passed), and every one whose deadline has passed
+    unrectified."""
     return list(HiddenDanger.objects
                 .filter(state__in=AWAITING_CLIENT)
-                .filter(_major_unacknowledged() | _overdue(day))
-                .select_related("engagement__client", "engagement__lead_consultant", "firm")
+                .filter(_major_unacknowledged() | _acknowledgement_late(day) | _overdue(day))
+                .select_related("engagement__client", "engagement__lead_consultant", "firm",
+                                "unit")
                 .order_by("pk"))
 
 
@@ -74,6 +77,12 @@ def _major_unacknowledged():
     from django.db.models import Q
 
     return Q(grade=Grade.MAJOR, state=State.NOTIFIED)
+
+
+def _acknowledgement_late(day):
+    from django.db.models import Q
+
+    return Q(state=State.NOTIFIED, acknowledge_by__lt=day)
 
 
 def _overdue(day):
@@ -87,7 +96,8 @@ def remind(danger, day) -> int:
     when overdue, to the client's contacts), once per day (the notice's key)."""
     overdue = danger.is_overdue_on(day)
     link = reverse("hazards:detail", args=[danger.engagement_id, danger.pk])
-    context = {**_context(danger, link), "overdue": overdue, "day": day}
+    context = {**_context(danger, link), "overdue": overdue, "day": day,
+               "acknowledgement_late": danger.is_acknowledgement_late_on(day)}
     people = staff_people(danger.engagement)
     if overdue:
         people += client_people(danger.engagement)

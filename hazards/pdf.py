@@ -20,7 +20,7 @@ STATE_ZH = {State.FOUND: "已发现", State.NOTIFIED: "已告知", State.ACKNOWL
 def ledger_pdf_spec(engagement) -> PdfSpec:
     today = timezone.localdate()
     dangers = list(HiddenDanger.objects.filter(engagement=engagement)
-                   .select_related("criterion", "verified_by").order_by("seq"))
+                   .select_related("unit", "criterion", "verified_by").order_by("seq"))
     for d in dangers:
         d.grade_zh = GRADE_ZH[d.grade]
         d.category_zh = CATEGORY_ZH[d.category]

@@ -34,6 +34,7 @@ from .models import (
     HiddenDangerStep,
     MajorHazardCriterion,
     State,
+    acknowledge_deadline,
 )
 
 verbs.register_all({
@@ -52,6 +53,12 @@ verbs.register_all({
                                    "danger %(number)s"),
     "hazard.photo_added": gettext_lazy("%(actor)s added a photo to hidden danger %(number)s"),
     "hazard.ledger_pdf": gettext_lazy("%(actor)s asked for the hidden danger ledger as a PDF"),
+    "hazard.criterion_added": gettext_lazy("%(actor)s added major hidden danger criterion "
+                                           "%(code)s (%(industry)s)"),
+    "hazard.criterion_deactivated": gettext_lazy("%(actor)s took major hidden danger "
+                                                 "criterion %(code)s out of use"),
+    "hazard.criterion_reactivated": gettext_lazy("%(actor)s put major hidden danger "
+                                                 "criterion %(code)s back in use"),
 })
 
 CLAUSE = "8.4"
@@ -102,14 +109,15 @@ def client_fingerprint(danger) -> str:
     """What the client sees and acts on: the content and the state it is in."""
     from consultancy.tenancy.versioning import content_fingerprint
 
-    return content_fingerprint(danger, ["location", "description", "grade", "criterion",
+    return content_fingerprint(danger, ["unit", "location", "description", "grade", "criterion",
                                         "basis", "recommendation", "responsible_person",
                                         "deadline", "state", "failed_verifications"])
 
 
 def _locked(danger):
     return (HiddenDanger.objects.select_for_update(of=("self",))
-            .select_related("engagement", "engagement__client", "criterion").get(pk=danger.pk))
+            .select_related("engagement", "engagement__client", "criterion", "unit")
+            .get(pk=danger.pk))
 
 
 def _step(danger, *, transition, from_state, by, note=""):
@@ -119,7 +127,7 @@ def _step(danger, *, transition, from_state, by, note=""):
 
 
 def _params(danger, **extra):
-    return {"number": danger.number, "location": danger.location,
+    return {"number": danger.number, "location": danger.place,
             "grade": str(danger.get_grade_display()),
             "deadline": danger.deadline.isoformat(), **extra}
 
@@ -148,6 +156,49 @@ def criteria_seed(*, firm) -> int:
     return len(rows)
 
 
+def _require_manager(firm_id, by):
+    if not getattr(by, "is_manager", False) or by.firm_id != firm_id:
+        raise HazardRefused(_("Only the firm's managers keep the criteria list."))
+
+
+@performed_by
+@transaction.atomic
+def criterion_add(*, criterion: MajorHazardCriterion, by) -> MajorHazardCriterion:
+    """A manager adds a criterion of a 重大事故隐患判定标准 to the firm's list."""
+    criterion.firm_id = by.firm_id
+    _require_manager(criterion.firm_id, by)
+    criterion.code = (criterion.code or "").strip()
+    if MajorHazardCriterion.objects.filter(firm_id=criterion.firm_id,
+                                           industry=criterion.industry,
+                                           code=criterion.code).exists():
+        raise ValidationError({"code": _("This item is already on the list of this "
+                                         "industry.")})
+    criterion.full_clean(validate_unique=False)
+    criterion.save()
+    record_event(firm=criterion.firm_id, by=by, verb="hazard.criterion_added", obj=criterion,
+                 clause=CLAUSE, params={"code": criterion.code,
+                                        "industry": str(criterion.get_industry_display())})
+    return criterion
+
+
+@performed_by
+@transaction.atomic
+def criterion_set_active(*, criterion: MajorHazardCriterion, by,
+                         active: bool) -> MajorHazardCriterion:
+    """Take a criterion out of use (the record form no longer offers it; the hidden
+    dangers that named it keep it), or put it back."""
+    criterion = MajorHazardCriterion.objects.select_for_update().get(pk=criterion.pk)
+    _require_manager(criterion.firm_id, by)
+    if criterion.active == active:
+        return criterion
+    criterion.active = active
+    criterion.save(update_fields=["active"])
+    record_event(firm=criterion.firm_id, by=by, obj=criterion, clause=CLAUSE,
+                 verb="hazard.criterion_reactivated" if active
+                 else "hazard.criterion_deactivated", params={"code": criterion.code})
+    return criterion
+
+
 # -- the acts -------------------------------------------------------------------------
 
 
@@ -163,7 +214,7 @@ def danger_record(*, danger: HiddenDanger, by, photos=()) -> HiddenDanger:
         raise HazardRefused(_("This hidden danger is already recorded."))
     danger.created_by = by
     _require_staff(danger, by)
-    require_same_firm(engagement.firm_id, danger.criterion, danger.risk_item)
+    require_same_firm(engagement.firm_id, danger.criterion, danger.risk_item, danger.unit)
     if danger.risk_item is not None and danger.risk_item.engagement_id != engagement.pk:
         raise ValidationError({"risk_item": _("The risk must be one of this engagement's.")})
     danger.full_clean(exclude=["engagement", "created_by"])
@@ -205,6 +256,8 @@ def photo_add(*, danger, file, by, caption="") -> HiddenDangerPhoto:
 def _notify(danger, by):
     danger.notify()
     danger.notified_at = timezone.now()
+    danger.acknowledge_by = acknowledge_deadline(danger.grade,
+                                                 timezone.localdate(danger.notified_at))
     danger.save()
     _step(danger, transition="notify", from_state=State.FOUND, by=by)
     _event(danger, "hazard.notified", by)

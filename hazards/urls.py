@@ -10,6 +10,9 @@ E = "engagements/<id:pk>/hazards/"
 
 urlpatterns = [
     path("hazards/today/", views.today, name="today"),
+    path("hazards/criteria/", views.criteria, name="criteria"),
+    path("hazards/criteria/<id:criterion_pk>/active/", views.criterion_active,
+         name="criterion_active"),
     path(E, views.ledger, name="ledger"),
     path(E + "export.xlsx", views.ledger_export, name="export"),
     path(E + "pdf/", views.ledger_pdf, name="pdf"),

@@ -19,12 +19,17 @@ from consultancy.documents.selectors import latest_document
 from consultancy.documents.serving import private_file_response
 from consultancy.documents.spreadsheets import xlsx_append
 from consultancy.refusals import Refusal, refusal_response
-from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
+from consultancy.tenancy.mixins import (
+    apply_validation_error,
+    firm_staff_required,
+    manager_required,
+)
+from delivery.models import SiteUnit
 from engagements.models import FrozenRecord
 from engagements.pages import frozen_response, get_engagement
 
 from . import selectors, services
-from .forms import HiddenDangerForm, PhotoForm, RefusalForm, VerifyForm
+from .forms import CriterionForm, HiddenDangerForm, PhotoForm, RefusalForm, VerifyForm
 from .models import (
     Category,
     Grade,
@@ -41,7 +46,7 @@ def _filters(request):
 
 def _danger(engagement, danger_pk):
     danger = get_object_or_404(
-        HiddenDanger.objects.select_related("criterion", "risk_item", "created_by",
+        HiddenDanger.objects.select_related("unit", "criterion", "risk_item", "created_by",
                                             "verified_by", "acknowledged_by", "submitted_by"),
         pk=danger_pk, engagement=engagement)
     danger.engagement = engagement
@@ -69,8 +74,10 @@ def ledger(request, pk):
     today = timezone.localdate()
     return render(request, "hazards/ledger.html", {
         "engagement": engagement, "dangers": dangers, "filters": filters, "today": today,
-        "stats": selectors.stats(engagement),
+        "stats": selectors.engagement_statistics(engagement,
+                                                 **selectors.statistics_options(request)),
         "states": State.choices, "grades": Grade.choices, "categories": Category.choices,
+        "units": list(SiteUnit.objects.filter(engagement=engagement).order_by("pk")),
         "query": request.GET.urlencode(),
         "ledger_pdf": latest_document(engagement, "hazard_ledger"),
     })
@@ -100,7 +107,7 @@ def ledger_export(request, pk):
         cell.font = Font(bold=True)
     for d in selectors.ledger(engagement, _filters(request)):
         xlsx_append(sheet, [
-            d.number, d.found_on, str(d.get_source_display()), d.location, d.description,
+            d.number, d.found_on, str(d.get_source_display()), d.place, d.description,
             str(d.get_category_display()), str(d.subtype_label), str(d.get_grade_display()),
             d.criterion.code if d.criterion else "", d.basis, d.recommendation,
             d.responsible_person, d.deadline, str(d.get_state_display()),
@@ -269,3 +276,43 @@ def photo_file(request, pk, photo_pk):
     engagement = get_engagement(request, pk)
     photo = get_object_or_404(HiddenDangerPhoto, pk=photo_pk, danger__engagement=engagement)
     return private_file_response(photo.file, as_attachment=False)
+
+
+# -- the firm's list of major hidden danger criteria (managers) ---------------------------
+
+
+@manager_required
+def criteria(request):
+    """The firm's 重大事故隐患判定标准 criteria, by industry: list, add, take out of use."""
+    form = CriterionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            criterion = services.criterion_add(criterion=form.save(commit=False),
+                                               by=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refusal as exc:
+            return refusal_response(request, exc)
+        else:
+            messages.success(request, _("Criterion %(code)s added.") % {"code": criterion.code})
+            return redirect("hazards:criteria")
+    rows = list(MajorHazardCriterion.objects.filter(firm_id=request.user.firm_id)
+                .order_by("industry", "-active", "code", "pk"))
+    return render(request, "hazards/criteria.html", {"form": form, "criteria": rows},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@manager_required
+def criterion_active(request, criterion_pk):
+    criterion = get_object_or_404(MajorHazardCriterion, pk=criterion_pk,
+                                  firm_id=request.user.firm_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.criterion_set_active(criterion=criterion, by=request.user, active=active)
+    except Refusal as exc:
+        return refusal_response(request, exc)
+    message = (_("Criterion %(code)s put back in use.") if active
+               else _("Criterion %(code)s taken out of use."))
+    messages.success(request, message % {"code": criterion.code})
+    return redirect("hazards:criteria")

@@ -125,10 +125,12 @@ def portal_home(request):
     rows = [{"e": e, "steps": process_steps(e), "doing": str(DOING_NOW[e.stage]),
              "awaiting": awaiting[e.pk], "progress": progress.get(e.pk)} for e in engagements]
     open_surveys = [i for a in awaiting.values() for i in a.surveys]
+    hazard_stats = hazard_selectors.client_statistics(
+        selectors.engagements_for(contact), **hazard_selectors.statistics_options(request))
     return render(request, "portal/home.html", {
         "contact": contact, "rows": rows, "page": page, "show": show,
         "awaiting_total": sum(a.count for a in awaiting.values()),
-        "open_surveys": open_surveys,
+        "open_surveys": open_surveys, "hazard_stats": hazard_stats,
     })
 
 
@@ -169,7 +171,7 @@ def engagement_detail(request, contact, pk):
         "complaints": list(Complaint.objects.filter(engagement=engagement)
                            .order_by("-received_on", "-pk")),
         "hazards": list(hazard_selectors.client_ledger(engagement)),
-        "hazard_stats": hazard_selectors.stats(engagement),
+        "hazard_stats": hazard_selectors.client_statistics([engagement.pk]),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
         "results_fingerprint": feedback_services.results_fingerprint(engagement)

@@ -25,7 +25,7 @@ from .views import portal_view
 def _danger_of(contact, pk, danger_pk):
     engagement = selectors.engagement_for(contact, pk)
     danger = get_object_or_404(
-        HiddenDanger.objects.select_related("criterion"), pk=danger_pk,
+        HiddenDanger.objects.select_related("criterion", "unit"), pk=danger_pk,
         engagement=engagement, firm_id=contact.firm_id, state__in=CLIENT_VISIBLE)
     danger.engagement = engagement
     return engagement, danger

@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from consultancy.clients.models import ClientContact
+from delivery.models import SiteUnit
 from engagements.stages import Stage
 from hazards import services
 from hazards.models import HiddenDanger, MajorHazardCriterion
@@ -88,11 +89,13 @@ def load(ctx):
         criteria = {c.code: c for c in MajorHazardCriterion.objects.filter(
             firm_id=engagement.firm_id, industry="chemical")}
         lead = engagement.lead_consultant
+        units = {u.name: u for u in SiteUnit.objects.filter(engagement=engagement)}
         for n, row in enumerate(ROWS, start=1):
             found_on = today - datetime.timedelta(days=row.get("days_ago", 0))
             danger = HiddenDanger(
                 engagement=engagement, source=row["source"], found_on=found_on,
-                location=row["location"], description=row["description"],
+                unit=units.get(row.get("unit", row["location"])), location=row["location"],
+                description=row["description"],
                 category=row["category"], subtype=row["subtype"], grade=row["grade"],
                 criterion=criteria.get(row.get("criterion")), basis=row["basis"],
                 recommendation=row["recommendation"],

@@ -18,10 +18,10 @@ from tests.scoping import scopes_disabled
 pytestmark = pytest.mark.django_db
 
 SECTION_KEYS = ["5", "6.1", "6.2", "6.3", "6.4", "7", "8.1", "8.2", "8.3", "8.4.guidance",
-                "8.4.progress", "8.4.risks", "8.5", "E.acceptance", "E.review", "9.1", "9.2",
+                "8.4.progress", "8.4.risks", "8.4.hazards", "8.5", "E.acceptance", "E.review", "9.1", "9.2",
                 "9.4", "9.5"]
 # what a request-origin engagement built by the test helpers has no record of
-EMPTY = {"6.1", "8.4.guidance"}
+EMPTY = {"6.1", "8.4.guidance", "8.4.hazards"}
 
 
 @pytest.fixture
