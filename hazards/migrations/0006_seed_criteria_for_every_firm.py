@@ -22,6 +22,6 @@ def seed_criteria(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("hazards", "0002_row_level_security")]
+    dependencies = [("hazards", "0005_closed_frozen_triggers")]
 
     operations = [migrations.RunPython(seed_criteria, migrations.RunPython.noop)]
