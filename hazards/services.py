@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request
+from consultancy.formats import dates_shown
 from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import require_same_firm
@@ -52,7 +53,7 @@ verbs.register_all({
                                    "danger %(number)s"),
     "hazard.photo_added": gettext_lazy("%(actor)s added a photo to hidden danger %(number)s"),
     "hazard.ledger_pdf": gettext_lazy("%(actor)s asked for the hidden danger ledger as a PDF"),
-})
+}, format=dates_shown)
 
 CLAUSE = "8.4"
 

@@ -36,7 +36,8 @@ def _titles(engagement):
 def test_the_milestone_row_has_the_next_index_and_is_firm_scoped(client, a, b, delivering):
     login(client, a.consultant)
     html = client.get(reverse("delivery:plan", args=[delivering.pk])).content.decode()
-    assert 'hx-get="%s"' % reverse("delivery:plan_milestone_row", args=[delivering.pk]) in html
+    row_url = reverse("delivery:plan_milestone_row", args=[delivering.pk])
+    assert f'hx-get="{row_url}"' in html
     assert 'hx-include="#id_milestones-TOTAL_FORMS"' in html
     resp = _row(client, delivering, "3")
     assert resp.status_code == 200
