@@ -13,6 +13,7 @@ from django_fsm import can_proceed
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request, sha256_of
+from consultancy.formats import show_date
 from consultancy.refusals import GONE, Refusal
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
@@ -260,9 +261,9 @@ def _contradictions(contract) -> list[str]:
                     "Clause 7 (%(clause)s): the deliverable “%(title)s” is due on %(due)s, "
                     "outside the service period (%(start)s to %(end)s).") % {
                         "clause": CLAUSE_NAMES["period"], "title": deliverable.title,
-                        "due": deliverable.due_date.isoformat(),
-                        "start": contract.start_date.isoformat(),
-                        "end": contract.end_date.isoformat()})
+                        "due": show_date(deliverable.due_date),
+                        "start": show_date(contract.start_date),
+                        "end": show_date(contract.end_date)})
     return problems
 
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("engagements/<id:pk>/contract/", views.contract_page, name="contract"),
     path("engagements/<id:pk>/contract/draft/", views.contract_draft, name="draft"),
     path("engagements/<id:pk>/contract/<id:contract_pk>/edit/", views.contract_edit, name="edit"),
+    path("engagements/<id:pk>/contract/<id:contract_pk>/edit/rows/<slug:kind>/",
+         views.contract_row, name="row"),
     path("engagements/<id:pk>/contract/<id:contract_pk>/issue/", views.contract_issue, name="issue"),
     path("engagements/<id:pk>/contract/<id:contract_pk>/withdraw/", views.contract_withdraw,
          name="withdraw"),

@@ -6,9 +6,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from consultancy.documents.serving import private_file_response
+from consultancy.formrows import next_row_response
 from consultancy.refusals import add_refusal_to_form, answer_refusal, refusal_response
 from consultancy.tenancy.mixins import firm_staff_required, manager_required
 from consultancy.tenancy.versioning import StaleEdit
@@ -120,6 +121,22 @@ def contract_edit(request, pk, contract_pk):
         "deliverables": deliverables, "installments": installments,
         "placeholders": PLACEHOLDERS,
     })
+
+
+ROW_FORMSETS = {"deliverables": DeliverableFormSet, "installments": InstallmentFormSet}
+
+
+@firm_staff_required
+@require_safe
+def contract_row(request, pk, contract_pk, kind):
+    """htmx: the next empty deliverable or installment row of a draft's edit form
+    (consultancy/formrows.py); another firm's contract is a 404."""
+    engagement = get_engagement(request, pk)
+    contract = _contract(engagement, contract_pk)
+    if kind not in ROW_FORMSETS or not contract.is_editable:
+        raise Http404
+    return next_row_response(request, ROW_FORMSETS[kind], prefix=kind,
+                             template="contracts/_row.html")
 
 
 def _step(request, pk, contract_pk, action, success):

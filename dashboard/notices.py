@@ -22,6 +22,7 @@ NOTICE_LABELS = {
     "documents_delivered": _("Documents delivered to the client"),
     "portal_invitation": _("Client portal invitation"),
     "password_reset": _("Password reset"),
+    "chat_test": _("A chat group robot's test message"),
 }
 
 TASK_LABELS = {
@@ -35,6 +36,7 @@ TASK_LABELS = {
     "consultancy.clients.tasks.mail_portal_invitation": NOTICE_LABELS["portal_invitation"],
     "consultancy.notifications.tasks.mail_password_reset": NOTICE_LABELS["password_reset"],
     "consultancy.documents.tasks.render_document": _("Making a PDF"),
+    "consultancy.notifications.tasks.chat_robot_test": NOTICE_LABELS["chat_test"],
 }
 
 

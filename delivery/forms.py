@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.clients.models import ClientContact
+from consultancy.formats import show_date
 from consultancy.tenancy.files import ATTACHMENT_TYPES, UploadValidator
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.selectors import firm_staff
@@ -63,7 +64,7 @@ class StaffWithQualificationField(forms.ModelMultipleChoiceField):
         latest = quals[0]
         return _("%(name)s — %(kind)s valid until %(until)s") % {
             "name": user, "kind": latest.kind_label,
-            "until": latest.valid_until.isoformat()}
+            "until": show_date(latest.valid_until)}
 
 
 def staff_with_qualifications(firm):

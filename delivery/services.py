@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request, sha256_of
+from consultancy.formats import show_date
 from consultancy.tenancy.models import Qualification
 from consultancy.tenancy.scoping import CrossFirmReference, require_same_firm
 from consultancy.tenancy.validators import not_in_the_future
@@ -107,7 +108,7 @@ def site_research_save(*, record: SiteResearch, by, researchers) -> SiteResearch
             "Clause 8.1.1 asks for staff holding a safety qualification: %(names)s held no "
             "safety-related qualification valid on %(day)s (a kind of certificate counts once "
             "the firm's list marks it safety-related).") % {
-                "names": "、".join(u.full_name for u in missing), "day": record.researched_on}})
+                "names": "、".join(u.full_name for u in missing), "day": show_date(record.researched_on)}})
     return record_save(record=record, by=by, m2m={"researchers": researchers})
 
 
@@ -368,7 +369,7 @@ def _check_plan_review(plan, approved_by, approved_on, participants, conclusion)
     if not holds_valid_rse(participants, approved_on):
         raise ValidationError({"participants": _(
             "Clause 8.3.1: a member holding a registered safety engineer certificate valid "
-            "on %(day)s takes part in the discussion.") % {"day": approved_on}})
+            "on %(day)s takes part in the discussion.") % {"day": show_date(approved_on)}})
     if not (conclusion or "").strip():
         raise ValidationError({"notes": _("Clause 8.3.1: record the conclusion of the working "
                                           "group's discussion.")})

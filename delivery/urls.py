@@ -26,6 +26,7 @@ urlpatterns = [
     path(E + "team/justify/", team.rse_justify, name="rse_justify"),
     # 8.3 the consulting plan
     path(E + "plan/", plan.plan_page, name="plan"),
+    path(E + "plan/milestone-row/", plan.milestone_row, name="plan_milestone_row"),
     path(E + "plan/<id:plan_pk>/approve/", plan.plan_approve, name="plan_approve"),
     path(E + "plan/<id:plan_pk>/issue/", plan.plan_issue, name="plan_issue"),
     path(E + "plan/<id:plan_pk>/confirm/", plan.plan_confirm, name="plan_confirm"),

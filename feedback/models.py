@@ -33,6 +33,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from consultancy.formats import show_date
 from consultancy.tenancy.scoping import FirmOwned
 from consultancy.workdays.calendar import add_working_days
 from engagements.models import (
@@ -674,7 +675,7 @@ class Complaint(FSMModelMixin, FirmOwned):
                     _("This date (%(day)s) is before the date of the step it follows, "
                       "“%(before)s” (%(before_day)s): the steps of a complaint come in "
                       "order (9.4)."),
-                    params={"day": day.isoformat(), "before_day": previous[1].isoformat(),
+                    params={"day": show_date(day), "before_day": show_date(previous[1]),
                             "before": self._meta.get_field(previous[0]).verbose_name},
                     code="out_of_order")
             previous = (name, day) if previous is None or day >= previous[1] else previous

@@ -22,6 +22,7 @@ from consultancy.activity import verbs
 from consultancy.activity.models import SystemActor
 from consultancy.activity.services import acting_as, performed_by, record_event
 from consultancy.clients.models import ClientContact
+from consultancy.formats import dates_shown, show_date
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
 from consultancy.tenancy.validators import meaningful_text, not_in_the_future
@@ -139,7 +140,7 @@ verbs.register_all({
     "reminder.read": gettext_lazy("%(actor)s read a reminder"),
     "satisfaction_report.requested": gettext_lazy(
         "%(actor)s asked for the satisfaction statistics of %(from)s to %(to)s"),
-}, format=lambda p: _verb_labels(p))
+}, format=lambda p: {**dates_shown(p), **_verb_labels(p)})
 
 
 def _verb_labels(params) -> dict:
@@ -295,7 +296,7 @@ def _open_plan_version(engagement, by, visit):
     if revise is None:  # pragma: no cover - until delivery offers 9.3 versions
         raise FollowUpRefused(_("Plan versions after delivery (9.3) are not available yet."))
     reason = _("Follow-up visit of %(day)s (9.3): %(what)s") % {
-        "day": visit.visited_on,
+        "day": show_date(visit.visited_on),
         "what": visit.site_changes or visit.adjustment_notes or visit.discussed}
     current = delivery_services.current_plan(engagement)
     if current is not None and not current.is_approved and current.change_reason.strip():
@@ -435,7 +436,7 @@ def _step_date(locked, step, day):
                 "The date of this step (%(day)s) is before %(before_day)s, the date the "
                 "complaint was “%(before)s”: the steps of a complaint come in order (9.4). "
                 "Give %(before_day)s or a later date.") % {
-                "day": day.isoformat(), "before_day": before.isoformat(),
+                "day": show_date(day), "before_day": show_date(before),
                 "before": Complaint._meta.get_field(name).verbose_name}})
         break
     return field, day
@@ -612,12 +613,12 @@ def complaint_close(*, complaint, by, complainant_acceptance="", closed_on=None,
             raise ComplaintStepRefused(_(
                 "The complainant did not accept the answer (%(day)s, in the portal): give a "
                 "revised answer or escalate the complaint (9.4).") % {
-                "day": timezone.localtime(reply.at).date().isoformat()})
+                "day": show_date(reply.at)})
         if reply is not None and not text:
             text = _("Accepted by %(contact)s in the client portal on %(day)s (handling rated "
                      "%(rating)s of 5).") % {
                 "contact": reply.contact.name,
-                "day": timezone.localtime(reply.at).date().isoformat(),
+                "day": show_date(reply.at),
                 "rating": reply.handling_rating}
             if reply.comment:
                 text = f"{text} {reply.comment}"
@@ -728,7 +729,7 @@ def complaint_action_add(*, complaint, by, description, owner, due_on,
     if due_on < locked.received_on:
         raise ValidationError({"due_on": _("The action cannot be due before the complaint "
                                            "was received (%(day)s).") % {
-            "day": locked.received_on.isoformat()}})
+            "day": show_date(locked.received_on)}})
     action = ComplaintAction(firm_id=locked.firm_id, complaint=locked, kind=kind,
                              description=text, owner=owner, due_on=due_on,
                              changes_plan=bool(changes_plan), created_by=by)
@@ -765,7 +766,7 @@ def complaint_action_done(*, action, by, done_on, done_note) -> ComplaintAction:
     if done_on < complaint.received_on:
         raise ValidationError({"done_on": _("The action cannot be done before the complaint "
                                             "was received (%(day)s).") % {
-            "day": complaint.received_on.isoformat()}})
+            "day": show_date(complaint.received_on)}})
     locked.done_on, locked.done_note = done_on, text
     locked.full_clean()
     locked.save()
@@ -800,7 +801,7 @@ def complaint_action_verify(*, action, by, verified_on, verification) -> Complai
     if verified_on < locked.done_on:
         raise ValidationError({"verified_on": _("The verification cannot come before the "
                                                 "action was done (%(day)s).") % {
-            "day": locked.done_on.isoformat()}})
+            "day": show_date(locked.done_on)}})
     locked.verified_by, locked.verified_on, locked.verification = by, verified_on, text
     locked.full_clean()
     locked.save()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.documents.services import pdf_request
+from consultancy.formats import dates_shown
 from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
 from consultancy.tenancy.scoping import require_same_firm
@@ -59,7 +60,7 @@ verbs.register_all({
                                                  "criterion %(code)s out of use"),
     "hazard.criterion_reactivated": gettext_lazy("%(actor)s put major hidden danger "
                                                  "criterion %(code)s back in use"),
-})
+}, format=dates_shown)
 
 CLAUSE = "8.4"
 

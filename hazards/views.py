@@ -36,6 +36,7 @@ from .models import (
     HiddenDanger,
     HiddenDangerPhoto,
     HiddenDangerStep,
+    MajorHazardCriterion,
     State,
 )
 

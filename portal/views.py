@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from consultancy.activity.selectors import timeline
 from consultancy.documents.serving import private_file_response
+from consultancy.formats import show_date
 from consultancy.notifications.service import render as render_notice
 from consultancy.refusals import Refusal
 from consultancy.tenancy.mixins import apply_validation_error
@@ -403,7 +404,7 @@ def complaint_new(request, contact):
             messages.success(request, _("Your complaint %(number)s is filed. The firm "
                                         "acknowledges it by %(due)s.") % {
                 "number": complaint.number,
-                "due": complaint.due_on.isoformat() if complaint.due_on else "-"})
+                "due": show_date(complaint.due_on) or "-"})
             return redirect("portal:complaint", complaint.pk)
     return render(request, "portal/complaint_form.html", {"contact": contact, "form": form},
                   status=400 if form.errors else 200)

@@ -19,4 +19,6 @@ class AgendaConfig(AppConfig):
             "calendar_feed.revoked": _("%(actor)s revoked their private calendar link"),
             "chat_webhook.saved": _("%(actor)s set a chat group robot (%(platform)s)"),
             "chat_webhook.removed": _("%(actor)s removed a chat group robot (%(platform)s)"),
+            "chat_webhook.tested": _("%(actor)s sent a chat group robot a test message "
+                                     "(%(platform)s)"),
         })

@@ -79,3 +79,25 @@ def chat_webhook_remove(*, by, platform, firm_wide) -> bool:
             record_event(firm=by.firm_id, by=by, verb="chat_webhook.removed",
                          params={"platform": platform, "firm_wide": firm_wide})
     return bool(n)
+
+
+def chat_webhook_test(*, by, platform, firm_wide, link=""):
+    """Send the robot of ``platform`` (``by``'s own, or the firm's: a manager's act) a test
+    message: an outbox job (the notice service's ledger, never inside the request), with
+    its event in the activity log. None when there is no such robot."""
+    from consultancy.notifications.models import ChatWebhook
+    from consultancy.notifications.tasks import chat_robot_test
+    from consultancy.outbox import enqueue
+
+    if firm_wide and not by.is_manager:
+        raise PermissionError("Only a manager tests the firm's group robot.")
+    with transaction.atomic():
+        hook = ChatWebhook.objects.filter(firm_id=by.firm_id, platform=platform,
+                                          user=None if firm_wide else by).first()
+        if hook is None:
+            return None
+        key = f"chat_test:{hook.pk}:{secrets.token_hex(8)}"
+        enqueue(chat_robot_test, by.firm_id, hook.pk, by.pk, key, link, firm=by.firm_id)
+        record_event(firm=by.firm_id, by=by, verb="chat_webhook.tested", obj=hook,
+                     params={"platform": platform, "firm_wide": firm_wide})
+    return hook

@@ -174,6 +174,34 @@ def _chat_targets(user):
     return targets
 
 
+def _last_tests(targets):
+    """Each robot's last test message and how it went (the notice ledger), one query."""
+    from consultancy.notifications.chat import TEST_KIND, test_address
+    from consultancy.notifications.models import Delivery
+
+    addresses = {test_address(t["hook"]): t for t in targets if t["hook"]}
+    if not addresses:
+        return
+    for row in (Delivery.objects.filter(kind=TEST_KIND, address__in=list(addresses))
+                .order_by("-created_at", "-pk")[:100]):
+        addresses[row.address].setdefault("last_test", row)
+
+
+def _chat_test(request, targets, chosen):
+    """'Send a test message': the robot gets it from a background job; the page says so."""
+    target = next((t for t in targets if t["prefix"] == chosen and t["hook"]), None)
+    if target is None:
+        raise Http404
+    services.chat_webhook_test(by=request.user, platform=target["platform"],
+                               firm_wide=target["firm_wide"],
+                               link=settings.SITE_URL.rstrip("/") + reverse("agenda:chat"))
+    messages.success(request, _(
+        "A test message is on its way to the robot of %(platform)s; it should arrive within "
+        "a minute. Reload this page to see whether the platform took it.")
+        % {"platform": target["label"]})
+    return redirect("agenda:chat")
+
+
 @firm_staff_required
 def chat_robots(request):
     """The person's own WeChat Work and DingTalk group robots and, for managers, the
@@ -181,6 +209,9 @@ def chat_robots(request):
     from .forms import ChatWebhookForm
 
     targets = _chat_targets(request.user)
+    if request.method == "POST" and "test" in request.POST:
+        return _chat_test(request, targets, request.POST["test"])
+    _last_tests(targets)
     removing = request.method == "POST" and "remove" in request.POST
     chosen = (request.POST.get("remove") if removing else request.POST.get("target")) \
         if request.method == "POST" else None

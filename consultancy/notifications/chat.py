@@ -157,6 +157,48 @@ class ChatChannel(Channel):
         return True
 
 
+TEST_KIND = "chat_test"
+
+
+class OneRobot(Channel):
+    """One given robot (its test message): its own address in the ledger."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def address_for(self, message) -> str:
+        return test_address(self.hook)
+
+    def send(self, message) -> bool:
+        title, link = chat_text(message)
+        send_to(self.hook, title, link)
+        return True
+
+
+def test_address(hook) -> str:
+    return f"{hook.platform}:test:{hook.pk}"
+
+
+def send_test(hook, user, *, key, link="") -> bool:
+    """Send the robot ``hook`` a test message asked for by ``user``, through the notice
+    service's ledger (``Delivery``, the channel ``<platform>_test``): True when the platform
+    took it; a failure is recorded with the platform's answer (and listed for the
+    managers), not retried: the person asked for it and looks at the result."""
+    from .service import Message, Recipient, deliver_once
+
+    recipient = Recipient.for_user(user, language="zh-hans")
+    context = {"recipient": recipient, "hook": hook, "link": link, "firm": hook.firm_id}
+    with translation.override("zh-hans"):
+        from .service import render
+
+        subject, body = render(TEST_KIND, context)
+    message = Message(kind=TEST_KIND, recipient=recipient, subject=subject, body=body,
+                      firm=hook.firm_id, context=context)
+    outcome = deliver_once(f"{hook.platform}_test", OneRobot(hook), message, key=key,
+                           firm_id=hook.firm_id)
+    return outcome is True
+
+
 def register():
     from .channels import register_channel
 

@@ -167,6 +167,13 @@ def notify(kind: str, *, recipients: Iterable, context: dict | None = None,
     return sent
 
 
+def deliver_once(name, channel, message, *, key, firm_id):
+    """Send one rendered ``message`` through one ``channel`` (not a registered one: e.g.
+    a robot's test message) under ``key``, in the same ledger as every notice: True when
+    delivered, or the exception the channel raised (recorded as a failed delivery)."""
+    return _deliver(name, channel, message, key=key, firm_id=firm_id)
+
+
 def _deliver(name, channel, message, *, key, firm_id):
     """Send ``message`` through ``channel`` once under ``key``: True (delivered, now or
     before), False (the channel does not reach this recipient, or another run is sending

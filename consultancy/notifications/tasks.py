@@ -7,6 +7,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from consultancy.tenancy.models import User
 from consultancy.tenancy.rls import user_scope
+from consultancy.tenancy.scoping import firm_scope
 
 from .service import NOTICE_TASK, Recipient, notify
 
@@ -33,3 +34,19 @@ def mail_password_reset(user_id: int, protocol: str, domain: str, language: str 
     recipient = Recipient.for_user(user, language=user.language or language)
     return notify("password_reset", recipients=[recipient], context=context,
                   firm=user.firm_id)
+
+
+@shared_task
+def chat_robot_test(firm_id: int, hook_id: int, user_id: int, key: str, link: str = "") -> bool:
+    """Send a chat group robot the test message its user (or, for the firm's group, a
+    manager) asked for on the settings page (``chat.send_test``). Not retried: the result
+    is in the ledger and on the settings page."""
+    from .chat import send_test
+    from .models import ChatWebhook
+
+    with firm_scope(firm_id):
+        hook = ChatWebhook.objects.filter(pk=hook_id).first()
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if hook is None or user is None:
+            return False
+        return send_test(hook, user, key=key, link=link)

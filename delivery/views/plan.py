@@ -4,11 +4,13 @@ approved and confirmed again; the earlier versions stay readable)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from consultancy.formrows import next_row_response
 from consultancy.tenancy.mixins import firm_staff_required
 from consultancy.tenancy.versioning import current_version_of
 from engagements.models import FrozenRecord
@@ -131,6 +133,18 @@ def _unchanged(current, milestones, data, rows):
     return (all(data.get(f, getattr(current, f)) == getattr(current, f) for f in CONTENT)
             and sorted((r["due_date"], r["title"]) for r in rows)
             == sorted((m.due_date, m.title) for m in milestones))
+
+
+@firm_staff_required
+@require_safe
+def milestone_row(request, pk):
+    """htmx: the next empty milestone row of the plan's form (8.3.2 schedule;
+    consultancy/formrows.py); another firm's engagement is a 404."""
+    engagement = get_engagement(request, pk)
+    if engagement.has_passed(Stage.DELIVERY):
+        raise Http404
+    return next_row_response(request, type(milestone_formset()), prefix="milestones",
+                             template="delivery/_milestone_row.html")
 
 
 @firm_staff_required

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from contracts import services
 from contracts.clauses import CLAUSE_NAMES, filled_clauses
@@ -182,3 +183,17 @@ def test_clause_11_is_compensation_everywhere(client, a, draft):
     assert "赔偿" in page.text and "报酬" not in page.text
     login(client, a.manager)
     assert "报酬" not in client.get(reverse("contracts:template")).text
+
+
+def test_the_deliverables_dates_in_the_refusal_take_the_languages_format(a, draft):
+    """A refusal built in Python shows its dates as the language writes them (2026年12月2日;
+    2 Dec 2026), not ISO (consultancy/formats)."""
+    contract = _update(draft, a.consultant, deliverables=[
+        {"category": "standardization", "title": "制度汇编", "due_date": days(121)}])
+    with translation.override("zh-hans"):
+        [zh] = services.issue_problems(contract)
+        assert date_format(days(121), "DATE_FORMAT") in zh and "年" in zh
+    with translation.override("en"):
+        [en] = services.issue_problems(contract)
+        assert date_format(days(121), "DATE_FORMAT") in en
+    assert days(121).isoformat() not in zh + en and TODAY.isoformat() not in zh + en

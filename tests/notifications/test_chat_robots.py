@@ -289,3 +289,57 @@ def test_only_staff(client, a):
     assert client.get(reverse("agenda:chat")).status_code == 404
     client.logout()
     assert client.get(reverse("agenda:chat")).status_code == 302
+
+
+def test_a_test_message_goes_through_a_background_job_and_shows_its_result(
+        client, a, b, robots, django_capture_on_commit_callbacks):
+    """The settings page's "send a test message": an outbox job (the request returns before
+    the robot is called), the platform's format (DingTalk signed), in the notice ledger,
+    and the outcome on the page; the firm's group only by a manager; another firm's
+    robot never."""
+    from consultancy.activity.models import Event
+    from consultancy.outbox.models import Job
+
+    robots.secrets["ding-me"] = SECRET
+    _hook(a, "dingtalk", robots.dingtalk_url("ding-me"), user=a.consultant, secret=SECRET)
+    _hook(a, "wecom", robots.wecom_url("wecom-firm"))
+    url = reverse("agenda:chat")
+    login(client, a.consultant)
+    assert "robot-test" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        resp = client.post(url, {"test": "me-dingtalk"}, follow=True)
+    assert resp.redirect_chain[-1][0] == url
+    assert "测试消息" in resp.content.decode() or "test message" in resp.content.decode()
+    assert robots.received == []  # not inside the request: a job, sent after the commit
+    with scopes_disabled():
+        job = Job.objects.get(task="consultancy.notifications.tasks.chat_robot_test")
+        assert job.firm_id == a.firm.pk
+        assert Event.objects.filter(verb="chat_webhook.tested", actor=a.consultant).exists()
+    for callback in callbacks:
+        callback()
+    [(platform, token, payload)] = robots.received
+    assert (platform, token) == ("dingtalk", "ding-me")
+    assert "测试消息" in payload["markdown"]["text"] and url in payload["markdown"]["text"]
+    with scopes_disabled():
+        row = Delivery.objects.get(kind="chat_test")
+        assert row.state == "sent" and row.channel == "dingtalk_test"
+    page = client.get(url).content.decode()
+    assert 'class="small mt-2 mb-0 robot-last-test" data-state="sent"' in page
+    # a consultant cannot test the firm's group; no robot, nothing to test
+    assert client.post(url, {"test": "firm-wecom"}).status_code == 404
+    assert client.post(url, {"test": "me-wecom"}).status_code == 404
+    # a failing robot: recorded as failed with the platform's answer, shown on the page
+    login(client, a.manager)
+    robots.secrets["wecom-firm"] = "unused"
+    with scopes_disabled():
+        ChatWebhook.objects.filter(user=None).update(url=robots.wecom_url(""))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"test": "firm-wecom"}).status_code == 302
+    with scopes_disabled():
+        failed = Delivery.objects.get(kind="chat_test", channel="wecom_test")
+        assert failed.state == "failed" and "93000" in failed.error
+    assert 'data-state="failed"' in client.get(url).content.decode()
+    # another firm's manager: our robots are not theirs to test
+    login(client, b.manager)
+    assert client.post(url, {"test": "firm-wecom"}).status_code == 404
+    assert len(robots.received) == 1
