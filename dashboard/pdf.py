@@ -731,4 +731,6 @@ def may_see_dossier(user, engagement) -> bool:
     if not (getattr(user, "is_authenticated", False) and user.is_firm_staff
             and user.firm_id == engagement.firm_id):
         return False
-    return user.is_manager or engagements_visible_to(user).filter(pk=engagement.pk).exists()
+    if user.is_manager or getattr(engagement, "visible_to_user_pk", None) == user.pk:
+        return True  # (the engagement page read it through engagements_visible_to)
+    return engagements_visible_to(user).filter(pk=engagement.pk).exists()

@@ -15,7 +15,7 @@ class DeliveryConfig(AppConfig):
         from engagements import panels, selectors
 
         from . import pdf
-        from .panel import delivery_panel
+        from .panel import delivery_panel, panel_annotations
         from .requirements import register_all
         from .selectors import on_the_working_group
 
@@ -24,7 +24,8 @@ class DeliveryConfig(AppConfig):
         selectors.register_visibility(on_the_working_group)
         registry.register("plan", pdf.plan_pdf_spec)
         registry.register("handover", pdf.handover_pdf_spec)
-        panels.register(panels.Panel("delivery/_panel.html", delivery_panel, order=80))
+        panels.register(panels.Panel("delivery/_panel.html", delivery_panel, order=80,
+                                     annotations=panel_annotations))
         from consultancy.tenancy import firm_lists
 
         from . import services  # noqa: F401  (registers its activity verbs)

@@ -1,7 +1,7 @@
 """The consultants' engagement pages: thin; every change goes through ``services``."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -43,7 +43,7 @@ from .models import (
     SiteVisit,
     StageTransition,
 )
-from .pages import frozen_response, get_engagement, process_steps
+from .pages import SectionPage, frozen_response, get_engagement, process_steps
 from .stages import DECLINABLE, ENDED, FORWARD, TERMINABLE, TRANSITION_LABELS, Stage
 
 # -- list, home -------------------------------------------------------------------
@@ -134,16 +134,29 @@ def engagement_opened_on(request, pk):
                   {"form": form, "engagement": engagement})
 
 
+def _assessment_of(engagement):
+    """The needs assessment read with the engagement (``select_related``), or None."""
+    try:
+        return engagement.needs_assessment
+    except ObjectDoesNotExist:
+        return None
+
+
 @firm_staff_required
 def engagement_detail(request, pk):
     engagement = get_engagement(
         request, pk,
-        queryset=selectors.engagements_visible_to(request.user).prefetch_related(
-            Prefetch("consultants", queryset=User.objects.order_by("full_name"))),
+        queryset=panels.annotate(selectors.engagements_visible_to(request.user))
+        .select_related("needs_assessment__assessor", "needs_assessment__blocker_approved_by")
+        .prefetch_related(Prefetch("consultants", queryset=User.objects.order_by("full_name"))),
     )
+    # Read through ``engagements_visible_to``: the panels need not ask again.
+    engagement.visible_to_user_pk = request.user.pk
     requirements = engagement.requirements() if engagement.stage in FORWARD else []
     gate_open = bool(requirements) and all(r.met for r in requirements)
     transitions = StageTransition.objects.filter(engagement=engagement).select_related("by")
+    # Each list of the engagement's records: its first SECTION_SIZE rows and a link to the
+    # rest (``?<section>_page=``), one query each whatever their number.
     ctx = {
         "engagement": engagement,
         "steps": process_steps(engagement),
@@ -153,14 +166,23 @@ def engagement_detail(request, pk):
         "forward_label": TRANSITION_LABELS.get(FORWARD.get(engagement.stage)),
         "can_decline": engagement.stage in DECLINABLE,
         "can_terminate": engagement.stage in TERMINABLE,
-        "transitions": transitions,
-        "assessment": NeedsAssessment.objects.filter(engagement=engagement)
-        .select_related("assessor", "blocker_approved_by").first(),
-        "visits": SiteVisit.objects.filter(engagement=engagement).prefetch_related("visitors"),
-        "communications": CommunicationRecord.objects.filter(engagement=engagement),
-        "exchanges": ExchangeRecord.objects.filter(engagement=engagement),
-        "frameworks": ProjectFramework.objects.filter(engagement=engagement)
-        .select_related("confirmed_by"),
+        "transitions": SectionPage(request, transitions, "history_page",
+                                   anchor="history"),
+        "assessment": _assessment_of(engagement),
+        "visits": SectionPage(
+            request, SiteVisit.objects.filter(engagement=engagement)
+            .prefetch_related("visitors").order_by("-visited_on", "-pk"),
+            "visits_page", anchor="visits"),
+        "communications": SectionPage(
+            request, CommunicationRecord.objects.filter(engagement=engagement)
+            .order_by("-held_on", "-pk"), "communications_page", anchor="communications"),
+        "exchanges": SectionPage(
+            request, ExchangeRecord.objects.filter(engagement=engagement)
+            .order_by("-held_on", "-pk"), "exchanges_page", anchor="exchanges"),
+        "frameworks": SectionPage(
+            request, ProjectFramework.objects.filter(engagement=engagement)
+            .select_related("confirmed_by").order_by("-version"),
+            "frameworks_page", anchor="frameworks"),
         "communication_passed": engagement.has_passed(Stage.COMMUNICATION),
         "needs_passed": engagement.has_passed(Stage.NEEDS_ANALYSIS),
         "transition_form": TransitionForm(initial={"expected_stage": engagement.stage}),

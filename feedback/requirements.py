@@ -24,7 +24,7 @@ any number of engagements (some finish in Python on the rows that one query read
 
 import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +118,10 @@ def guidance_met(engagements):
     return met
 
 
+@batched
 def visits_met(engagements):
+    """9.2: at least the contracted number of follow-up visits that said whether the plan
+    needs adjusting, and no visit pointing at a plan version not yet confirmed."""
     said = (FollowUpVisit.objects.filter(engagement_id=OuterRef("pk"),
                                          plan_needs_adjusting__isnull=False)
             .order_by().values("engagement_id").annotate(n=Count("pk")).values("n")[:1])
@@ -126,17 +129,12 @@ def visits_met(engagements):
         Q(plan_version__isnull=False)
         & (Q(plan_version__approved_on__isnull=True) | Q(plan_version__issued_pdf__isnull=True)
            | Q(plan_version__confirmed_on__isnull=True)))
-    met = set()
-    for pk, contracted, done, pending in (
-        Engagement.objects.filter(pk__in=engagement_ids(engagements))
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .annotate(contracted=_contract_in_force("follow_up_visits"),
-                  done=Coalesce(Subquery(said, output_field=IntegerField()), 0),
-                  pending=Exists(unconfirmed_version))
-        .values_list("pk", "contracted", "done", "pending")
-    ):
-        if contracted is not None and done >= contracted and not pending:
-            met.add(pk)
-    return met
+                  done=Coalesce(Subquery(said, output_field=IntegerField()), 0))
+        .filter(~Exists(unconfirmed_version), contracted__isnull=False,
+                done__gte=F("contracted"))
+        .values_list("pk", flat=True))
 
 
 @batched

@@ -166,22 +166,25 @@ def contracts_shown(engagement) -> list:
 def plans_shown(engagement) -> list:
     """8.3: the plan versions issued to the client in writing, newest first, each with its
     milestones (``milestone_list``); ``is_current`` marks the engagement's current one."""
-    current = ConsultingPlan.objects.current_for(engagement)
+    later = ConsultingPlan.objects.filter(engagement_id=OuterRef("engagement_id"),
+                                          version__gt=OuterRef("version"))
     plans = list(ConsultingPlan.objects.filter(engagement=engagement, issued_pdf__isnull=False)
+                 .annotate(superseded=Exists(later))
                  .select_related("issued_pdf", "confirmed_by")
                  .prefetch_related(Prefetch("milestones",
                                             queryset=PlanMilestone.objects.order_by("due_date",
                                                                                     "pk"),
                                             to_attr="milestone_list"))
                  .order_by("-version"))
-    for plan in plans:
-        plan.is_current = plan.pk == current.pk
+    for plan in plans:  # the current version: no later one, issued or not
+        plan.is_current = not plan.superseded
     return plans
 
 
-def progress_shown(engagement) -> list:
-    return list(ProgressReport.objects.filter(engagement=engagement, shared_at__isnull=False)
-                .order_by("-period_end", "-pk"))
+def progress_shown(engagement) -> QuerySet[ProgressReport]:
+    """8.4: the progress reports shared with the client, newest first."""
+    return (ProgressReport.objects.filter(engagement=engagement, shared_at__isnull=False)
+            .order_by("-period_end", "-pk"))
 
 
 def deliveries_shown(engagement) -> QuerySet[DocumentDelivery]:

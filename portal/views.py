@@ -38,7 +38,7 @@ from delivery import services as delivery_services
 from delivery.models import ConsultingPlan, DocumentDelivery, RiskItem
 from engagements import services as engagement_services
 from engagements.models import ProjectFramework
-from engagements.pages import process_steps
+from engagements.pages import SectionPage, process_steps, share_firm
 from engagements.stages import ENDED, Stage
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
@@ -145,13 +145,17 @@ def engagement_detail(request, contact, pk):
     awaiting = selectors.awaiting_for(contact, [engagement])[engagement.pk]
     team = delivery_selectors.team_with_certificates(engagement)
     counts = delivery_selectors.risk_counts(engagement)
-    risks = list(RiskItem.objects.filter(engagement=engagement).select_related("unit")
-                 .order_by("-score", "pk"))
+    # Each list of the engagement's records: its first SECTION_SIZE rows and a link to the
+    # rest (``?<section>=<page>``), one query each whatever their number.
+    risks = SectionPage(request, RiskItem.objects.filter(engagement=engagement)
+                        .select_related("unit").order_by("-score", "pk"), "risks_page",
+                        anchor="risks")
     for item in risks:
         item.level_label = risk.LEVEL_SHORT[item.level]()
         item.text_colour = risk.LEVEL_TEXT[item.level]
-    deliveries = selectors.deliveries_shown(engagement)
-    deliveries_page = Paginator(deliveries, 50).get_page(request.GET.get("docs"))
+    deliveries_page = SectionPage(request, selectors.deliveries_shown(engagement), "docs",
+                                  per_page=50, anchor="documents")
+    share_firm(request.user, engagement)
     if awaiting.framework is not None:
         # 6.4: the version on this page is the one the client has seen: not edited again.
         engagement_services.framework_shown_to_client(framework=awaiting.framework,
@@ -163,15 +167,18 @@ def engagement_detail(request, contact, pk):
         "contracts": selectors.contracts_shown(engagement),
         "team": team,
         "plans": selectors.plans_shown(engagement),
-        "progress": selectors.progress_shown(engagement),
+        "progress": SectionPage(request, selectors.progress_shown(engagement), "progress_page",
+                                anchor="progress"),
         "risks": risks, "levels": risk.level_rows(counts),
         "chart": mark_safe(risk.risk_chart_svg(counts)),  # built from escaped parts
         "deliveries": deliveries_page,
-        "visits": list(FollowUpVisit.objects.filter(engagement=engagement)
-                       .order_by("-visited_on", "-pk")),
-        "complaints": list(Complaint.objects.filter(engagement=engagement)
-                           .order_by("-received_on", "-pk")),
-        "hazards": list(hazard_selectors.client_ledger(engagement)),
+        "visits": SectionPage(request, FollowUpVisit.objects.filter(engagement=engagement)
+                              .order_by("-visited_on", "-pk"), "visits_page", anchor="visits"),
+        "complaints": SectionPage(request, Complaint.objects.filter(engagement=engagement)
+                                  .order_by("-received_on", "-pk"), "complaints_page",
+                                  anchor="complaints"),
+        "hazards": SectionPage(request, hazard_selectors.client_ledger(engagement),
+                               "hazards_page", anchor="hazards"),
         "hazard_stats": hazard_selectors.client_statistics([engagement.pk]),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,

@@ -1,8 +1,6 @@
 """Reading the activity log: an engagement's timeline, paginated and filtered by clause,
 each event's message rendered in the active language."""
 
-from django.core.paginator import Paginator
-
 from .models import Event
 from .verbs import describe
 
@@ -49,9 +47,39 @@ def in_runs_by_actor(events) -> list[Event]:
     return events
 
 
+class TimelinePage:
+    """One page of a timeline: ``per_page`` events read in one query (one more than shown,
+    to know whether there are older ones), without counting them all."""
+
+    def __init__(self, events, number, per_page):
+        try:
+            number = int(number or 1)
+        except (TypeError, ValueError):
+            number = 1
+        self.number = min(max(number, 1), 10**6)
+        start = (self.number - 1) * per_page
+        rows = list(events[start:start + per_page + 1])
+        if not rows and self.number > 1:  # past the end: the first page
+            self.number, rows = 1, list(events[:per_page + 1])
+        self.has_next = len(rows) > per_page
+        self.object_list = rows[:per_page]
+        self.has_previous = self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
 def timeline(request, *, firm_id, engagement_id, client_visible_only=False,
              per_page=PER_PAGE) -> dict:
-    """The context of ``activity/_timeline.html``: one page of events (``?activity_page=``),
+    """The context of ``activity/_timeline.html``: one page of events (``?activity_page=``,
+    newer / older links, no count: the same queries however long the timeline),
     optionally of one clause (``?activity_clause=``), and the clauses present to filter by."""
     events = engagement_events(firm_id=firm_id, engagement_id=engagement_id,
                                client_visible_only=client_visible_only)
@@ -62,7 +90,7 @@ def timeline(request, *, firm_id, engagement_id, client_visible_only=False,
         events = events.filter(clause=clause)
     else:
         clause = ""
-    page = Paginator(events, per_page).get_page(request.GET.get(PAGE_PARAM))
+    page = TimelinePage(events, request.GET.get(PAGE_PARAM), per_page)
     page.object_list = in_runs_by_actor(page.object_list)
     return {"page": page, "clauses": clauses, "clause": clause, "page_param": PAGE_PARAM,
             "clause_param": CLAUSE_PARAM}
