@@ -119,7 +119,7 @@ class EngagementAdmin(FirmScopedAdmin):
     ]
     list_display_links = ["number", "title"]
     list_filter = ["stage", "service_type", "origin"]
-    list_select_related = ["client", "lead_consultant"]
+    list_select_related = ["client", "lead_consultant", "service_type"]
     search_fields = ["number", "title", "client__name"]
     autocomplete_fields = ["client", "lead_consultant", "consultants"]
     date_hierarchy = "created_at"
