@@ -5,7 +5,7 @@ query for any number of engagements."""
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from engagements.gates import Requirement, engagement_ids, register
+from engagements.gates import Requirement, batched, engagement_ids, register
 from engagements.models import Engagement
 from engagements.stages import Stage
 
@@ -17,11 +17,12 @@ SETTLED = Q(state=State.CLOSED) | Q(state=State.REFUSED, informed_in_writing_on_
 
 
 def _without(unsettled):
+    @batched
     def met(engagements):
         pending = HiddenDanger.objects.filter(engagement_id=OuterRef("pk"),
                                               grade=Grade.MAJOR).filter(unsettled)
-        return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
-                   .filter(~Exists(pending)).values_list("pk", flat=True))
+        return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
+                .filter(~Exists(pending)).values_list("pk", flat=True))
     return met
 
 
