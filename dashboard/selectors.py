@@ -24,10 +24,10 @@ from consultancy.tenancy.models import Qualification
 from contracts.models import Contract
 from delivery.models import ProgressReport
 from engagements import gates
-from engagements.models import Engagement
+from engagements.models import Engagement, StageTransition
 from engagements.stages import ACTIVE, FORWARD, PROCESS, Stage
-from feedback.models import Complaint, SurveyAnswer
-from feedback.selectors import follow_up_summaries, overdue_complaints
+from feedback.models import Complaint, FollowUpVisit, SurveyAnswer
+from feedback.selectors import FollowUpSummary, overdue_complaints, visit_schedule
 
 # Clause 8.4 asks for progress to be reported to the client on the provider's initiative
 # but sets no interval, and delivery keeps none. The dashboard's rule: an engagement in
@@ -193,12 +193,29 @@ def overdue_visits(firm, *, today=None, page=None) -> list[OverdueVisit] | Secti
     """9.2: engagements in follow-up whose next contracted visit is past its due date
     (with ``page``: that page of them, a :class:`Section`)."""
     today = today or timezone.localdate()
-    engagements = list(Engagement.objects.filter(firm=firm, stage=Stage.FOLLOW_UP)
-                       .select_related("client").order_by("pk"))
-    summaries = follow_up_summaries(engagements)
+    # One query: what ``follow_up_summaries`` reads in four (the contract in force — the
+    # latest signed version —, the hand-over day, the visits done), as columns of the rows.
+    signed = Contract.objects.filter(status=Contract.Status.SIGNED)
+    handed_over = (StageTransition.objects.filter(engagement_id=OuterRef("pk"),
+                                                  to_stage=Stage.EVALUATION)
+                   .order_by("-at").values("at")[:1])
+    done = (FollowUpVisit.objects.filter(engagement_id=OuterRef("pk"),
+                                         plan_needs_adjusting__isnull=False)
+            .order_by().values("engagement_id").annotate(n=Count("pk")).values("n"))
+    engagements = list(
+        Engagement.objects.filter(firm=firm, stage=Stage.FOLLOW_UP)
+        .annotate(guidance_days=signed.current_value("guidance_period_days"),
+                  visits_contracted=signed.current_value("follow_up_visits"),
+                  handed_over_at=Subquery(handed_over),
+                  visits_done=Coalesce(Subquery(done), 0))
+        .select_related("client").order_by("pk"))
     out = []
     for e in engagements:
-        s = summaries[e.pk]
+        start = timezone.localdate(e.handed_over_at) if e.handed_over_at else None
+        s = FollowUpSummary(handed_over_on=start, guidance_days=e.guidance_days,
+                            visits_contracted=e.visits_contracted, visits_done=e.visits_done,
+                            visit_due_dates=visit_schedule(start, e.guidance_days,
+                                                           e.visits_contracted or 0))
         due = s.next_visit_due
         if due is not None and due < today:
             out.append(OverdueVisit(e, s.next_visit_number, due, (today - due).days))
