@@ -3,11 +3,14 @@ the managers (``dashboard:notices``; a line on the dashboard when there are any)
 
 from datetime import timedelta
 
+from django.db.models import Count, IntegerField, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultancy.notifications.models import Delivery
 from consultancy.outbox.models import Job
+from consultancy.tenancy.models import Firm
 
 RECENT_DAYS = 30
 
@@ -62,4 +65,12 @@ def failed_jobs(firm, *, days=RECENT_DAYS):
 
 
 def failure_count(firm) -> int:
-    return failed_deliveries(firm).count() + failed_jobs(firm).count()
+    """Failed notices and jobs, counted in one query (two counts as subqueries)."""
+    def counted(qs):
+        return Subquery(qs.order_by().values("firm_id").annotate(n=Count("pk")).values("n"),
+                        output_field=IntegerField())
+
+    row = Firm.objects.filter(pk=firm.pk).annotate(
+        deliveries=Coalesce(counted(failed_deliveries(firm)), 0),
+        jobs=Coalesce(counted(failed_jobs(firm)), 0)).values("deliveries", "jobs").first()
+    return (row["deliveries"] + row["jobs"]) if row else 0

@@ -5,7 +5,18 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone
 
@@ -13,10 +24,10 @@ from consultancy.tenancy.models import Qualification
 from contracts.models import Contract
 from delivery.models import ProgressReport
 from engagements import gates
-from engagements.models import Engagement
+from engagements.models import Engagement, StageTransition
 from engagements.stages import ACTIVE, FORWARD, PROCESS, Stage
-from feedback.models import Complaint, SurveyAnswer
-from feedback.selectors import follow_up_summaries, overdue_complaints
+from feedback.models import Complaint, FollowUpVisit, SurveyAnswer
+from feedback.selectors import FollowUpSummary, overdue_complaints, visit_schedule
 
 # Clause 8.4 asks for progress to be reported to the client on the provider's initiative
 # but sets no interval, and delivery keeps none. The dashboard's rule: an engagement in
@@ -27,6 +38,9 @@ PROGRESS_REPORT_DAYS = 30
 # Certificates listed as "expiring" this many days ahead.
 QUALIFICATION_WARNING_DAYS = 60
 STUCK_ROWS = 10
+# Rows per page of the dashboard's lists that grow with the firm (overdue items,
+# certificates): each shows one page and links to the next (issue 19).
+SECTION_ROWS = 10
 TREND_QUARTERS = 8
 OVERALL_QUESTION = "overall"  # the code of the overall satisfaction question (9.5)
 
@@ -42,6 +56,65 @@ def contract_fee_subquery():
 
 def contract_number_subquery():
     return Contract.objects.exclude(status=Contract.Status.TERMINATED).current_value("number")
+
+
+# -- a page of a section ----------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One page of a dashboard list: its ``rows``, how many there are in all (``total``)
+    and the page shown (1-based)."""
+    rows: list
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_number(value) -> int:
+    """A section's page from its query parameter: a positive integer, else 1."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if number >= 1 else 1
+
+
+def _windowed(qs, page, size):
+    """``(rows, total)`` of page ``page`` of ``qs`` in one query: the total is counted over
+    the whole list by a window (``COUNT(*) OVER ()``) on each row of the page."""
+    rows = list(qs.annotate(section_total=Window(Count("pk")))[(page - 1) * size:page * size])
+    return rows, (rows[0].section_total if rows else 0)
+
+
+def section_of(qs, page=1, size=None) -> Section:
+    """Page ``page`` of ``qs`` with the list's total, in one query (a page past the end
+    shows the first one: a second query, only then)."""
+    size = size or SECTION_ROWS
+    rows, total = _windowed(qs, page, size)
+    if not rows and page > 1:
+        return section_of(qs, 1, size)
+    return Section(rows, total, page, size)
+
+
+def section_of_list(items, page=1, size=None) -> Section:
+    """The same over a list already in memory."""
+    size = size or SECTION_ROWS
+    pages = max(1, -(-len(items) // size))
+    page = page if page <= pages else 1
+    return Section(items[(page - 1) * size:page * size], len(items), page, size)
 
 
 # -- the pipeline ------------------------------------------------------------------------
@@ -116,26 +189,45 @@ class OverdueVisit:
     days_late: int
 
 
-def overdue_visits(firm, *, today=None) -> list[OverdueVisit]:
-    """9.2: engagements in follow-up whose next contracted visit is past its due date."""
+def overdue_visits(firm, *, today=None, page=None) -> list[OverdueVisit] | Section:
+    """9.2: engagements in follow-up whose next contracted visit is past its due date
+    (with ``page``: that page of them, a :class:`Section`)."""
     today = today or timezone.localdate()
-    engagements = list(Engagement.objects.filter(firm=firm, stage=Stage.FOLLOW_UP)
-                       .select_related("client").order_by("pk"))
-    summaries = follow_up_summaries(engagements)
+    # One query: what ``follow_up_summaries`` reads in four (the contract in force — the
+    # latest signed version —, the hand-over day, the visits done), as columns of the rows.
+    signed = Contract.objects.filter(status=Contract.Status.SIGNED)
+    handed_over = (StageTransition.objects.filter(engagement_id=OuterRef("pk"),
+                                                  to_stage=Stage.EVALUATION)
+                   .order_by("-at").values("at")[:1])
+    done = (FollowUpVisit.objects.filter(engagement_id=OuterRef("pk"),
+                                         plan_needs_adjusting__isnull=False)
+            .order_by().values("engagement_id").annotate(n=Count("pk")).values("n"))
+    engagements = list(
+        Engagement.objects.filter(firm=firm, stage=Stage.FOLLOW_UP)
+        .annotate(guidance_days=signed.current_value("guidance_period_days"),
+                  visits_contracted=signed.current_value("follow_up_visits"),
+                  handed_over_at=Subquery(handed_over),
+                  visits_done=Coalesce(Subquery(done), 0))
+        .select_related("client").order_by("pk"))
     out = []
     for e in engagements:
-        s = summaries[e.pk]
+        start = timezone.localdate(e.handed_over_at) if e.handed_over_at else None
+        s = FollowUpSummary(handed_over_on=start, guidance_days=e.guidance_days,
+                            visits_contracted=e.visits_contracted, visits_done=e.visits_done,
+                            visit_due_dates=visit_schedule(start, e.guidance_days,
+                                                           e.visits_contracted or 0))
         due = s.next_visit_due
         if due is not None and due < today:
             out.append(OverdueVisit(e, s.next_visit_number, due, (today - due).days))
     out.sort(key=lambda r: r.due)
-    return out
+    return out if page is None else section_of_list(out, page)
 
 
-def overdue_complaint_steps(firm, *, today=None) -> list[Complaint]:
-    """9.4: open complaints whose current step is past its time limit."""
-    return list(overdue_complaints(firm, today).select_related("engagement")
-                .order_by("due_on", "pk"))
+def overdue_complaint_steps(firm, *, today=None, page=None) -> list[Complaint] | Section:
+    """9.4: open complaints whose current step is past its time limit (with ``page``: that
+    page of them and their number, in one query)."""
+    qs = overdue_complaints(firm, today).select_related("engagement").order_by("due_on", "pk")
+    return list(qs) if page is None else section_of(qs, page)
 
 
 @dataclass
@@ -145,23 +237,34 @@ class OverdueProgress:
     days: int
 
 
-def overdue_progress_reports(firm, *, today=None,
-                             days=PROGRESS_REPORT_DAYS) -> list[OverdueProgress]:
+def overdue_progress_reports(firm, *, today=None, days=PROGRESS_REPORT_DAYS,
+                             page=None) -> list[OverdueProgress] | Section:
     """8.4: engagements in the service stage with no progress report shared in the last
-    ``days`` days (see PROGRESS_REPORT_DAYS). One query."""
+    ``days`` days (see PROGRESS_REPORT_DAYS), the longest silent first. One query (with
+    ``page``: that page of them and their number)."""
     today = today or timezone.localdate()
     last = Subquery(ProgressReport.objects.filter(engagement_id=OuterRef("pk"),
                                                   shared_at__isnull=False)
                     .order_by("-shared_at").values("shared_at")[:1])
-    out = []
-    for e in (Engagement.objects.filter(firm=firm, stage=Stage.DELIVERY)
-              .annotate(last_shared=last).select_related("client").order_by("pk")):
+    # silent more than ``days`` days: the last sharing (or the stage's start) fell on a
+    # day before ``today - days``, i.e. before that day's start in the firm's time zone
+    cutoff = timezone.make_aware(datetime.datetime.combine(
+        today - datetime.timedelta(days=days), datetime.time.min))
+    qs = (Engagement.objects.filter(firm=firm, stage=Stage.DELIVERY)
+          .annotate(last_shared=last, silent_since=Coalesce(F("last_shared"),
+                                                            F("stage_entered_at")))
+          .filter(silent_since__lt=cutoff).select_related("client")
+          .order_by("silent_since", "pk"))
+
+    def row(e):
         since = e.last_shared or e.stage_entered_at
-        silent = (today - timezone.localdate(since)).days
-        if silent > days:
-            out.append(OverdueProgress(e, e.last_shared, silent))
-    out.sort(key=lambda r: -r.days)
-    return out
+        return OverdueProgress(e, e.last_shared, (today - timezone.localdate(since)).days)
+
+    if page is None:
+        return [row(e) for e in qs]
+    section = section_of(qs, page)
+    section.rows = [row(e) for e in section.rows]
+    return section
 
 
 # -- satisfaction trend --------------------------------------------------------------------
@@ -232,17 +335,26 @@ def complaints_by_status(firm) -> list[tuple[str, str, int]]:
 # -- qualifications --------------------------------------------------------------------------
 
 
-def qualifications_due(firm, *, today=None, days=QUALIFICATION_WARNING_DAYS) -> dict:
+def qualifications_due(firm, *, today=None, days=QUALIFICATION_WARNING_DAYS,
+                       page=None) -> dict:
     """Certificates of active staff that expired, or expire within ``days`` days: the
-    gates of 8.1.1 and 8.2.2 rely on them. ``{"expired": [...], "expiring": [...]}``."""
+    gates of 8.1.1 and 8.2.2 rely on them. ``{"expired": [...], "expiring": [...]}``
+    (with ``page``: of that page, the expired first, and ``"section"``, the page; one
+    query)."""
     today = today or timezone.localdate()
     qs = (Qualification.objects.filter(firm=firm, holder__is_active=True,
                                        valid_until__lte=today + datetime.timedelta(days=days))
           .select_related("holder").order_by("valid_until", "pk"))
+    section = None
+    if page is not None:
+        section = section_of(qs, page)
+        qs = section.rows
     out = {"expired": [], "expiring": []}
     for q in qs:
         q.days_left = (q.valid_until - today).days
         out["expired" if q.valid_until < today else "expiring"].append(q)
+    if section is not None:
+        out["section"] = section
     return out
 
 

@@ -51,13 +51,39 @@ def _charts(pipeline, trend, complaints):
     }
 
 
+# The dashboard's lists that grow with the firm, each paged by its own query parameter.
+SECTIONS = ("visits", "complaints", "progress", "qualifications")
+
+
+def _section_links(request, name, section):
+    """The previous and next pages' URLs of section ``name`` (the other sections' pages
+    kept), or None."""
+    def url(number):
+        query = request.GET.copy()
+        query[name] = number
+        return f"?{query.urlencode()}#{name}-section"
+
+    section.previous_url = url(section.page - 1) if section.has_previous else None
+    section.next_url = url(section.page + 1) if section.has_next else None
+    return section
+
+
 @manager_required
 def dashboard(request):
     firm = request.user.firm
+    page = {name: selectors.page_number(request.GET.get(name)) for name in SECTIONS}
     pipeline = selectors.pipeline(firm)
     trend = selectors.satisfaction_trend(firm)
     complaints = selectors.complaints_by_status(firm)
-    qualifications = selectors.qualifications_due(firm)
+    qualifications = selectors.qualifications_due(firm, page=page["qualifications"])
+    sections = {
+        "visits": selectors.overdue_visits(firm, page=page["visits"]),
+        "complaints": selectors.overdue_complaint_steps(firm, page=page["complaints"]),
+        "progress": selectors.overdue_progress_reports(firm, page=page["progress"]),
+        "qualifications": qualifications["section"],
+    }
+    for name, section in sections.items():
+        _section_links(request, name, section)
     ctx = {
         "pipeline": pipeline,
         "pipeline_active": [r for r in pipeline if r.stage in ACTIVE],
@@ -65,9 +91,10 @@ def dashboard(request):
         "active_count": sum(r.count for r in pipeline if r.stage in ACTIVE),
         "active_value": sum(r.value for r in pipeline if r.stage in ACTIVE),
         "stuck": selectors.stuck(firm),
-        "overdue_visits": selectors.overdue_visits(firm),
-        "overdue_complaints": selectors.overdue_complaint_steps(firm),
-        "overdue_progress": selectors.overdue_progress_reports(firm),
+        "overdue_visits": sections["visits"].rows,
+        "overdue_complaints": sections["complaints"].rows,
+        "overdue_progress": sections["progress"].rows,
+        "sections": sections,
         "progress_days": selectors.PROGRESS_REPORT_DAYS,
         "trend": trend,
         "complaints": complaints,
@@ -75,14 +102,16 @@ def dashboard(request):
         "expired": qualifications["expired"],
         "expiring": qualifications["expiring"],
         "warning_days": selectors.QUALIFICATION_WARNING_DAYS,
+        # the export's choices that need no query; by client or consultant, from the
+        # engagement list's filters (its export keeps them)
         "filter_form": EngagementFilterForm(firm=firm),
         "failed_notices": notices.failure_count(firm),
         "hazard_stats": hazard_selectors.firm_statistics(
             request.user, **hazard_selectors.statistics_options(request)),
         **_charts(pipeline, trend, complaints),
     }
-    ctx["overdue_total"] = (len(ctx["overdue_visits"]) + len(ctx["overdue_complaints"])
-                            + len(ctx["overdue_progress"]))
+    ctx["overdue_total"] = sum(sections[name].total
+                               for name in ("visits", "complaints", "progress"))
     return render(request, "dashboard/dashboard.html", ctx)
 
 

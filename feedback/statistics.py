@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -34,7 +34,6 @@ from django.utils.translation import gettext as _
 from consultancy.clients.models import Client
 from consultancy.documents import charts
 from consultancy.documents.registry import PdfSpec
-from consultancy.tenancy.models import User
 from engagements.models import ServiceType
 
 from .models import SatisfactionReport, SurveyAnswer, SurveyInvitation, SurveyQuestion
@@ -259,7 +258,9 @@ def _as_date(value) -> datetime.date:
 def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
     """Every figure of the archive for ``firm`` and the period."""
     answers = answers_in(firm, date_from, date_to)
-    total = _score(answers.aggregate(**AGGREGATES))
+    # the figures of all answers: the sums of the periods' (every answer of the period
+    # falls in one of them, a response in one only), so no query of their own
+    total = Score()
 
     # the response rate: invitations sent in the period, answered since (one query)
     start, end = bounds(date_from, date_to)
@@ -267,12 +268,15 @@ def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
                  .filter(firm=firm, survey__sent_at__gte=start, survey__sent_at__lt=end)
                  .annotate(period=_trunc("survey__sent_at", group_by))
                  .values("period", lead=F("survey__engagement__lead_consultant"),
+                         lead_name=F("survey__engagement__lead_consultant__full_name"),
                          service=F("survey__engagement__service_type"),
                          industry=F("survey__engagement__client__industry"))
                  .annotate(sent=Count("pk"),
                            answered=Count("pk", filter=Q(used_at__isnull=False))))
     rates = {"period": {}, "lead": {}, "service": {}, "industry": {}}
+    lead_names = {}  # the lead consultants' names, read with the figures
     for row in sent_rows:
+        lead_names[row["lead"]] = row["lead_name"]
         total.sent += row["sent"]
         total.answered += row["answered"]
         for dim in rates:
@@ -280,12 +284,19 @@ def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
             sent, answered = rates[dim].get(key, (0, 0))
             rates[dim][key] = (sent + row["sent"], answered + row["answered"])
 
-    def grouped(group_field, dim, labels, keys=None):
-        """One aggregate query grouped by ``group_field``; ``labels(keys) -> {key: label}``."""
+    def grouped(group_field, dim, labels, keys=None, extra=None):
+        """One aggregate query grouped by ``group_field``; ``labels(keys) -> {key: label}``;
+        ``extra``: more values read with each group (``{name: expression}``)."""
         found = {}
-        for row in answers.values(key=group_field).annotate(**AGGREGATES).order_by():
+        for row in (answers.values(key=group_field, **(extra or {})).annotate(**AGGREGATES)
+                    .order_by()):
             key = _as_date(row["key"]) if dim == "period" else row["key"]
             found[key] = row
+            if dim == "period":
+                for name in AGGREGATES:
+                    setattr(total, name, getattr(total, name) + (row[name] or 0))
+            if dim == "lead":
+                lead_names[key] = row["name"]
         names = labels({*found, *rates[dim]} if keys is None else keys)
         if keys is None:
             keys = sorted({*found, *rates[dim]}, key=lambda k: str(names.get(k, k)))
@@ -303,8 +314,8 @@ def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
     service_types = grouped(F(SERVICE), "service", lambda keys: {
         t.pk: t.label for t in ServiceType.objects.filter(firm=firm, pk__in=keys)})
     industry_rows = grouped(F(INDUSTRY), "industry", lambda keys: dict(Client.Industry.choices))
-    consultants = grouped(F(LEAD), "lead", lambda keys: dict(
-        User.objects.filter(pk__in=keys).values_list("pk", "full_name")))
+    consultants = grouped(F(LEAD), "lead", lambda keys: lead_names,
+                          extra={"name": F(f"{LEAD}__full_name")})
 
     # per question (inactive questions too, when they were answered in the period)
     per_question = {row["question"]: row for row in answers.filter(
@@ -318,13 +329,15 @@ def compute(firm, date_from, date_to, group_by=MONTH) -> Statistics:
         questions.append(QuestionRow(question=q, answers=row["n"] if row else 0,
                                      score_sum=(row["s"] or 0) if row else 0))
 
-    comments_qs = comments_in(firm, date_from, date_to)
-    comments_count = comments_qs.count()
+    # the comments shown and their number, in one query (a window count)
+    comments = list(comments_in(firm, date_from, date_to)
+                    .annotate(comments_total=Window(Count("pk")))[:COMMENTS_SHOWN])
+    comments_count = comments[0].comments_total if comments else 0
     stats = Statistics(
         date_from=date_from, date_to=date_to, group_by=group_by, total=total,
         questions=questions, periods=periods, consultants=consultants,
         service_types=service_types, industries=industry_rows,
-        comments=list(comments_qs[:COMMENTS_SHOWN]), comments_count=comments_count,
+        comments=comments, comments_count=comments_count,
         answers_count=sum(r.answers for r in questions),
     )
     return stats

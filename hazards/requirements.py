@@ -17,12 +17,13 @@ SETTLED = Q(state=State.CLOSED) | Q(state=State.REFUSED, informed_in_writing_on_
 
 
 def _without(unsettled):
+    @batched
     def met(engagements):
         pending = HiddenDanger.objects.filter(engagement_id=OuterRef("pk"),
                                               grade=Grade.MAJOR).filter(unsettled)
         return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
                 .filter(~Exists(pending)).values_list("pk", flat=True))
-    return batched(met)
+    return met
 
 
 handover_met = _without(~SETTLED)

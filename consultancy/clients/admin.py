@@ -21,6 +21,11 @@ class ClientContactInline(FirmScopedInline, admin.TabularInline):
     show_change_link = True
     can_delete = False  # a contact leaves the record by being made inactive
 
+    def get_queryset(self, request):
+        # the read-only portal login of every row, in the rows' query (issue 19: one query
+        # per contact otherwise)
+        return super().get_queryset(request).select_related("user")
+
 
 @admin.register(Client)
 class ClientAdmin(FirmScopedAdmin):

@@ -4,9 +4,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ForeignKey
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject, ModelChange, ModelDelta
+from simple_history.utils import get_m2m_reverse_field_name
 
 from consultancy.refusals import Refusal
 
@@ -208,12 +211,72 @@ class FirmScopedAdmin(ServiceAdminMixin, FirmChoicesMixin, SimpleHistoryAdmin):
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
+    def set_history_delta_changes(self, request, historical_records,
+                                  foreign_keys_are_objs=True):
+        """simple-history's changes between consecutive versions, with the rows of the
+        many-to-many fields of the whole page read in one query per field (its own diff
+        asks two per version and field: issue 19's query budget)."""
+        records = list(historical_records)
+        m2m = [f.name for f in (records[0]._history_m2m_fields if records else [])]
+        if len(records) < 2 or not m2m:
+            return super().set_history_delta_changes(request, records, foreign_keys_are_objs)
+        rows = _m2m_rows(self.model, records, m2m, foreign_keys_are_objs)
+        previous = None
+        for current in records:  # the newest first
+            if previous is None:
+                previous = current
+                continue
+            delta = previous.diff_against(current, excluded_fields=m2m,
+                                          foreign_keys_are_objs=foreign_keys_are_objs)
+            changes = [ModelChange(name, rows.get((name, current.history_id), []),
+                                   rows.get((name, previous.history_id), []))
+                       for name in m2m]
+            changes = [c for c in changes if c.old != c.new]
+            if changes:  # sorted by field, as simple-history's own diff is
+                changes = sorted([*delta.changes, *changes], key=lambda c: c.field)
+                delta = ModelDelta(changes, [c.field for c in changes], delta.old_record,
+                                   delta.new_record)
+            helper = self.get_historical_record_context_helper(request, previous)
+            previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not has_history(self.model):
             raise Http404
         return refuse_history_revert(self, request, object_id, version_id) or super().history_form_view(
             request, object_id, version_id, extra_context
         )
+
+
+def _m2m_rows(model, records, names, objects=True) -> dict:
+    """``{(field, history id): [row, …]}``: the many-to-many rows each historical record
+    kept, as simple-history's diff reads them (the through table's editable fields, sorted
+    by the related object; with ``objects``, foreign keys as objects), one query per field."""
+    out = {}
+    ids = [r.history_id for r in records]
+    for name in names:
+        through = getattr(records[0], name).model
+        opts = through._meta
+        fields = [f.name for f in opts.fields
+                  if f.editable and f.name not in ("id", "m2m_history_id", "history")]
+        keys = [f for f in fields if isinstance(opts.get_field(f), ForeignKey)]
+        order = get_m2m_reverse_field_name(model._meta.get_field(name))
+        qs = through._default_manager.filter(history_id__in=ids).order_by("history_id", order)
+        if objects:
+            qs = qs.select_related(*keys)
+        for row in qs:
+            values = {}
+            for f in fields:
+                field = opts.get_field(f)
+                raw = getattr(row, field.attname)
+                if objects and f in keys:
+                    value = getattr(row, f, None)
+                    values[f] = value if value is not None or raw is None else DeletedObject(
+                        field.related_model, raw)
+                else:
+                    values[f] = raw
+            out.setdefault((name, row.history_id), []).append(values)
+    return out
 
 
 def require_own(model_admin, request, object_id):

@@ -8,6 +8,7 @@ deleted: such a person is deactivated instead, so the records keep naming them (
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -158,7 +159,9 @@ def appears_in_records(user) -> list[str]:
 
     The ORM's scope is opened to reach every kind of record; the database still shows only
     the current firm's rows (the user's own firm: records never point across firms)."""
-    found = set()
+    # One query however many kinds of record there are (issue 19: the staff page asked one
+    # per table): an ``EXISTS`` per pointing table, as columns of the user's own row.
+    checks = {}
     with scopes_disabled():
         for relation in user._meta.get_fields(include_hidden=True):
             if relation.concrete or not relation.auto_created or relation.many_to_many:
@@ -167,9 +170,14 @@ def appears_in_records(user) -> list[str]:
             owner = model._meta.auto_created or model  # an m2m table: the model it serves
             if owner is User or owner.__name__.startswith("Historical"):
                 continue
-            if model._base_manager.filter(**{relation.field.name: user.pk}).exists():
-                found.add(str(owner._meta.verbose_name_plural))
-    return sorted(found)
+            checks[f"names_{len(checks)}"] = (
+                str(owner._meta.verbose_name_plural),
+                Exists(model._base_manager.filter(**{relation.field.name: OuterRef("pk")})))
+        if not checks:
+            return []
+        row = (User._base_manager.filter(pk=user.pk)
+               .values(**{name: check for name, (_label, check) in checks.items()}).first())
+    return sorted({label for name, (label, _check) in checks.items() if row and row[name]})
 
 
 @transaction.atomic

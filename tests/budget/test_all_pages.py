@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import Client
 
 from consultancy.tenancy import security
+from consultancy.workdays.calendar import covered_years
 from tests.admin.world import firm_models, rows_of
 from tests.budget.crawl import count_queries, crawl
 
@@ -28,19 +29,7 @@ OVER_BUDGET = {
     "consultant /engagements/": "19 (9 with 50 rows: the gates of the stages shown)",
     "manager /engagements/<id:pk>/": 30,
     "consultant /engagements/<id:pk>/": 31,
-    "manager /engagements/<id:pk>/documents/": 21,
-    "manager /engagements/<id:pk>/risks/": "15 (the register's units, measures and gates, 8.4)",
-    "consultant /engagements/<id:pk>/risks/": "15 (the register's units, measures and gates, 8.4)",
-    "manager /engagements/<id:pk>/contract/": "13 (the staff annex's certificates, 7)",
-    "consultant /engagements/<id:pk>/documents/": 21,
     "contact /portal/engagements/<id:pk>/": 24,
-    "manager /dashboard/": 28,
-    "manager /statistics/": 15,
-    "manager /staff/<id:pk>/": 65,
-    "manager /admin/clients/client/<path:object_id>/change/": "12, 57 with 50 rows (the contacts inline)",
-    "manager /admin/clients/clientcontact/<path:object_id>/delete/": "25, 115 with 50 rows (what the deletion takes with it)",
-    "manager /admin/contracts/contract/<path:object_id>/history/": 18,
-    "manager /admin/engagements/engagement/<path:object_id>/delete/": 30,
 }
 
 
@@ -73,6 +62,9 @@ def crawled(worlds, django_db_blocker):
             # Warm, as a running server is: the content types are cached once per process.
             for model in django_apps.get_models():
                 ContentType.objects.get_for_model(model)
+            # and the years the holiday calendar covers, read once per process (the
+            # managers' pages warn when one is missing)
+            covered_years()
 
             def fill(rows):
                 for model in models:
@@ -133,6 +125,14 @@ def test_every_page_is_within_its_budget_and_does_not_grow(db, crawled):
         if max(small, large) > budget(key) or small != large:
             failures.append(f"{name}: {small} → {large} queries (budget {budget(key)})")
     assert not failures, "\n".join(failures)
+
+
+def test_every_page_over_budget_is_still_reached(db, crawled):
+    """A page listed over budget that the crawl no longer reaches would pass its strict
+    xfail for ever (a missing key fails the test too): each must be a page the roles
+    reach. (The manager's delete pages of an engagement and of a client contact were
+    listed so; neither admin deletes — no service does — so the manager reaches neither.)"""
+    assert not [name for name in OVER_BUDGET if name not in crawled]
 
 
 @pytest.mark.parametrize("name", [
