@@ -31,6 +31,7 @@ def deliverables_met(engagements):
         .values_list("engagement_id", flat=True))
 
 
+@batched
 def document_system_met(engagements):
     """8.5.1: the contract's deliverables include every document system its engagement's
     service type requires (the firm's mapping: 安全生产标准化 → 安全标准化体系资料, 安全台账
@@ -39,8 +40,8 @@ def document_system_met(engagements):
         firm_id=OuterRef("firm_id"), service_type=OuterRef("engagement__service_type"))
     missing = required.filter(~Exists(Deliverable.objects.filter(
         contract_id=OuterRef(OuterRef("pk")), category=OuterRef("category"))))
-    return set(current_contracts(engagements).filter(~Exists(missing))
-               .values_list("engagement_id", flat=True))
+    return (current_contracts(engagements).filter(~Exists(missing))
+            .values_list("engagement_id", flat=True))
 
 
 @batched

@@ -68,6 +68,7 @@ def rse_met(engagements):
         .filter(Exists(rse)).values_list("engagement_id", flat=True).distinct())
 
 
+@batched
 def rse_fits_met(engagements):
     """8.2.2 "相关经验和能力": a member of our side holds a registered safety engineer
     certificate valid today whose specialty fits the client's industry (the firm's
@@ -81,7 +82,7 @@ def rse_fits_met(engagements):
                                        valid_from__lte=today, valid_until__gte=today)
     justified = RseJustification.objects.filter(engagement_id=OuterRef("engagement_id"),
                                                 holder_id=OuterRef("user_id"))
-    return set(
+    return (
         TeamMember.objects.filter(engagement_id__in=engagement_ids(engagements), side="provider")
         .filter(Exists(rse.filter(Exists(fits))) | (Exists(rse) & Exists(justified)))
         .values_list("engagement_id", flat=True).distinct()
@@ -117,6 +118,7 @@ def plan_content_met(engagements):
         .values_list("engagement_id", flat=True))
 
 
+@batched
 def risks_met(engagements):
     """8.4: a register of at least one assessed risk, every risk naming its unit, activity
     or equipment, hazard, accident type, existing controls, control level and the person
@@ -126,7 +128,7 @@ def risks_met(engagements):
                  "responsible_person"):
         lacking |= Q(**{name: ""})
     incomplete = RiskItem.objects.filter(engagement_id=OuterRef("pk")).filter(lacking)
-    return set(
+    return (
         Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .filter(Exists(RiskItem.objects.filter(engagement_id=OuterRef("pk"))),
                 ~Exists(incomplete))
@@ -134,42 +136,43 @@ def risks_met(engagements):
     )
 
 
+@batched
 def risk_coverage_met(engagements):
     """8.4 (全方位的风险识别): the register lists the client's units (at least one), and
     every listed unit has at least one assessed risk."""
     units = SiteUnit.objects.filter(engagement_id=OuterRef("pk"))
     bare = units.filter(~Exists(RiskItem.objects.filter(unit_id=OuterRef("pk"))))
-    return set(
+    return (
         Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .filter(Exists(units), ~Exists(bare)).values_list("pk", flat=True)
     )
 
 
+@batched
 def risk_measures_met(engagements):
     """8.4: every 重大风险 and 较大风险 has control measures with a person responsible and a
     due date (met when there is none)."""
     lacking = RiskItem.objects.filter(
         engagement_id=OuterRef("pk"), level__in=risk.LEVELS_NEEDING_MEASURES).filter(
         Q(controls="") | Q(measures_responsible="") | Q(measures_due_on__isnull=True))
-    return set(
+    return (
         Engagement.objects.filter(pk__in=engagement_ids(engagements))
         .filter(~Exists(lacking)).values_list("pk", flat=True)
     )
 
 
+@batched
 def deliverables_met(engagements):
     """8.5: every deliverable of the current signed contract is delivered as a document
     and acknowledged by the client (and there is at least one)."""
-    in_force = Contract.objects.filter(engagement_id__in=engagement_ids(engagements),
-                                       status=Contract.Status.SIGNED).newest()
     acknowledged = DocumentDelivery.objects.filter(
         version__document__deliverable_id=OuterRef("pk"),
         acknowledged_on__isnull=False, acknowledged_by__isnull=False)
-    contracted = Deliverable.objects.filter(contract__in=in_force)
-    with_any = set(contracted.values_list("contract__engagement_id", flat=True))
-    lacking = set(contracted.filter(~Exists(acknowledged))
-                  .values_list("contract__engagement_id", flat=True))
-    return with_any - lacking
+    contracted = Deliverable.objects.filter(contract_id=OuterRef("pk"))
+    return (Contract.objects.filter(engagement_id__in=engagement_ids(engagements),
+                                    status=Contract.Status.SIGNED).newest()
+            .filter(Exists(contracted), ~Exists(contracted.filter(~Exists(acknowledged))))
+            .values_list("engagement_id", flat=True).distinct())
 
 
 def register_all():

@@ -5,7 +5,7 @@ query for any number of engagements."""
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from engagements.gates import Requirement, engagement_ids, register
+from engagements.gates import Requirement, batched, engagement_ids, register
 from engagements.models import Engagement
 from engagements.stages import Stage
 
@@ -20,9 +20,9 @@ def _without(unsettled):
     def met(engagements):
         pending = HiddenDanger.objects.filter(engagement_id=OuterRef("pk"),
                                               grade=Grade.MAJOR).filter(unsettled)
-        return set(Engagement.objects.filter(pk__in=engagement_ids(engagements))
-                   .filter(~Exists(pending)).values_list("pk", flat=True))
-    return met
+        return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
+                .filter(~Exists(pending)).values_list("pk", flat=True))
+    return batched(met)
 
 
 handover_met = _without(~SETTLED)
