@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, DateField, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise, cached_property
@@ -130,7 +131,8 @@ def _met_sets(asks, date_asks=()) -> tuple[dict, dict]:
         qs = query(relevant).order_by()
         fields = list(qs._fields)
         queries.append(qs.annotate(gate_code=Value(req.code, output_field=CharField()),
-                                   gate_day=Value(None, output_field=DateField()))
+                                   # typed: PostgreSQL matches it with the days' column
+                                   gate_day=Cast(Value(None), output_field=DateField()))
                        .values_list(*fields, "gate_code", "gate_day"))
     for req, relevant in date_asks:
         days = date_sets.setdefault(req.code, {})
