@@ -88,9 +88,6 @@ class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):
             models.Index(fields=["firm", "stage"], name="engagement_firm_stage_idx"),
             models.Index(fields=["firm", "client"], name="engagement_firm_client_idx"),
             models.Index(fields=["firm", "lead_consultant"], name="engagement_firm_lead_idx"),
-            # the list's order within a firm (docs/performance.md): its first page without
-            # sorting all of the firm's engagements
-            models.Index(fields=["firm", "-created_at", "-id"], name="engagement_firm_recent_idx"),
         ]
 
     def __str__(self):
