@@ -24,13 +24,13 @@ STAFF_BUDGET, ADMIN_BUDGET = 12, 15
 # "role route": its queries when this test was written (with 5 rows; with 50 when it grows),
 # before this branch's batched gates and cached sessions took a few off.
 OVER_BUDGET = {
+    # within 12, but 7 with 5 rows and 6 with 50: the stages shown differ, and the one
+    # gate query not batched, 5's blocker approval (a fingerprint computed in Python), runs
+    # only when the page shows an engagement in the needs analysis (docs/performance.md)
+    "manager /engagements/": "7 (6 with 50 rows: 5's blocker approval)",
+    "consultant /engagements/": "7 (6 with 50 rows: 5's blocker approval)",
     "manager /engagements/<id:pk>/": 30,
     "consultant /engagements/<id:pk>/": 31,
-    "manager /engagements/<id:pk>/documents/": 21,
-    "manager /engagements/<id:pk>/risks/": "15 (the register's units, measures and gates, 8.4)",
-    "consultant /engagements/<id:pk>/risks/": "15 (the register's units, measures and gates, 8.4)",
-    "manager /engagements/<id:pk>/contract/": "13 (the staff annex's certificates, 7)",
-    "consultant /engagements/<id:pk>/documents/": 21,
     "contact /portal/engagements/<id:pk>/": 24,
     "manager /dashboard/": 28,
     "manager /statistics/": 15,
