@@ -197,24 +197,29 @@ class FrameworkConfirmForm(forms.Form):
         self.initial.setdefault("confirmed_on", timezone.localdate())
 
 class EngagementFilterForm(forms.Form):
+    """The list's filters. The client and consultant menus are plain choices read in one
+    query each (ids and names only), not model choice fields, whose menus cost a count and
+    a query of whole rows each, every time the list is shown (docs/performance.md)."""
+
     q = forms.CharField(label=_("Search"), required=False)
     stage = forms.ChoiceField(label=_("Stage"), required=False)
-    client = forms.ModelChoiceField(label=_("Client"), required=False, queryset=None)
-    consultant = forms.ModelChoiceField(label=_("Consultant"), required=False, queryset=None)
+    client = forms.ChoiceField(label=_("Client"), required=False)
+    consultant = forms.ChoiceField(label=_("Consultant"), required=False)
+    service_type = forms.ChoiceField(label=_("Service type"), required=False)
 
     def __init__(self, *args, firm, **kwargs):
         super().__init__(*args, **kwargs)
         from .stages import Stage
 
         self.fields["stage"].choices = [("", _("All stages")), *Stage.choices]
-        self.fields["service_type"] = forms.ModelChoiceField(
-            label=_("Service type"), required=False, to_field_name="code",
-            empty_label=_("All service types"),
-            queryset=ServiceType.objects.filter(firm=firm).order_by("position", "pk"))
-        self.fields["client"].queryset = Client.objects.filter(firm=firm).order_by("name")
-        self.fields["client"].empty_label = _("All clients")
-        self.fields["consultant"].queryset = firm_staff(firm=firm)
-        self.fields["consultant"].empty_label = _("All consultants")
+        types = ServiceType.objects.filter(firm=firm).order_by("position", "pk")
+        self.fields["service_type"].choices = [("", _("All service types")),
+                                               *((t.code, t.label) for t in types)]
+        clients = Client.objects.filter(firm=firm).order_by("name").values_list("pk", "name")
+        self.fields["client"].choices = [("", _("All clients")), *clients]
+        staff = firm_staff(firm=firm).values_list("pk", "full_name", "email")
+        self.fields["consultant"].choices = [("", _("All consultants")),
+                                             *((pk, name or email) for pk, name, email in staff)]
 
     def filter(self, qs):
         from django.db.models import Exists, OuterRef, Q
@@ -229,14 +234,14 @@ class EngagementFilterForm(forms.Form):
         if data["stage"]:
             qs = qs.filter(stage=data["stage"])
         if data["client"]:
-            qs = qs.filter(client=data["client"])
+            qs = qs.filter(client_id=data["client"])
         if data["consultant"]:
-            user = data["consultant"]
+            user_id = data["consultant"]
             assigned = Engagement.consultants.through.objects.filter(
-                engagement_id=OuterRef("pk"), user_id=user.pk)
-            qs = qs.filter(Q(lead_consultant=user) | Q(Exists(assigned)))
+                engagement_id=OuterRef("pk"), user_id=user_id)
+            qs = qs.filter(Q(lead_consultant_id=user_id) | Q(Exists(assigned)))
         if data["service_type"]:
-            qs = qs.filter(service_type=data["service_type"])
+            qs = qs.filter(service_type__code=data["service_type"])
         return qs
 
 

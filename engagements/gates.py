@@ -8,7 +8,9 @@ with one id.
 
 A requirement whose ``met_ids`` is :func:`batched` (it builds a query without running it)
 is asked together with the others: a page of engagements in any mix of stages costs one
-query for all of them (a ``UNION ALL``), plus one per requirement that is not batched.
+query for all of them (a ``UNION ALL``), plus one per requirement that is not batched. A
+time-bound requirement's ``dates`` may be batched too (a query of ``(pk, day)``): its days
+come in the same ``UNION ALL``.
 
 A stage with no registered requirement cannot be left: an empty gate is closed.
 """
@@ -17,7 +19,8 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, DateField, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise, cached_property
@@ -114,10 +117,11 @@ def has_record(model, **filters):
     return batched(met)
 
 
-def _met_sets(asks) -> dict:
-    """``{code: set of met ids}`` for ``[(requirement, engagements), …]``: the batched ones
-    in one ``UNION ALL`` query, the others one query each."""
-    met_sets, queries = {}, []
+def _met_sets(asks, date_asks=()) -> tuple[dict, dict]:
+    """``({code: set of met ids}, {code: {pk: day}})`` for ``[(requirement, engagements),
+    …]`` and the time-bound ones' ``date_asks``: the batched ones in one ``UNION ALL``
+    query (rows of ``(pk, code, day)``), the others one query each."""
+    met_sets, date_sets, queries = {}, {}, []
     for req, relevant in asks:
         met_sets.setdefault(req.code, set())
         query = getattr(req.met_ids, "query", None)
@@ -126,13 +130,34 @@ def _met_sets(asks) -> dict:
             continue
         qs = query(relevant).order_by()
         fields = list(qs._fields)
-        queries.append(qs.annotate(gate_code=Value(req.code, output_field=CharField()))
-                       .values_list(*fields, "gate_code"))
+        queries.append(qs.annotate(gate_code=Value(req.code, output_field=CharField()),
+                                   # typed: PostgreSQL matches it with the days' column
+                                   gate_day=Cast(Value(None), output_field=DateField()))
+                       .values_list(*fields, "gate_code", "gate_day"))
+    for req, relevant in date_asks:
+        days = date_sets.setdefault(req.code, {})
+        query = getattr(req.dates, "query", None)
+        if query is None:
+            days.update(req.dates(relevant))
+            continue
+        qs = query(relevant).order_by()
+        pk, day = qs._fields
+        queries.append(qs.annotate(gate_code=Value(DATES + req.code, output_field=CharField()))
+                       .values_list(pk, "gate_code", day))
     if queries:
         union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-        for pk, code in union:
-            met_sets[code].add(pk)
-    return met_sets
+        for pk, code, day in union:
+            if code.startswith(DATES):
+                if day is not None:
+                    date_sets[code[len(DATES):]][pk] = day
+            else:
+                met_sets[code].add(pk)
+    return met_sets, date_sets
+
+
+# the code of a row of days in the union (not a requirement's code: those start with a
+# clause number or a letter)
+DATES = "@dates:"
 
 
 _registry: dict[str, list[Requirement]] = {}
@@ -164,16 +189,16 @@ def statuses_for_many(engagements: Iterable, stage: str | None = None) -> dict:
     by_stage: dict[str, list] = {}
     for e in engagements:
         by_stage.setdefault(stage or e.stage, []).append(e)
-    asks, date_sets = [], {}
+    asks, date_asks = [], []
     for st, group in by_stage.items():
         for req in requirements_of(st):
             relevant = [e for e in group if req.applies(e)]
             if not relevant:
                 continue
             if req.dates is not None:  # time-bound: the day it can be met, shown with it
-                date_sets.setdefault(req.code, {}).update(req.dates(relevant))
+                date_asks.append((req, relevant))
             asks.append((req, relevant))
-    met_sets = _met_sets(asks)
+    met_sets, date_sets = _met_sets(asks, date_asks)
     result = {}
     for st, group in by_stage.items():
         reqs = requirements_of(st)

@@ -49,14 +49,22 @@ from .stages import DECLINABLE, ENDED, FORWARD, TERMINABLE, TRANSITION_LABELS, S
 # -- list, home -------------------------------------------------------------------
 
 
+# a pk no engagement has, replaced in the reversed URL by each row's
+URL_MARK = 987654321987
+
+
 @firm_staff_required
 def engagement_list(request):
     form = EngagementFilterForm(request.GET or None, firm=request.user.firm)
     qs = form.filter(selectors.engagement_list(user=request.user))
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     statuses = gates.statuses_for_many(page.object_list)
+    # The engagement page's URL reversed once, not per row (docs/performance.md).
+    prefix, _pk, suffix = reverse("engagements:detail", args=[URL_MARK]).rpartition(
+        str(URL_MARK))
     rows = [
-        {"engagement": e, "missing": [r for r in statuses[e.pk] if not r.met],
+        {"engagement": e, "url": f"{prefix}{e.pk}{suffix}",
+         "missing": [r for r in statuses[e.pk] if not r.met],
          "gate_empty": e.stage in FORWARD and not statuses[e.pk]}
         for e in page.object_list
     ]

@@ -22,10 +22,19 @@ any number of engagements (some finish in Python on the rows that one query read
   settings say the survey is not required.
 """
 
-import datetime
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,52 +85,57 @@ def _handed_over():
     )
 
 
+class AddDays(Func):
+    """``date + days`` (an integer expression) in the database: PostgreSQL adds an integer
+    to a date; SQLite's ``date()`` takes a modifier."""
+
+    output_field = DateField()
+    arg_joiner = " + "
+    template = "(%(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, arg_joiner=", '+' || ",
+                           template="date(%(expressions)s || ' days')", **extra)
+
+
+def _guidance_period(engagements):
+    """The engagements with ``start`` (the hand-over's day, in the local time zone),
+    ``ends`` (it plus the contract's ``guidance_period_days``) and ``sessions``."""
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
+            .annotate(start=TruncDate(_handed_over()),
+                      days=_contract_in_force("guidance_period_days"),
+                      sessions=_contract_in_force("guidance_sessions"))
+            .annotate(ends=AddDays("start", "days"))
+            .filter(start__isnull=False, days__isnull=False))
+
+
+@batched
 def guidance_end_dates(engagements):
     """``{pk: the day the contracted guidance period ends}`` (the hand-over day plus the
     contract's ``guidance_period_days``); unknown ones are left out."""
-    handed_over = _handed_over()
-    ends = {}
-    for pk, at, days in (Engagement.objects.filter(pk__in=engagement_ids(engagements))
-                         .annotate(handed_over_at=handed_over,
-                                   days=_contract_in_force("guidance_period_days"))
-                         .values_list("pk", "handed_over_at", "days")):
-        if at is not None and days is not None:
-            ends[pk] = timezone.localdate(at) + datetime.timedelta(days=days)
-    return ends
+    return _guidance_period(engagements).values_list("pk", "ends")
 
 
+@batched
 def guidance_met(engagements):
     """9.1: the guidance period has ended, and at least the contracted number of guidance
     sessions (at least one) was given within it: that many follow-up guidance records
-    dated from the hand-over to the period's end. Two queries."""
-    today = timezone.localdate()
-    ids = engagement_ids(engagements)
-    handed_over = _handed_over()
-    given = {}
-    for engagement_id, day in FollowUpGuidance.objects.filter(
-            engagement_id__in=ids).values_list("engagement_id", "given_on"):
-        given.setdefault(engagement_id, []).append(day)
-    met = set()
-    for pk, at, days, sessions in (
-            Engagement.objects.filter(pk__in=ids)
-            .annotate(handed_over_at=handed_over,
-                      days=_contract_in_force("guidance_period_days"),
-                      sessions=_contract_in_force("guidance_sessions"))
-            .values_list("pk", "handed_over_at", "days", "sessions")):
-        if at is None or days is None:
-            continue
-        start = timezone.localdate(at)
-        ends = start + datetime.timedelta(days=days)
-        within = [d for d in given.get(pk, []) if start <= d <= ends]
-        if ends <= today and len(within) >= max(sessions or 1, 1):
-            met.add(pk)
-    return met
+    dated from the hand-over to the period's end."""
+    within = (FollowUpGuidance.objects.filter(
+        engagement_id=OuterRef("pk"), given_on__gte=OuterRef("start"),
+        given_on__lte=OuterRef("ends"))
+        .order_by().values("engagement_id").annotate(n=Count("pk")).values("n")[:1])
+    return (_guidance_period(engagements)
+            .annotate(given=Coalesce(Subquery(within, output_field=IntegerField()), 0),
+                      needed=Greatest(Coalesce("sessions", 1), 1))
+            .filter(ends__lte=timezone.localdate(), given__gte=F("needed"))
+            .values_list("pk", flat=True))
 
 
 @batched
 def visits_met(engagements):
-    """9.2: at least the contracted number of follow-up visits that said whether the plan
-    needs adjusting, and no visit pointing at a plan version not yet confirmed."""
+    """9.2: the contracted number of follow-up visits done (each saying whether the plan
+    needs adjusting), none waiting for its adjusted plan version to be confirmed."""
     said = (FollowUpVisit.objects.filter(engagement_id=OuterRef("pk"),
                                          plan_needs_adjusting__isnull=False)
             .order_by().values("engagement_id").annotate(n=Count("pk")).values("n")[:1])
@@ -130,11 +144,11 @@ def visits_met(engagements):
         & (Q(plan_version__approved_on__isnull=True) | Q(plan_version__issued_pdf__isnull=True)
            | Q(plan_version__confirmed_on__isnull=True)))
     return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
-        .annotate(contracted=_contract_in_force("follow_up_visits"),
-                  done=Coalesce(Subquery(said, output_field=IntegerField()), 0))
-        .filter(~Exists(unconfirmed_version), contracted__isnull=False,
-                done__gte=F("contracted"))
-        .values_list("pk", flat=True))
+            .annotate(contracted=_contract_in_force("follow_up_visits"),
+                      done=Coalesce(Subquery(said, output_field=IntegerField()), 0))
+            .filter(contracted__isnull=False, done__gte=F("contracted"))
+            .filter(~Exists(unconfirmed_version))
+            .values_list("pk", flat=True))
 
 
 @batched

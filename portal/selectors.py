@@ -11,10 +11,11 @@ Every function reads a fixed number of queries, whatever the number of rows.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from consultancy.clients.models import ClientContact
 from contracts.models import Contract
 from delivery.models import ConsultingPlan, DocumentDelivery, PlanMilestone, ProgressReport
 from engagements.models import Engagement, ProjectFramework, StageTransition
@@ -26,9 +27,12 @@ def contact_for(user):
     """The active client contact behind a portal login, else 404."""
     if not user.is_authenticated or not user.is_client_contact or user.firm_id is None:
         raise Http404
-    contact = getattr(user, "client_contact", None)
+    # with its company and firm, which the portal's pages name (one query, not three)
+    contact = (ClientContact.objects.select_related("client", "firm")
+               .filter(user_id=user.pk).first())
     if contact is None or not contact.is_active or contact.firm_id != user.firm_id:
         raise Http404
+    user.firm = contact.firm  # the same row: not read again by the page's header
     return contact
 
 
@@ -131,13 +135,13 @@ def open_invitations(contact) -> QuerySet[SurveyInvitation]:
 
 
 def latest_progress(engagement_ids) -> dict:
-    """``{engagement_id: the latest progress report shared with the client}``."""
-    latest = {}
-    for report in (ProgressReport.objects.filter(engagement_id__in=list(engagement_ids),
-                                                 shared_at__isnull=False)
-                   .order_by("engagement_id", "period_end", "pk")):
-        latest[report.engagement_id] = report
-    return latest
+    """``{engagement_id: the latest progress report shared with the client}``: one row per
+    engagement, however many reports each has."""
+    shared = ProgressReport.objects.filter(shared_at__isnull=False)
+    latest = shared.filter(engagement_id=OuterRef("engagement_id")).order_by(
+        "-period_end", "-pk").values("pk")[:1]
+    return {report.engagement_id: report for report in
+            shared.filter(engagement_id__in=list(engagement_ids), pk=Subquery(latest))}
 
 
 # -- one engagement ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -53,6 +54,8 @@ from . import selectors
 from .forms import AcceptanceForm, ComplaintForm, ComplaintReplyForm
 
 PAGE_SIZE = 20
+# a pk no engagement has, replaced in the reversed URL by each row's
+URL_MARK = 987654321987
 
 # What the firm is doing in each stage, as the client reads it (Figure 1).
 DOING_NOW = {
@@ -123,7 +126,21 @@ def portal_home(request):
     engagements = list(page.object_list)
     awaiting = selectors.awaiting_for(contact, engagements)
     progress = selectors.latest_progress([e.pk for e in engagements])
-    rows = [{"e": e, "steps": process_steps(e), "doing": str(DOING_NOW[e.stage]),
+    # Each engagement's URL reversed once (not per link), and Figure 1 rendered once per
+    # distinct state of its steps, not per engagement (docs/performance.md).
+    prefix, _pk, suffix = reverse("portal:engagement", args=[URL_MARK]).rpartition(str(URL_MARK))
+    figures = {}
+
+    def figure(e):
+        steps = process_steps(e)
+        key = tuple(step["state"] for step in steps)
+        if key not in figures:
+            figures[key] = render_to_string("engagements/_process.html", {"steps": steps},
+                                            request=request)
+        return figures[key]
+
+    rows = [{"e": e, "url": f"{prefix}{e.pk}{suffix}", "figure": figure(e),
+             "doing": str(DOING_NOW[e.stage]),
              "awaiting": awaiting[e.pk], "progress": progress.get(e.pk)} for e in engagements]
     open_surveys = [i for a in awaiting.values() for i in a.surveys]
     hazard_stats = hazard_selectors.client_statistics(

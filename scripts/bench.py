@@ -54,6 +54,10 @@ with cross_firm("bench: pick the pages"):
     contact = (User.objects.filter(firm=manager.firm, role="client_contact")
                .order_by("pk").first())
     operator = User.objects.filter(is_superuser=True).order_by("pk").first()
+    # "10,000 engagements against 100" (issue 19): the same pages for the demo's first
+    # firm, which seed_scale copies but does not grow (a few dozen engagements)
+    small = User.objects.get(email="manager@antai.example")
+    small_contact = User.objects.get(email="zhao.lixin@client.antai.example")
 def cookie(user):
     c = Client()
     c.force_login(user)
@@ -64,17 +68,21 @@ with firm_scope(manager.firm_id):
     from portal import selectors as portal_selectors
     mine = portal_selectors.engagements_for(contact.client_contact).order_by("pk").first()
 out = {
-  "cookies": {"manager": cookie(manager), "contact": cookie(contact)},
+  "cookies": {"manager": cookie(manager), "contact": cookie(contact),
+              "small manager": cookie(small), "small contact": cookie(small_contact)},
   "pages": [
     ["bare view", None, "/bench/bare"],
     ["one-query view", None, "/bench/one-query"],
     ["engagement list", "manager", reverse("engagements:list")],
+    ["list, in delivery", "manager", reverse("engagements:list") + "?stage=delivery"],
     ["engagement page", "manager", engagement.get_absolute_url()],
     ["dashboard", "manager", "/dashboard/"],
     ["statistics", "manager", "/statistics/"],
     ["admin changelist", "manager", "/admin/engagements/engagement/"],
     ["portal home", "contact", "/portal/"],
     ["portal engagement", "contact", f"/portal/engagements/{mine.pk}/"],
+    ["list, small firm", "small manager", reverse("engagements:list")],
+    ["portal, small firm", "small contact", "/portal/"],
   ],
 }
 print("BENCH-JSON" + json.dumps(out))

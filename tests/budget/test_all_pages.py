@@ -25,8 +25,11 @@ STAFF_BUDGET, ADMIN_BUDGET = 12, 15
 # "role route": its queries when this test was written (with 5 rows; with 50 when it grows),
 # before this branch's batched gates and cached sessions took a few off.
 OVER_BUDGET = {
-    "manager /engagements/": "19 (9 with 50 rows: the gates of the stages shown)",
-    "consultant /engagements/": "19 (9 with 50 rows: the gates of the stages shown)",
+    # within 12, but 7 with 5 rows and 6 with 50: the stages shown differ, and the one
+    # gate query not batched, 5's blocker approval (a fingerprint computed in Python), runs
+    # only when the page shows an engagement in the needs analysis (docs/performance.md)
+    "manager /engagements/": "7 (6 with 50 rows: 5's blocker approval)",
+    "consultant /engagements/": "7 (6 with 50 rows: 5's blocker approval)",
     "manager /engagements/<id:pk>/": "15 (was 30: the gates, history, clause 6, panels, timeline)",
     "consultant /engagements/<id:pk>/": "15 (was 31)",
     "contact /portal/engagements/<id:pk>/": "23 (was 26: one query per section of the page)",
