@@ -23,6 +23,7 @@ choice of a password happen in their mailbox and are tested in tests/clients).
 Screenshots: docs/screenshots/walk-*.png.
 """
 
+import calendar as pycalendar
 import datetime
 import io
 from pathlib import Path
@@ -197,9 +198,12 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         page.fill("input[name=start_date]", today.isoformat())
     page.fill("input[name=end_date]", (today + datetime.timedelta(days=120)).isoformat())
     fee = page.input_value("input[name=fee]")
-    # one follow-up visit, at the end of a two-week guidance period: on the calendar's
-    # first page (the month's grid runs to the end of its last week), else the next
-    page.fill("input[name=guidance_period_days]", "14")
+    # one follow-up visit, at the end of a guidance period of at most two weeks that ends
+    # within the calendar's first page (the month's grid runs to the end of its last week),
+    # whatever day the walk runs
+    last = today.replace(day=pycalendar.monthrange(today.year, today.month)[1])
+    period = min(14, (last + datetime.timedelta(days=6 - last.weekday()) - today).days)
+    page.fill("input[name=guidance_period_days]", str(period))
     page.fill("input[name=follow_up_visits]", "1")
     page.select_option("select[name=deliverables-0-category]", "standardization")
     page.fill("input[name=deliverables-0-title]", "安全生产标准化管理制度汇编")
@@ -378,9 +382,7 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         [due] = follow_up_summary(e).visit_due_dates
     page.click("#nav-calendar")
     page.wait_for_selector("#calendar-month")
-    if not page.locator(f"#calendar-month [data-day='{due.isoformat()}']").count():
-        page.click("#next")
-        page.wait_for_selector("#calendar-month")
+    assert due == today + datetime.timedelta(days=period)
     entry = page.locator(f"#calendar-month [data-day='{due.isoformat()}']")
     assert e.number in entry.inner_text(), entry.inner_text()
     assert "回访" in entry.inner_text()
