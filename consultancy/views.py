@@ -52,9 +52,10 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self):
         url = self.get_redirect_url()
         user = self.request.user
-        # A client contact is sent to the portal whatever ?next= says, a member of
+        # A client contact goes only into the portal (the page a mail's link named, e.g.
+        # the plan awaiting confirmation; anything else: the portal's home), a member of
         # staff never into the portal.
-        if url and not user.is_client_contact and not areas.in_client_area(url):
+        if url and user.is_client_contact == areas.in_client_area(url):
             return url
         return landing_url_for(user)
 

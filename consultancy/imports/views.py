@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from consultancy.clients.models import Client
+from consultancy.clients.validators import normalize_uscc
 from consultancy.documents.spreadsheets import csv_row, xlsx_append
 from consultancy.refusals import Refusal, answer_refusal
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required
@@ -125,7 +127,20 @@ def preview(request, pk):
         "total": len(checks),
         "bad": sum(1 for c in checks if not c.ok),
         "clean": sum(1 for c in checks if c.ok),
+        "imported_clients": _imported_clients(batch),
     })
+
+
+def _imported_clients(batch, limit=20):
+    """The clients of an imported clients file, to open one (and start its engagement)
+    straight from the import's page (issue 20: fewer clicks)."""
+    if batch.kind != "clients" or batch.status != ImportBatch.Status.IMPORTED:
+        return []
+    done = set(batch.imported_rows or [])
+    codes = {normalize_uscc(r["values"].get("uscc", "")) for r in batch.rows
+             if r["row"] in done}
+    return list(Client.objects.filter(firm_id=batch.firm_id, uscc__in=codes - {""})
+                .order_by("name")[:limit])
 
 
 def _errors_workbook(batch, columns, bad):

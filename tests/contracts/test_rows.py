@@ -42,11 +42,11 @@ def _row_url(contract, kind):
     return reverse("contracts:row", args=[contract.engagement_id, contract.pk, kind])
 
 
-def _form_data(page, contract, deliverables, *, initial=0, deleted=()):
+def _form_data(page, lead, deliverables, *, initial=0, deleted=()):
     form = page.context["form"]
     data = {name: form.initial.get(name) or "" for name in form.fields if name != "personnel"}
     data.update({
-        "personnel": [contract.engagement.lead_consultant_id],
+        "personnel": [lead.pk],
         "start_date": timezone.localdate().isoformat(), "end_date": DUE,
         "deliverables-TOTAL_FORMS": str(len(deliverables)),
         "deliverables-INITIAL_FORMS": str(initial),
@@ -105,7 +105,7 @@ def test_three_added_rows_are_saved(client, a, draft):
         row = client.get(_row_url(draft, "deliverables"),
                          {"deliverables-TOTAL_FORMS": str(index)}).content.decode()
         assert f'name="deliverables-{index}-title"' in row
-    data = _form_data(page, draft, ["管理制度汇编", "操作规程汇编", "隐患排查台账"])
+    data = _form_data(page, a.consultant, ["管理制度汇编", "操作规程汇编", "隐患排查台账"])
     resp = client.post(_edit_url(draft), data)
     assert resp.status_code == 302, resp.context and resp.context["deliverables"].errors
     with scopes_disabled():
@@ -116,14 +116,14 @@ def test_three_added_rows_are_saved(client, a, draft):
 def test_a_removed_row_is_deleted_through_the_service(client, a, draft):
     page = client.get(_edit_url(draft))
     assert client.post(_edit_url(draft),
-                       _form_data(page, draft, ["管理制度汇编", "操作规程汇编"])).status_code == 302
+                       _form_data(page, a.consultant, ["管理制度汇编", "操作规程汇编"])).status_code == 302
     with scopes_disabled():
         updates = Event.objects.filter(verb="contract.updated").count()
     page = client.get(_edit_url(draft))
     assert page.context["deliverables"].initial_form_count() == 2
     assert 'data-row-remove' in page.content.decode()
     # the first row removed on the page: its DELETE marked (and the row hidden)
-    data = _form_data(page, draft, ["管理制度汇编", "操作规程汇编"], initial=2, deleted={0})
+    data = _form_data(page, a.consultant, ["管理制度汇编", "操作规程汇编"], initial=2, deleted={0})
     assert client.post(_edit_url(draft), data).status_code == 302
     with scopes_disabled():
         assert [d.title for d in Deliverable.objects.filter(contract=draft)] == ["操作规程汇编"]

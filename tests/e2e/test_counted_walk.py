@@ -13,8 +13,8 @@ Counted in both browser contexts (the consultant's and the client contact's, on 
   not pages.
 
 The steps are the full walk's (tests/e2e/test_full_walk.py) up to the follow-up, but the
-client comes from an Excel import, the engagement is opened from the client's page
-("新建咨询项目"), a deliverable row is added and removed in place on the contract
+client comes from an Excel import, the engagement is opened from the import's page
+("新建咨询项目" beside the imported client), a deliverable row is added and removed in place on the contract
 (htmx), the client contact follows the links of the mails (the plan to confirm, the
 documents delivered), and the walk ends on the calendar at the follow-up visit's day.
 The client contact's portal login is set up by the test (the invitation and the
@@ -23,6 +23,7 @@ choice of a password happen in their mailbox and are tested in tests/clients).
 Screenshots: docs/screenshots/walk-*.png.
 """
 
+import calendar as pycalendar
 import datetime
 import io
 from pathlib import Path
@@ -119,7 +120,7 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
 
     # -- the client, by import -----------------------------------------------------------
     page.click("nav a.nav-link[href='/clients/']")
-    page.click("a[href='/imports/']")
+    page.click("a[href='/clients/import/']")
     page.check("input[name=kind][value=clients]")
     page.set_input_files("input[name=file]",
                          str(_clients_workbook(tmp_path / "客户.xlsx", f.make_uscc(4242))))
@@ -133,9 +134,8 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         # the client's contact with a portal login (the invitation is their mailbox's)
         contact = f.PortalContactFactory(client=client, name="赵立新",
                                          email="zhao.lixin@huarun.test")
-    page.click("#import-done ~ a[href='/clients/']")
-    page.click(f"a[href='{client.get_absolute_url()}']")
-    page.click(f"a[href='/engagements/new/?client={client.pk}']")
+    # "new engagement" for the client, straight from the import's page
+    page.click(f"#imported-clients a[href='/engagements/new/?client={client.pk}']")
 
     # -- needs analysis (clause 5) -------------------------------------------------------
     assert page.input_value("select[name=client]") == str(client.pk)
@@ -198,9 +198,12 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         page.fill("input[name=start_date]", today.isoformat())
     page.fill("input[name=end_date]", (today + datetime.timedelta(days=120)).isoformat())
     fee = page.input_value("input[name=fee]")
-    # one follow-up visit two weeks into a four-week guidance period: on this month's or
-    # the next month's calendar
-    page.fill("input[name=guidance_period_days]", "28")
+    # one follow-up visit, at the end of a guidance period of at most two weeks that ends
+    # within the calendar's first page (the month's grid runs to the end of its last week),
+    # whatever day the walk runs
+    last = today.replace(day=pycalendar.monthrange(today.year, today.month)[1])
+    period = min(14, (last + datetime.timedelta(days=6 - last.weekday()) - today).days)
+    page.fill("input[name=guidance_period_days]", str(period))
     page.fill("input[name=follow_up_visits]", "1")
     page.select_option("select[name=deliverables-0-category]", "standardization")
     page.fill("input[name=deliverables-0-title]", "安全生产标准化管理制度汇编")
@@ -379,9 +382,7 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         [due] = follow_up_summary(e).visit_due_dates
     page.click("#nav-calendar")
     page.wait_for_selector("#calendar-month")
-    if (due.year, due.month) != (today.year, today.month):
-        page.click("#next")
-        page.wait_for_selector("#calendar-month")
+    assert due == today + datetime.timedelta(days=period)
     entry = page.locator(f"#calendar-month [data-day='{due.isoformat()}']")
     assert e.number in entry.inner_text(), entry.inner_text()
     assert "回访" in entry.inner_text()

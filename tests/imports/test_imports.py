@@ -385,3 +385,23 @@ def test_a_double_resend_sends_once(client, a, django_capture_on_commit_callback
         client.post(url, {once.FIELD: token})
         client.post(url, {once.FIELD: token})
     assert len(mail.outbox) == 1
+
+
+def test_the_imported_clients_are_linked_from_the_import_with_their_new_engagement(
+        client, a, b):
+    """Issue 20 (fewer clicks): the import's page links each client it imported, and
+    "new engagement" for it; never another firm's client with the same code."""
+    with scopes_disabled():
+        f.ClientFactory(firm=b.firm, name="别家的同码客户", uscc=f.make_uscc(9002))
+    login(client, a.consultant)
+    batch = _batch(upload(client, "clients", xlsx(CLIENT_HEADERS, clean_rows(2))))
+    resp = client.post(reverse("imports:commit", args=[batch.pk]), {"mode": "all"}, follow=True)
+    with scopes_disabled():
+        imported = list(Client.objects.filter(firm=a.firm, name__startswith="导入客户"))
+    assert len(imported) == 2
+    page = resp.content.decode()
+    assert 'id="imported-clients"' in page
+    for c in imported:
+        assert f'href="{c.get_absolute_url()}"' in page
+        assert f'href="{reverse("engagements:create")}?client={c.pk}"' in page
+    assert "别家的同码客户" not in page

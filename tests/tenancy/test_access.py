@@ -139,3 +139,16 @@ def test_private_files_have_no_public_url(client, a, b, settings):
     for outsider in (a.consultant, a.contact.user, b.manager):
         login(client, outsider)
         assert client.get(url).status_code == 404, outsider
+
+
+def test_contact_following_a_mails_link_into_the_portal_lands_on_it(client, a):
+    """A portal link (a notice's): after logging in, the contact is on that page, not the
+    portal's home (issue 20: fewer pages); staff are never sent into the portal."""
+    target = reverse("portal:complaints")
+    resp = client.post(reverse("login") + f"?next={target}",
+                       {"username": a.contact.user.email, "password": PASSWORD, "next": target})
+    assert resp["Location"] == target and client.get(target).status_code == 200
+    client.logout()
+    resp = client.post(reverse("login"), {"username": a.consultant.email, "password": PASSWORD,
+                                          "next": target})
+    assert resp["Location"] == "/"
