@@ -485,6 +485,11 @@ class NeedsAssessment(EngagementRecord):
         _("why the engagement proceeds despite the blocker"), blank=True, editable=False)
     blocker_approved_fingerprint = models.CharField(
         _("fingerprint of the approved assessment"), max_length=64, blank=True, editable=False)
+    # The fingerprint of the findings as they are, kept current by every save: the gate
+    # compares it with the approved one in SQL (one query for a page of engagements).
+    blocker_content_fingerprint = models.CharField(
+        _("fingerprint of the findings as they are"), max_length=64, blank=True,
+        editable=False)
 
     history = HistoricalRecords()
 
@@ -502,6 +507,21 @@ class NeedsAssessment(EngagementRecord):
 
     def __str__(self):
         return str(_("Needs assessment"))
+
+    def save(self, *args, **kwargs):
+        """Every save keeps :attr:`blocker_content_fingerprint` current (it names the pk:
+        a new row gets it once inserted)."""
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None:
+            self.blocker_content_fingerprint = self.blocker_fingerprint
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "blocker_content_fingerprint"}
+            super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+        self.blocker_content_fingerprint = self.blocker_fingerprint
+        type(self).objects.filter(pk=self.pk).update(
+            blocker_content_fingerprint=self.blocker_content_fingerprint)
 
     def clean(self):
         errors = {}
@@ -559,6 +579,13 @@ class NeedsAssessment(EngagementRecord):
     @property
     def blocker_fingerprint(self) -> str:
         return content_fingerprint(self, self.blocker_content_fields())
+
+    @classmethod
+    def unapproved_blocker_q(cls) -> models.Q:
+        """The database form of :attr:`blocker_needs_approval`."""
+        return cls.blocker_q() & (
+            models.Q(blocker_approved_by__isnull=True)
+            | ~models.Q(blocker_approved_fingerprint=models.F("blocker_content_fingerprint")))
 
     @property
     def blocker_approved(self) -> bool:

@@ -1,10 +1,12 @@
 """The requirements of clauses 5 and 6 (registered in ``EngagementsConfig.ready``)."""
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .gates import Requirement, batched, engagement_ids, has_record, register
 from .models import (
     CommunicationRecord,
+    Engagement,
     ExchangeRecord,
     NeedsAssessment,
     ProjectFramework,
@@ -20,13 +22,15 @@ def needs_assessment_met(engagements):
         .values_list("engagement_id", flat=True))
 
 
+@batched
 def blocker_approved_met(engagements):
     """No "blocker" verdict on the six dimensions, or a manager's approval of the findings
-    as they stand (one query: the assessments with a blocker)."""
-    ids = engagement_ids(engagements)
-    unapproved = {a.engagement_id for a in NeedsAssessment.objects.filter(
-        engagement_id__in=ids).filter(NeedsAssessment.blocker_q()) if not a.blocker_approved}
-    return set(ids) - unapproved
+    as they stand: the approved fingerprint equals the findings' own, which every save
+    keeps current (``NeedsAssessment.save``), so the gate joins the one batched query."""
+    unapproved = NeedsAssessment.objects.filter(engagement_id=OuterRef("pk")).filter(
+        NeedsAssessment.unapproved_blocker_q())
+    return (Engagement.objects.filter(pk__in=engagement_ids(engagements))
+            .filter(~Exists(unapproved)).values_list("pk", flat=True))
 
 
 @batched

@@ -165,3 +165,60 @@ def test_the_dossier_shows_the_decision(a, blocked):
     shown = rows()
     assert a.manager.full_name in shown["经理决定继续"] and shown["决定理由"] == REASON
     assert shown["“不可行”结论"] == "进度安排"
+
+
+def test_every_save_keeps_the_findings_fingerprint_current(a, blocked):
+    """The gate compares the approved fingerprint with the stored one in SQL (one batched
+    query): every save keeps the stored one equal to the findings' own, new rows too."""
+    assessment = NeedsAssessment.objects.get(engagement=blocked)
+    before = assessment.blocker_content_fingerprint
+    assert before == assessment.blocker_fingerprint != ""
+    assessment.schedule_finding = "客户同意延长至三个月"
+    assessment.save(update_fields=["schedule_finding"])
+    stored = NeedsAssessment.objects.get(pk=assessment.pk)
+    assert stored.blocker_content_fingerprint == stored.blocker_fingerprint != before
+
+
+def test_the_migration_fingerprints_as_the_model_does(a, blocked):
+    """0009's data migration computes the fingerprint from the historical model: the same
+    digest as the model's property, so approvals given before it still hold."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("engagements.migrations.0009_blocker_content_fingerprint")
+    assessment = NeedsAssessment.objects.get(engagement=blocked)
+    NeedsAssessment.objects.filter(pk=assessment.pk).update(blocker_content_fingerprint="")
+    migration.fingerprint_findings(django_apps, mock_schema_editor())
+    assert (NeedsAssessment.objects.get(pk=assessment.pk).blocker_content_fingerprint
+            == assessment.blocker_fingerprint)
+
+
+def mock_schema_editor():
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    return SimpleNamespace(connection=connection)
+
+
+def test_the_gate_is_one_batched_query_for_many_engagements(a, blocked):
+    """5.blocker_approved joins the gates' one UNION ALL: the statuses of several
+    engagements in needs analysis, blocked or not, take the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from engagements.gates import statuses_for_many
+
+    others = [f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+              for _ in range(3)]
+    f.NeedsAssessmentFactory(engagement=others[0], risks_verdict="blocker")
+    with CaptureQueriesContext(connection) as one:
+        statuses_for_many([blocked])
+    with CaptureQueriesContext(connection) as four:
+        statuses = statuses_for_many([blocked, *others])
+    assert len(one) == len(four)
+    met = {e.pk: {r.code: r.met for r in statuses[e.pk]} for e in [blocked, *others]}
+    assert met[blocked.pk]["5.blocker_approved"] is False
+    assert met[others[0].pk]["5.blocker_approved"] is False
+    assert met[others[1].pk]["5.blocker_approved"] is True
