@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.portal_home, name="home"),
     path(E, views.engagement_detail, name="engagement"),
     # the engagement's other tabs (the overview above)
+    path(E + "progress/", views.engagement_progress, name="engagement_progress"),
     path(E + "documents/", views.engagement_documents, name="engagement_documents"),
     path(E + "risks/", views.engagement_risks, name="engagement_risks"),
     path(E + "follow-up/", views.engagement_follow_up, name="engagement_follow_up"),

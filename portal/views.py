@@ -142,12 +142,14 @@ def portal_home(request):
 # so that each reads only its own sections: within the 12-query budget whatever the number
 # of records. Every tab is scoped like the others (another firm's or company's -> 404).
 # What each tab shows, by the anchors links elsewhere use:
-#   overview  #framework #contract #team #plan #progress #acceptance
+#   overview  #framework #contract #plan #acceptance (what awaits the client's confirmation)
+#   progress  #team #progress, and the activity shared with the client
 #   documents #documents
 #   risks     #risks #hazards
 #   follow_up #visits #complaints
 TABS = [
     ("overview", "portal:engagement", gettext_lazy("Overview")),
+    ("progress", "portal:engagement_progress", gettext_lazy("Progress")),
     ("documents", "portal:engagement_documents", gettext_lazy("Documents")),
     ("risks", "portal:engagement_risks", gettext_lazy("Risks and hidden dangers")),
     ("follow_up", "portal:engagement_follow_up", gettext_lazy("Follow-up and complaints")),
@@ -168,14 +170,19 @@ def _overview(request, engagement, awaiting):
     return {
         "frameworks": selectors.frameworks_shown(engagement),
         "contracts": selectors.contracts_shown(engagement),
-        "team": delivery_selectors.team_with_certificates(engagement),
         "plans": selectors.plans_shown(engagement),
-        "progress": SectionPage(request, selectors.progress_shown(engagement), "progress_page",
-                                anchor="progress"),
         "acceptance": latest_acceptance(engagement),
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
         "results_fingerprint": feedback_services.results_fingerprint(engagement)
         if awaiting.acceptance else "",
+    }
+
+
+def _progress(request, engagement, awaiting):
+    return {
+        "team": delivery_selectors.team_with_certificates(engagement),
+        "progress": SectionPage(request, selectors.progress_shown(engagement), "progress_page",
+                                anchor="progress"),
         # What the client did and what was shared with them.
         "activity": timeline(request, firm_id=engagement.firm_id, engagement_id=engagement.pk,
                              client_visible_only=True),
@@ -215,7 +222,7 @@ def _follow_up(request, engagement, awaiting):
     }
 
 
-TAB_CONTENT = {"overview": _overview, "documents": _documents, "risks": _risks,
+TAB_CONTENT = {"overview": _overview, "progress": _progress, "documents": _documents, "risks": _risks,
                "follow_up": _follow_up}
 
 
@@ -236,9 +243,16 @@ def _engagement_tab(request, contact, pk, tab):
 @require_safe
 @portal_view
 def engagement_detail(request, contact, pk):
-    """The overview: the stage, and the framework, contract, working group, plan, progress
-    and evaluation (what awaits the client's confirmation)."""
+    """The overview: the stage, and the framework, contract, plan and evaluation (what
+    awaits the client's confirmation)."""
     return _engagement_tab(request, contact, pk, "overview")
+
+
+@require_safe
+@portal_view
+def engagement_progress(request, contact, pk):
+    """8.2 the working group, 8.4 the progress reports, and the activity shared."""
+    return _engagement_tab(request, contact, pk, "progress")
 
 
 @require_safe

@@ -58,6 +58,7 @@ def read_urls(pw):
     e = pw.e_delivery
     return [
         reverse("portal:engagement", args=[e.pk]),
+        reverse("portal:engagement_progress", args=[e.pk]),
         reverse("portal:engagement_documents", args=[e.pk]),
         reverse("portal:engagement_risks", args=[e.pk]),
         reverse("portal:engagement_follow_up", args=[e.pk]),

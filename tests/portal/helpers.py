@@ -75,7 +75,8 @@ def deliver(e, n=1, content=DELIVERABLE_PDF):
                                           delivered_on=timezone.localdate(), by=by)
 
 
-PORTAL_ENGAGEMENT_TABS = ("portal:engagement", "portal:engagement_documents",
+PORTAL_ENGAGEMENT_TABS = ("portal:engagement", "portal:engagement_progress",
+                          "portal:engagement_documents",
                           "portal:engagement_risks", "portal:engagement_follow_up")
 
 
