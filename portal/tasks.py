@@ -22,9 +22,10 @@ def portal_contacts(engagement):
         .select_related("user").order_by("pk"))
 
 
-def _link(engagement, anchor=""):
+def _link(engagement, anchor="", name="portal:engagement"):
+    """The portal page of the engagement showing the section ``anchor`` (the tab ``name``)."""
     base = (getattr(settings, "SITE_URL", "") or "").rstrip("/")
-    return base + reverse("portal:engagement", args=[engagement.pk]) + anchor
+    return base + reverse(name, args=[engagement.pk]) + anchor
 
 
 def _notify_contacts(kind, engagement, context) -> int:
@@ -64,4 +65,4 @@ def notify_documents_delivered(firm_id: int, engagement_id: int, delivery_ids: l
                            for d in deliveries)
         return _notify_contacts("documents_delivered", engagement, {
             "deliveries": deliveries, "documents": titles,
-            "link": _link(engagement, "#documents")})
+            "link": _link(engagement, "#documents", "portal:engagement_documents")})

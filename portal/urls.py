@@ -9,6 +9,11 @@ E = "engagements/<id:pk>/"
 urlpatterns = [
     path("", views.portal_home, name="home"),
     path(E, views.engagement_detail, name="engagement"),
+    # the engagement's other tabs (the overview above)
+    path(E + "progress/", views.engagement_progress, name="engagement_progress"),
+    path(E + "documents/", views.engagement_documents, name="engagement_documents"),
+    path(E + "risks/", views.engagement_risks, name="engagement_risks"),
+    path(E + "follow-up/", views.engagement_follow_up, name="engagement_follow_up"),
     # downloads
     path(E + "contracts/<id:contract_pk>/pdf/", views.contract_pdf, name="contract_pdf"),
     path(E + "contracts/<id:contract_pk>/signed/", views.contract_signed_copy, name="contract_signed"),

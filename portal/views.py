@@ -84,9 +84,9 @@ def portal_view(view):
     return wrapper
 
 
-def _refused(request, engagement, message):
+def _refused(request, engagement, message, tab="overview"):
     messages.error(request, message)
-    return redirect("portal:engagement", engagement.pk)
+    return redirect(engagement_url(engagement.pk, tab))
 
 
 def _fingerprint(request):
@@ -155,57 +155,142 @@ def portal_home(request):
 # -- one engagement --------------------------------------------------------------------
 
 
-@require_safe
-@portal_view
-def engagement_detail(request, contact, pk):
-    engagement = selectors.engagement_for(contact, pk)
-    awaiting = selectors.awaiting_for(contact, [engagement])[engagement.pk]
-    team = delivery_selectors.team_with_certificates(engagement)
+# The engagement's page is split into tabs, each its own URL (a real link, phone-friendly),
+# so that each reads only its own sections: within the 12-query budget whatever the number
+# of records. Every tab is scoped like the others (another firm's or company's -> 404).
+# What each tab shows, by the anchors links elsewhere use:
+#   overview  #framework #contract #plan #acceptance (what awaits the client's confirmation)
+#   progress  #team #progress, and the activity shared with the client
+#   documents #documents
+#   risks     #risks #hazards
+#   follow_up #visits #complaints
+TABS = [
+    ("overview", "portal:engagement", gettext_lazy("Overview")),
+    ("progress", "portal:engagement_progress", gettext_lazy("Progress")),
+    ("documents", "portal:engagement_documents", gettext_lazy("Documents")),
+    ("risks", "portal:engagement_risks", gettext_lazy("Risks and hidden dangers")),
+    ("follow_up", "portal:engagement_follow_up", gettext_lazy("Follow-up and complaints")),
+]
+TAB_URL = {key: name for key, name, _label in TABS}
+
+
+def engagement_url(engagement_pk, tab="overview", anchor=""):
+    """The portal URL of the tab of an engagement showing a section (``anchor``)."""
+    return reverse(TAB_URL[tab], args=[engagement_pk]) + anchor
+
+
+def _overview(request, engagement, awaiting):
+    if awaiting.framework is not None:
+        # 6.4: the version on this page is the one the client has seen: not edited again.
+        engagement_services.framework_shown_to_client(framework=awaiting.framework,
+                                                      by=request.user)
+    return {
+        "frameworks": selectors.frameworks_shown(engagement),
+        "contracts": selectors.contracts_shown(engagement),
+        "plans": selectors.plans_shown(engagement),
+        "acceptance": latest_acceptance(engagement),
+        "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
+        "results_fingerprint": feedback_services.results_fingerprint(engagement)
+        if awaiting.acceptance else "",
+    }
+
+
+def _progress(request, engagement, awaiting):
+    return {
+        "team": delivery_selectors.team_with_certificates(engagement),
+        "progress": SectionPage(request, selectors.progress_shown(engagement), "progress_page",
+                                anchor="progress"),
+        # What the client did and what was shared with them.
+        "activity": timeline(request, firm_id=engagement.firm_id, engagement_id=engagement.pk,
+                             client_visible_only=True),
+    }
+
+
+def _documents(request, engagement, awaiting):
+    return {"deliveries": SectionPage(request, selectors.deliveries_shown(engagement), "docs",
+                                      per_page=50, anchor="documents")}
+
+
+def _risks(request, engagement, awaiting):
     counts = delivery_selectors.risk_counts(engagement)
-    # Each list of the engagement's records: its first SECTION_SIZE rows and a link to the
-    # rest (``?<section>=<page>``), one query each whatever their number.
+    # Each list: its first SECTION_SIZE rows and a link to the rest, one query each.
     risks = SectionPage(request, RiskItem.objects.filter(engagement=engagement)
                         .select_related("unit").order_by("-score", "pk"), "risks_page",
                         anchor="risks")
     for item in risks:
         item.level_label = risk.LEVEL_SHORT[item.level]()
         item.text_colour = risk.LEVEL_TEXT[item.level]
-    deliveries_page = SectionPage(request, selectors.deliveries_shown(engagement), "docs",
-                                  per_page=50, anchor="documents")
-    share_firm(request.user, engagement)
-    if awaiting.framework is not None:
-        # 6.4: the version on this page is the one the client has seen: not edited again.
-        engagement_services.framework_shown_to_client(framework=awaiting.framework,
-                                                      by=request.user)
-    return render(request, "portal/engagement.html", {
-        "contact": contact, "engagement": engagement, "steps": process_steps(engagement),
-        "doing": str(DOING_NOW[engagement.stage]), "awaiting": awaiting,
-        "frameworks": selectors.frameworks_shown(engagement),
-        "contracts": selectors.contracts_shown(engagement),
-        "team": team,
-        "plans": selectors.plans_shown(engagement),
-        "progress": SectionPage(request, selectors.progress_shown(engagement), "progress_page",
-                                anchor="progress"),
+    return {
         "risks": risks, "levels": risk.level_rows(counts),
         "chart": mark_safe(risk.risk_chart_svg(counts)),  # built from escaped parts
-        "deliveries": deliveries_page,
+        "hazards": SectionPage(request, hazard_selectors.client_ledger(engagement),
+                               "hazards_page", anchor="hazards"),
+        "hazard_stats": hazard_selectors.client_statistics([engagement.pk]),
+    }
+
+
+def _follow_up(request, engagement, awaiting):
+    return {
         "visits": SectionPage(request, FollowUpVisit.objects.filter(engagement=engagement)
                               .order_by("-visited_on", "-pk"), "visits_page", anchor="visits"),
         "complaints": SectionPage(request, Complaint.objects.filter(engagement=engagement)
                                   .order_by("-received_on", "-pk"), "complaints_page",
                                   anchor="complaints"),
-        "hazards": SectionPage(request, hazard_selectors.client_ledger(engagement),
-                               "hazards_page", anchor="hazards"),
-        "hazard_stats": hazard_selectors.client_statistics([engagement.pk]),
-        "acceptance": latest_acceptance(engagement),
-        "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
-        "results_fingerprint": feedback_services.results_fingerprint(engagement)
-        if awaiting.acceptance else "",
-        "today": timezone.localdate(),
-        # What the client did and what was shared with them.
-        "activity": timeline(request, firm_id=engagement.firm_id, engagement_id=engagement.pk,
-                             client_visible_only=True),
+    }
+
+
+TAB_CONTENT = {"overview": _overview, "progress": _progress, "documents": _documents, "risks": _risks,
+               "follow_up": _follow_up}
+
+
+def _engagement_tab(request, contact, pk, tab):
+    engagement = selectors.engagement_for(contact, pk)
+    awaiting = selectors.awaiting_for(contact, [engagement])[engagement.pk]
+    share_firm(request.user, engagement)
+    context = TAB_CONTENT[tab](request, engagement, awaiting)
+    return render(request, "portal/engagement.html", {
+        "contact": contact, "engagement": engagement, "steps": process_steps(engagement),
+        "doing": str(DOING_NOW[engagement.stage]), "awaiting": awaiting, "tab": tab,
+        "tabs": [{"key": key, "url": reverse(name, args=[engagement.pk]), "label": label}
+                 for key, name, label in TABS],
+        "today": timezone.localdate(), **context,
     })
+
+
+@require_safe
+@portal_view
+def engagement_detail(request, contact, pk):
+    """The overview: the stage, and the framework, contract, plan and evaluation (what
+    awaits the client's confirmation)."""
+    return _engagement_tab(request, contact, pk, "overview")
+
+
+@require_safe
+@portal_view
+def engagement_progress(request, contact, pk):
+    """8.2 the working group, 8.4 the progress reports, and the activity shared."""
+    return _engagement_tab(request, contact, pk, "progress")
+
+
+@require_safe
+@portal_view
+def engagement_documents(request, contact, pk):
+    """8.5: the delivered documents, each to acknowledge (8.5.2)."""
+    return _engagement_tab(request, contact, pk, "documents")
+
+
+@require_safe
+@portal_view
+def engagement_risks(request, contact, pk):
+    """8.4: the risk identification register and the hidden dangers to rectify."""
+    return _engagement_tab(request, contact, pk, "risks")
+
+
+@require_safe
+@portal_view
+def engagement_follow_up(request, contact, pk):
+    """9.2 follow-up visits and 9.4 complaints about this engagement."""
+    return _engagement_tab(request, contact, pk, "follow_up")
 
 
 # -- downloads (the firm and the company checked first) ---------------------------------
@@ -321,9 +406,9 @@ def delivery_acknowledge(request, contact, pk, delivery_pk):
     except (ValidationError, Refusal) as exc:
         return _refused(request, engagement, _("This document no longer awaits your "
                                                "acknowledgement: %(why)s") %
-                        {"why": _message_of(exc)})
+                        {"why": _message_of(exc)}, tab="documents")
     messages.success(request, _("You acknowledged receipt of the document (8.5.2)."))
-    return redirect(reverse("portal:engagement", args=[engagement.pk]) + "#documents")
+    return redirect(engagement_url(engagement.pk, "documents", "#documents"))
 
 
 @require_POST

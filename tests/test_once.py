@@ -35,6 +35,7 @@ from feedback.models import ClientAcceptance, Complaint, SurveyResponse
 from tests.conftest import login
 from tests.delivery.helpers import risk_form, unit_of
 from tests.portal.conftest import world  # noqa: F401  (the portal's fixture)
+from tests.portal.helpers import engagement_tabs
 from tests.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_the_forms_carry_a_token(client, a, world):  # noqa: F811
                 reverse("feedback:complaint_receive")):
         assert f'name="{once.FIELD}"' in client.get(url).content.decode(), url
     login(client, a.contact.user)
-    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk])).content.decode()
+    page = engagement_tabs(client, world.e_delivery.pk)
     assert f'name="{once.FIELD}"' in page
     assert f'name="{once.FIELD}"' in client.get(reverse("portal:complaint_new")).content.decode()
 

@@ -193,7 +193,7 @@ def test_the_portal_shows_the_client_visible_events_only(client, a, b):
                          params={"version": 7})
             record_event(firm=a.firm, by=a.consultant, verb="engagement.updated",
                          obj=engagement, engagement=engagement, clause="4")
-    url = reverse("portal:engagement", args=[engagement.pk])
+    url = reverse("portal:engagement_progress", args=[engagement.pk])
     login(client, a.contact.user)
     with translation.override("en"):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")

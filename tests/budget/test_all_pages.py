@@ -32,7 +32,6 @@ OVER_BUDGET = {
     "consultant /engagements/": "7 (6 with 50 rows: 5's blocker approval)",
     "manager /engagements/<id:pk>/": "15 (was 30: the gates, history, clause 6, panels, timeline)",
     "consultant /engagements/<id:pk>/": "15 (was 31)",
-    "contact /portal/engagements/<id:pk>/": "23 (was 26: one query per section of the page)",
 }
 
 

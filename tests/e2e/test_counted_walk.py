@@ -356,7 +356,7 @@ def test_one_new_engagement_from_the_import_to_the_calendar(browser, live_server
         box.check()
     page.click("#deliver")
     page.wait_for_selector(".alert-success")
-    portal.goto(f"{url}/portal/engagements/{e.pk}/")
+    portal.goto(f"{url}/portal/engagements/{e.pk}/documents/")
     with portal.expect_navigation():
         portal.locator("#documents .acknowledge").first.click()
     portal.wait_for_selector(".alert-success")

@@ -292,7 +292,7 @@ def test_one_engagement_through_every_stage_in_the_browser(browser, live_server,
         box.check()
     page.click("#deliver")
     page.wait_for_selector(".alert-success")
-    portal.goto(f"{url}/portal/engagements/{e.pk}/")
+    portal.goto(f"{url}/portal/engagements/{e.pk}/documents/")
     acknowledge = portal.locator("#documents .acknowledge")
     assert acknowledge.count() == len(deliverables)
     while acknowledge.count():

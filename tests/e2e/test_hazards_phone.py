@@ -83,7 +83,7 @@ def test_a_major_hidden_danger_recorded_rectified_and_verified_on_phones(
                                   has_touch=True, locale="zh-CN", device_scale_factor=2)
     client_page = context.new_page()
     _login(client_page, url, a.contact.email)
-    client_page.goto(f"{url}/portal/engagements/{e.pk}/#hazards")
+    client_page.goto(f"{url}/portal/engagements/{e.pk}/risks/#hazards")
     client_page.click(f"#portal-hazard-{danger.pk}")
     client_page.wait_for_selector("#acknowledge-hazard")
     client_page.click("#acknowledge-hazard")

@@ -61,7 +61,7 @@ def test_a_contact_on_a_phone(phone_page, live_server, a, b, shot):
     shot(page, "portal-plan-confirmed-phone")
 
     # 8.5.2: download the delivered document; its SHA-256 is on the page
-    page.goto(f"{url}/portal/engagements/{e.pk}/#documents")
+    page.goto(f"{url}/portal/engagements/{e.pk}/documents/#documents")
     sha = hashlib.sha256(CONTENT).hexdigest()
     assert sha in page.content()
     with page.expect_download() as info:

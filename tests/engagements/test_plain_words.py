@@ -16,6 +16,7 @@ from tests.conftest import login
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import end_guidance_period, handed_over, to_follow_up
 from tests.feedback.helpers import meet as feedback_meet
+from tests.portal.helpers import PORTAL_ENGAGEMENT_TABS
 from tests.scoping import scopes_disabled
 
 
@@ -96,8 +97,9 @@ def test_no_page_shows_a_requirement_code_as_text(client, a, by_stage):
     # the portal of the client's contact
     login(client, a.contact.user)
     shown = 0
-    for url in [reverse("portal:home")] + [reverse("portal:engagement", args=[e.pk])
-                                          for e in by_stage.values()]:
+    for url in [reverse("portal:home")] + [reverse(name, args=[e.pk])
+                                          for e in by_stage.values()
+                                          for name in PORTAL_ENGAGEMENT_TABS]:
         resp = client.get(url)
         if resp.status_code == 404:  # not shown to the client before it is communicated
             continue

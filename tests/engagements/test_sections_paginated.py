@@ -87,7 +87,7 @@ def test_the_other_firm_never_reaches_a_page_of_a_section(client, a, b):
     url = reverse("engagements:detail", args=[e.pk])
     assert client.get(url + "?communications_page=2").status_code == 404
     login(client, b.contact.user)
-    assert client.get(reverse("portal:engagement", args=[e.pk])
+    assert client.get(reverse("portal:engagement_progress", args=[e.pk])
                       + "?progress_page=2").status_code == 404
 
 
@@ -107,7 +107,7 @@ def test_the_portal_engagement_pages_sections_show_n_and_a_link_to_the_rest(clie
     e = in_delivery(a)  # one shared progress report already
     _progress(a, e, 4)
     login(client, a.contact.user)
-    url = reverse("portal:engagement", args=[e.pk])
+    url = reverse("portal:engagement_progress", args=[e.pk])
     client.get(url)  # the session's first request writes its start
     page, few = _get(client, url)
     assert page.count('class="small mb-2 progress-report"') == 5

@@ -217,7 +217,7 @@ def test_ledger_queries_do_not_grow_with_rows(client, a, eng, url_name):
 def test_portal_engagement_page_queries_do_not_grow_with_rows(client, a, eng):
     e = eng[a.firm.pk]
     login(client, a.contact.user)
-    url = reverse("portal:engagement", args=[e.pk])
+    url = reverse("portal:engagement_risks", args=[e.pk])
 
     def add(n):
         for _i in range(n):

@@ -58,6 +58,10 @@ def read_urls(pw):
     e = pw.e_delivery
     return [
         reverse("portal:engagement", args=[e.pk]),
+        reverse("portal:engagement_progress", args=[e.pk]),
+        reverse("portal:engagement_documents", args=[e.pk]),
+        reverse("portal:engagement_risks", args=[e.pk]),
+        reverse("portal:engagement_follow_up", args=[e.pk]),
         reverse("portal:contract_pdf", args=[e.pk, pw.contract.pk]),
         reverse("portal:contract_signed", args=[e.pk, pw.contract.pk]),
         reverse("portal:plan_pdf", args=[e.pk, pw.plan.pk]),

@@ -5,6 +5,7 @@ import hashlib
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Contract, Deliverable
@@ -72,3 +73,18 @@ def deliver(e, n=1, content=DELIVERABLE_PDF):
             versions.append(doc.versions.get())
         return services.documents_deliver(engagement=e, versions=versions,
                                           delivered_on=timezone.localdate(), by=by)
+
+
+PORTAL_ENGAGEMENT_TABS = ("portal:engagement", "portal:engagement_progress",
+                          "portal:engagement_documents",
+                          "portal:engagement_risks", "portal:engagement_follow_up")
+
+
+def engagement_tabs(client, pk):
+    """Every tab of the client's engagement page, concatenated (each answered 200)."""
+    pages = []
+    for name in PORTAL_ENGAGEMENT_TABS:
+        response = client.get(reverse(name, args=[pk]))
+        assert response.status_code == 200, name
+        pages.append(response.content.decode())
+    return "\n".join(pages)

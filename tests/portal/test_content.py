@@ -18,7 +18,7 @@ from tests.conftest import login
 from tests.delivery.helpers import approve
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import on_commit
-from tests.portal.helpers import deliver, in_delivery, issue_plan
+from tests.portal.helpers import deliver, engagement_tabs, in_delivery, issue_plan
 from tests.scoping import scopes_disabled
 from tests.uploads import pdf_bytes
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_engagement_page_shows_what_the_standard_hands_the_client(client, a, world):
     login(client, a.contact.user)
-    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk])).content.decode()
+    page = engagement_tabs(client, world.e_delivery.pk)
     contract = world.contract
     assert contract.number in page and contract.issued_pdf_sha256 in page
     assert contract.signed_copy_sha256 in page
@@ -66,7 +66,7 @@ def test_nothing_internal_is_shown(client, a, world):
         draft_contract = contract_services.contract_draft(engagement=e_contracting,
                                                           by=a.consultant)
     login(client, a.contact.user)
-    page = client.get(reverse("portal:engagement", args=[e.pk])).content.decode()
+    page = engagement_tabs(client, e.pk)
     for secret in ("内部评估", "内部草稿进度", "未交付的内部底稿", "内部修订草稿", "草稿分工内容"):
         assert secret not in page
     contracting = client.get(reverse("portal:engagement", args=[e_contracting.pk]))
@@ -124,7 +124,7 @@ def test_the_contact_is_mailed_once_for_documents_delivered(a):
         deliver(e, 3)
     sent = [m for m in mail.outbox if a.contact.email in m.to]
     assert len(sent) == 1
-    assert f"/portal/engagements/{e.pk}/#documents" in sent[0].body
+    assert f"/portal/engagements/{e.pk}/documents/#documents" in sent[0].body
     assert "制度汇编3" in sent[0].body
 
 

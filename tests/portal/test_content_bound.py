@@ -177,7 +177,8 @@ def test_a_delivery_is_acknowledged_as_shown_and_not_once_changed(a, b, world):
 
     client = login(Client(), a.contact.user)
     first, second = world.deliveries
-    page = client.get(reverse("portal:engagement", args=[world.e_delivery.pk])).content.decode()
+    page = client.get(reverse("portal:engagement_documents",
+                          args=[world.e_delivery.pk])).content.decode()
     urls = [reverse("portal:delivery_acknowledge", args=[world.e_delivery.pk, d.pk])
             for d in (first, second)]
     seen = [_fingerprint(page, url) for url in urls]
