@@ -21,7 +21,6 @@ from engagements.pages import get_engagement
 from engagements.stages import ACTIVE
 from feedback import services as feedback_services
 from feedback.selectors import complaint_register, feedback_settings_for
-from hazards import selectors as hazard_selectors
 
 from . import exports, notices, selectors
 from .forms import FeedbackSettingsForm, RiskThresholdsForm
@@ -106,8 +105,6 @@ def dashboard(request):
         # engagement list's filters (its export keeps them)
         "filter_form": EngagementFilterForm(firm=firm),
         "failed_notices": notices.failure_count(firm),
-        "hazard_stats": hazard_selectors.firm_statistics(
-            request.user, **hazard_selectors.statistics_options(request)),
         **_charts(pipeline, trend, complaints),
     }
     ctx["overdue_total"] = sum(sections[name].total

@@ -11,6 +11,7 @@ E = "engagements/<id:pk>/hazards/"
 urlpatterns = [
     path("hazards/today/", views.today, name="today"),
     path("hazards/criteria/", views.criteria, name="criteria"),
+    path("hazards/figures/", views.firm_figures, name="firm_figures"),
     path("hazards/criteria/<id:criterion_pk>/active/", views.criterion_active,
          name="criterion_active"),
     path(E, views.ledger, name="ledger"),

@@ -279,6 +279,20 @@ def photo_file(request, pk, photo_pk):
     return private_file_response(photo.file, as_attachment=False)
 
 
+# -- the manager's dashboard ---------------------------------------------------------------
+
+
+@require_safe
+@manager_required
+def firm_figures(request):
+    """The hidden danger figures of the firm (8.4) on the manager's dashboard: loaded into
+    it by htmx, as a request of their own (the dashboard stays within its query budget);
+    without JavaScript, the dashboard links here and this is a page."""
+    stats = selectors.firm_statistics(request.user, **selectors.statistics_options(request))
+    template = "hazards/_dashboard.html" if request.htmx else "hazards/firm_figures.html"
+    return render(request, template, {"hazard_stats": stats, "query": request.GET.urlencode()})
+
+
 # -- the firm's list of major hidden danger criteria (managers) ---------------------------
 
 

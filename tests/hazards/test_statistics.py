@@ -137,20 +137,28 @@ def test_the_pages_show_the_figures_each_its_own(client, a, b, rows, eng):
     record(eng[b.firm.pk], b.consultant)
     e = rows["e"]
     login(client, a.manager)
-    board = client.get(reverse("dashboard:index"))
+    # the dashboard loads its figures by htmx (a request of their own), the period passed on
+    board = client.get(reverse("dashboard:index"), {"hazard_by": "quarter"})
     assert board.status_code == 200
-    assert board.context["hazard_stats"]["total"]["found"] == 6
-    html = board.content.decode()
+    figures_url = reverse("hazards:firm_figures") + "?hazard_by=quarter"
+    assert f'hx-get="{figures_url}"' in board.content.decode()
+    figures = client.get(reverse("hazards:firm_figures"), headers={"HX-Request": "true"})
+    assert figures.context["hazard_stats"]["total"]["found"] == 6
+    html = figures.content.decode()
     assert 'id="hazard-by-period"' in html and 'id="hazard-by-consultant"' in html
-    quarter = client.get(reverse("dashboard:index"), {"hazard_by": "quarter"})
+    assert "<html" not in html  # the card alone, swapped into the dashboard
+    quarter = client.get(reverse("hazards:firm_figures"), {"hazard_by": "quarter"})
     assert quarter.context["hazard_stats"]["granularity"] == "quarter"
+    assert "<html" in quarter.content.decode()  # without JavaScript, a page
     page = client.get(e.get_absolute_url())
     assert page.status_code == 200 and 'id="hazard-statistics"' in page.content.decode()
     ledger = client.get(reverse("hazards:ledger", args=[e.pk]),
                         {"hazard_period": month_key(rows["first"])})
     assert ledger.context["stats"]["total"]["found"] == 3
     login(client, b.manager)
-    assert client.get(reverse("dashboard:index")).context["hazard_stats"]["total"]["found"] == 1
+    assert client.get(reverse("hazards:firm_figures")).context["hazard_stats"]["total"]["found"] == 1
+    login(client, a.consultant)  # the firm's figures are the managers'
+    assert client.get(reverse("hazards:firm_figures")).status_code == 404
     login(client, a.contact.user)
     home = client.get(reverse("portal:home"))
     assert home.context["hazard_stats"]["total"]["found"] == 5
