@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
-HREF = re.compile(r'href="([^"#]*)')
+# Links, and the sections a page loads after it (``hx-get``, e.g. the engagement page's
+# stage history and timeline): a fragment is a page of its own in the budget.
+HREF = re.compile(r'(?:href|hx-get)="([^"#]*)')
 # Not pages: leaving the session, files (a PDF or a spreadsheet is rendered, not a page),
 # the language switch.
 SKIP = re.compile(r"logout|download|export|pdf|/file|attachment|set_language|csv|xlsx")
