@@ -3,6 +3,7 @@ steps, the 409 of a frozen record, and reading an id posted in a form."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from consultancy.refusals import refusal_response
 from consultancy.tenancy.ids import parse_id
@@ -20,6 +21,13 @@ def get_engagement(request, pk, *, queryset=None):
         qs.select_related("client", "lead_consultant", "service_type", "firm"), pk=pk)
     share_firm(request.user, engagement)
     return engagement
+
+
+def lazy_section_url(request, name, engagement):
+    """The URL of a section loaded after the page, with the page's own query (its
+    ``?history_page=`` or ``?activity_page=``) passed on."""
+    url = reverse(name, args=[engagement.pk])
+    return f"{url}?{request.GET.urlencode()}" if request.GET else url
 
 
 def share_firm(user, engagement):

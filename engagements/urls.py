@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.engagement_list, name="list"),
     path("new/", views.engagement_create, name="create"),
     path("<id:pk>/", views.engagement_detail, name="detail"),
+    # sections of the engagement page loaded after it (issue 19)
+    path("<id:pk>/history/", views.engagement_section, {"section": "history"},
+         name="history"),
+    path("<id:pk>/activity/", views.engagement_section, {"section": "activity"},
+         name="activity"),
     path("<id:pk>/edit/", views.engagement_update, name="update"),
     path("<id:pk>/opened-on/", views.engagement_opened_on, name="opened_on"),
     path("<id:pk>/transition/<str:transition>/", views.engagement_transition,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
+from consultancy.activity.selectors import timeline
 from consultancy.refusals import refusal_response
 from consultancy.tenancy.mixins import (
     apply_validation_error,
@@ -43,7 +44,13 @@ from .models import (
     SiteVisit,
     StageTransition,
 )
-from .pages import SectionPage, frozen_response, get_engagement, process_steps
+from .pages import (
+    SectionPage,
+    frozen_response,
+    get_engagement,
+    lazy_section_url,
+    process_steps,
+)
 from .stages import DECLINABLE, ENDED, FORWARD, TERMINABLE, TRANSITION_LABELS, Stage
 
 # -- list, home -------------------------------------------------------------------
@@ -162,7 +169,6 @@ def engagement_detail(request, pk):
     engagement.visible_to_user_pk = request.user.pk
     requirements = engagement.requirements() if engagement.stage in FORWARD else []
     gate_open = bool(requirements) and all(r.met for r in requirements)
-    transitions = StageTransition.objects.filter(engagement=engagement).select_related("by")
     # Each list of the engagement's records: its first SECTION_SIZE rows and a link to the
     # rest (``?<section>_page=``), one query each whatever their number.
     ctx = {
@@ -174,8 +180,9 @@ def engagement_detail(request, pk):
         "forward_label": TRANSITION_LABELS.get(FORWARD.get(engagement.stage)),
         "can_decline": engagement.stage in DECLINABLE,
         "can_terminate": engagement.stage in TERMINABLE,
-        "transitions": SectionPage(request, transitions, "history_page",
-                                   anchor="history"),
+        # The stage history and the activity timeline load after the page (htmx, with a
+        # link as fallback), each from its own page: issue 19's budget of 12 queries.
+        "history_url": lazy_section_url(request, "engagements:history", engagement),
         "assessment": _assessment_of(engagement),
         "visits": SectionPage(
             request, SiteVisit.objects.filter(engagement=engagement)
@@ -198,6 +205,34 @@ def engagement_detail(request, pk):
         "panels": panels.render_context(engagement, request),
     }
     return render(request, "engagements/engagement_detail.html", ctx)
+
+
+def _history(request, engagement):
+    transitions = StageTransition.objects.filter(engagement=engagement).select_related("by")
+    return {"transitions": SectionPage(request, transitions, "history_page", anchor="history")}
+
+
+def _activity(request, engagement):
+    return {"activity": timeline(request, firm_id=engagement.firm_id,
+                                 engagement_id=engagement.pk)}
+
+
+SECTIONS = {"history": ("engagements/_history.html", _history),
+            "activity": ("activity/_timeline.html", _activity)}
+
+
+@firm_staff_required
+def engagement_section(request, pk, section):
+    """A section of the engagement page loaded after it (``hx-get``): only the section
+    for htmx, a page of its own otherwise (the placeholder's link). Another firm's
+    engagement is a 404, as on the engagement page."""
+    engagement = get_engagement(request, pk)
+    template_name, context = SECTIONS[section]
+    ctx = {"engagement": engagement, "section_template": template_name,
+           **context(request, engagement)}
+    if request.htmx:
+        return render(request, template_name, ctx)
+    return render(request, "engagements/engagement_section.html", ctx)
 
 
 @firm_staff_required

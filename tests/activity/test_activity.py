@@ -153,7 +153,7 @@ def _engagement_with_events(a, n):
 def test_the_timeline_shows_paginates_and_filters_by_clause(client, a):
     engagement = _engagement_with_events(a, 25)
     login(client, a.manager)
-    url = reverse("engagements:detail", args=[engagement.pk])
+    url = reverse("engagements:activity", args=[engagement.pk])
     page = client.get(url).content.decode()
     assert 'id="activity"' in page
     assert page.count('class="activity-message"') == 20
@@ -176,7 +176,7 @@ def test_the_timeline_costs_the_same_queries_however_many_events(client, a):
 
     def count(e):
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("engagements:detail", args=[e.pk])).status_code == 200
+            assert client.get(reverse("engagements:activity", args=[e.pk])).status_code == 200
         return len(ctx)
 
     count(few)
@@ -250,7 +250,7 @@ def test_the_engagement_page_in_english_for_an_english_user(client, a):
         a.manager.language = "en"
         a.manager.save()
     login(client, a.manager)
-    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    page = client.get(reverse("engagements:activity", args=[engagement.pk])).content.decode()
     assert "moved the engagement from Needs analysis" in page
 
 
@@ -300,7 +300,7 @@ def test_the_timeline_names_the_actor_once_per_run_of_their_events(client, a):
                 record_event(firm=a.firm, by=by, verb="engagement.updated", obj=engagement,
                              engagement=engagement, clause="4")
     login(client, a.manager)
-    page = client.get(reverse("engagements:detail", args=[engagement.pk])).content.decode()
+    page = client.get(reverse("engagements:activity", args=[engagement.pk])).content.decode()
     timeline = page[page.index('id="activity"'):]
     timeline = timeline[:timeline.index("</section>")]
     assert timeline.count("activity-actor") == 3

@@ -11,6 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
 HREF = re.compile(r'href="([^"#]*)')
+# The sections a page loads after it (``hx-get`` on load, e.g. the engagement page's stage
+# history and timeline): each is a page of its own in the budget. (Not a poll nor a row
+# added on a click: neither is part of loading a page.)
+LOADED = re.compile(r'hx-get="([^"#]*)"[^>]*hx-trigger="load"')
 # Not pages: leaving the session, files (a PDF or a spreadsheet is rendered, not a page),
 # the language switch.
 SKIP = re.compile(r"logout|download|export|pdf|/file|attachment|set_language|csv|xlsx")
@@ -60,5 +64,6 @@ def crawl(client, starts, skip=lambda key: False):
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         pages[key] = (url, queries)
-        queue.extend(HREF.findall(response.content.decode()))
+        html = response.content.decode()
+        queue.extend(LOADED.findall(html) + HREF.findall(html))
     return pages
