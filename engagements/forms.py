@@ -212,14 +212,19 @@ class EngagementFilterForm(forms.Form):
         from .stages import Stage
 
         self.fields["stage"].choices = [("", _("All stages")), *Stage.choices]
-        types = ServiceType.objects.filter(firm=firm).order_by("position", "pk")
-        self.fields["service_type"].choices = [("", _("All service types")),
-                                               *((t.code, t.label) for t in types)]
-        clients = Client.objects.filter(firm=firm).order_by("name").values_list("pk", "name")
-        self.fields["client"].choices = [("", _("All clients")), *clients]
-        staff = firm_staff(firm=firm).values_list("pk", "full_name", "email")
-        self.fields["consultant"].choices = [("", _("All consultants")),
-                                             *((pk, name or email) for pk, name, email in staff)]
+        # callables: each menu is read when it is shown or a value is checked, not when the
+        # form is built (the dashboard shows the stage and the service type only)
+        self.fields["service_type"].choices = lambda: [
+            ("", _("All service types")),
+            *((t.code, t.label) for t in
+              ServiceType.objects.filter(firm=firm).order_by("position", "pk"))]
+        self.fields["client"].choices = lambda: [
+            ("", _("All clients")),
+            *Client.objects.filter(firm=firm).order_by("name").values_list("pk", "name")]
+        self.fields["consultant"].choices = lambda: [
+            ("", _("All consultants")),
+            *((pk, name or email) for pk, name, email in
+              firm_staff(firm=firm).values_list("pk", "full_name", "email"))]
 
     def filter(self, qs):
         from django.db.models import Exists, OuterRef, Q

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import environ
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from tests import factories as f
 from tests.scoping import scopes_disabled
@@ -86,6 +88,15 @@ def database_owner():
                 "PASSWORD": connection.settings_dict.get("PASSWORD", "")}
     owner = environ.Env.db_url_config(_OWNER_URL)
     return {"USER": owner["USER"], "PASSWORD": owner.get("PASSWORD", "")}
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (简体中文): the test client serves requests
+    in this thread, and a request of an English-speaking user leaves English active."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

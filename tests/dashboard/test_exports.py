@@ -187,8 +187,11 @@ def test_the_dashboard_offers_the_filtered_exports(client, a, b):
     login(client, a.manager)
     page = client.get(reverse("dashboard:index")).content.decode()
     assert reverse("dashboard:export_engagements", args=["xlsx"]) in page
-    assert 'name="stage"' in page and 'name="client"' in page
-    assert b.client.name not in page  # the client filter offers our clients only
+    # the choices that need no query (the stages); by client, consultant or the firm's
+    # service types, from the engagement list's filters, whose export keeps them
+    assert 'name="stage"' in page and 'name="service_type"' not in page
+    assert 'name="client"' not in page and reverse("engagements:list") in page
+    assert b.client.name not in page
 
 
 def test_the_engagement_list_offers_its_filtered_export_to_managers_only(client, a):

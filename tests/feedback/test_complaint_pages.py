@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from consultancy.formats import show_date
 from consultancy.tenancy.versioning import VERSION_FIELD
 from feedback import services
 from feedback.models import Complaint, ComplaintAction, ComplaintStep
@@ -100,7 +101,7 @@ def test_a_step_dated_before_its_predecessor_is_said_on_the_date_field(client, a
         "acknowledgement": "电话告知投诉人已受理并说明答复时限"}))
     assert response.status_code == 400
     page = response.text
-    assert "invalid-feedback" in page and c.received_on.isoformat() in page
+    assert "invalid-feedback" in page and show_date(c.received_on) in page  # 2026年12月2日
     assert f'value="{before}"' in page and "电话告知投诉人已受理并说明答复时限" in page
     with scopes_disabled():
         assert Complaint.objects.get(pk=c.pk).status == "received"

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from consultancy.formats import show_date
 from consultancy.tenancy.scoping import CrossFirmReference
 from consultancy.workdays import calendar
 from feedback import services
@@ -192,7 +193,7 @@ def test_a_step_dated_before_its_predecessor_is_refused(a, name):
     with pytest.raises(ValidationError) as exc:
         step(c, name, a.manager, **{DATE_ARGS[name]: day - datetime.timedelta(days=1)})
     assert DATE_ARGS[name] in exc.value.message_dict
-    assert day.isoformat() in exc.value.message_dict[DATE_ARGS[name]][0]
+    assert show_date(day) in exc.value.message_dict[DATE_ARGS[name]][0]  # the language's format
     c.refresh_from_db()
     assert getattr(c, DATE_ARGS[name]) is None
     assert c.next_step == name
