@@ -64,7 +64,10 @@ def test_site_research_and_risk_on_a_phone(phone_page, live_server, a, b, shot):
         assert record.attachments.count() == 1
     img = page.locator(f"#site-{record.pk} img.delivery-thumb")
     img.wait_for()
-    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", img.element_handle())
+    img.scroll_into_view_if_needed()  # the thumbnail loads lazily, once in view
+    # served and decoded (a broken image never gets a width: the wait times out)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=img.element_handle(), timeout=15000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "delivery-site-research-phone")
 
