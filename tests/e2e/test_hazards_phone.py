@@ -74,7 +74,10 @@ def test_a_major_hidden_danger_recorded_rectified_and_verified_on_phones(
         danger = HiddenDanger.objects.get(engagement=e)
     assert danger.state == "notified"  # a major one: notified the same day
     img = page.locator("#found-photos img")
-    assert page.evaluate("(i) => i.complete && i.naturalWidth > 0", img.element_handle())
+    img.scroll_into_view_if_needed()
+    # served and decoded (a broken image never gets a width: the wait times out)
+    page.wait_for_function("(i) => i.complete && i.naturalWidth > 0",
+                           arg=img.element_handle(), timeout=15000)
     assert "重大隐患" in page.inner_text("#hazard-card")
     shot(page, "hazard-major-recorded-phone")
 
