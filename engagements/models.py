@@ -10,12 +10,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from consultancy.refusals import CONFLICT, Refusal
+from consultancy.tenancy.models import in_reader_language
 from consultancy.tenancy.scoping import FirmOwned, FirmScopedManager
 from consultancy.tenancy.versioning import content_fingerprint
 
@@ -59,10 +60,7 @@ class ServiceType(FirmOwned):
     @property
     def label(self) -> str:
         """The name in the reader's language (the Chinese one when no English is kept)."""
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return in_reader_language(self.name, self.name_en)
 
 
 class Engagement(ConcurrentTransitionMixin, FSMModelMixin, FirmOwned):

@@ -27,13 +27,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from consultancy.formats import show_date
+from consultancy.tenancy.models import in_reader_language
 from consultancy.tenancy.scoping import FirmOwned
 from consultancy.workdays.calendar import add_working_days
 from engagements.models import (
@@ -480,10 +481,7 @@ class ComplaintCause(FirmOwned):
 
     @property
     def label(self) -> str:
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return in_reader_language(self.name, self.name_en)
 
 
 class Complaint(FSMModelMixin, FirmOwned):
@@ -1032,10 +1030,7 @@ class SurveyQuestion(FirmOwned):
 
     @property
     def label(self) -> str:
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        if language.startswith("en") and self.label_en:
-            return self.label_en
-        return self.label_zh
+        return in_reader_language(self.label_zh, self.label_en)
 
     @property
     def range(self):

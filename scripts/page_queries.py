@@ -27,32 +27,19 @@ def main():
     parser.add_argument("--explain", default="", help="explain the queries containing this")
     parser.add_argument("--width", type=int, default=300)
     args = parser.parse_args()
-    import django
+    from profile_page import signed_in_page  # the next script in this folder
 
-    django.setup()
+    user, _client, queries = signed_in_page(args.user, args.path)
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from consultancy.tenancy.models import User
-    from consultancy.tenancy.rls import cross_firm
     from consultancy.tenancy.scoping import firm_scope
 
-    with cross_firm("page_queries: the user"):
-        user = User.objects.get(email=args.user)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    client.get(args.path)  # warm
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(args.path)
-    print(f"{args.path}: {response.status_code}, {len(response.content)} bytes, "
-          f"{len(ctx.captured_queries)} queries")
-    for i, q in enumerate(ctx.captured_queries, 1):
+    for i, q in enumerate(queries, 1):
         print(f"{i:>2}. {q['time']} s  {q['sql'][:args.width]}")
     if not args.explain:
         return
     with firm_scope(user.firm), connection.cursor() as cursor:
-        for q in ctx.captured_queries:
+        for q in queries:
             if args.explain in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT"):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
                 print("\n" + q["sql"][:args.width])

@@ -22,13 +22,10 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--user", default="manager@s001.antai.example")
-    parser.add_argument("--path", default="/engagements/")
-    parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--top", type=int, default=25)
-    args = parser.parse_args()
+def signed_in_page(email, path):
+    """Set Django up, sign ``email`` in through the test client, GET ``path`` once to warm
+    it, then once more counting its queries (printed); the client and the captured
+    queries. Shared with ``scripts/page_queries.py``."""
     import django
 
     django.setup()
@@ -39,15 +36,26 @@ def main():
     from consultancy.tenancy.models import User
     from consultancy.tenancy.rls import cross_firm
 
-    with cross_firm("profile_page: the user"):
-        user = User.objects.get(email=args.user)
+    with cross_firm("profiling a page: the user"):
+        user = User.objects.get(email=email)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    client.get(args.path)  # warm
+    client.get(path)  # warm
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(args.path)
-    print(f"{args.path}: {response.status_code}, {len(response.content)} bytes, "
+        response = client.get(path)
+    print(f"{path}: {response.status_code}, {len(response.content)} bytes, "
           f"{len(ctx.captured_queries)} queries")
+    return user, client, ctx.captured_queries
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--user", default="manager@s001.antai.example")
+    parser.add_argument("--path", default="/engagements/")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    _user, client, _queries = signed_in_page(args.user, args.path)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.requests):

@@ -24,6 +24,14 @@ from .files import (
 from .scoping import FirmOwned
 
 
+def in_reader_language(chinese: str, english: str) -> str:
+    """A firm-kept name in the reader's language: the English one for an English reader
+    when the firm keeps it, the Chinese one otherwise (the firm's lists: kinds of
+    qualification, service types, complaint causes, survey questions)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return english if language.startswith("en") and english else chinese
+
+
 class Firm(models.Model):
     """A consulting firm: the service provider (服务方) of clause 3, and the tenant."""
 
@@ -237,10 +245,7 @@ class QualificationKind(FirmOwned):
 
     @property
     def label(self) -> str:
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return in_reader_language(self.name, self.name_en)
 
     @property
     def awaiting_decision(self) -> bool:
