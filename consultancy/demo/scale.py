@@ -219,29 +219,30 @@ def add_engagements(firm: Firm, count: int, index: int) -> int:
     templates = [e for e in every if e not in ended] + ended[:4]
     clients = list(Client._base_manager.filter(firm=firm).order_by("pk"))
     candidates = [m for m in project_models() if m is not Firm]
-    copies = -(-(count - have) // len(templates))
-    made = 0
     seq = itertools.count(have + 1)
-    for template in templates:
-        n = min(copies, count - have - made)
-        if n <= 0:
-            break
-        rows = collect({Engagement: [template.pk]}, candidates)
+    client_ids = {c.pk for c in clients}
 
-        def hook(obj, k, original, template=template):
-            if isinstance(obj, Engagement):
-                s = next(seq)
-                obj.number = f"S{index:03d}-{s:05d}"
-                city = CITIES[(s + index) % len(CITIES)]
-                obj.title = (f"{city}{INDUSTRIES[s % len(INDUSTRIES)]}企业"
-                             f"{SERVICES[(s // 3) % len(SERVICES)]}")
-                same = [c for c in clients if c.pk == template.client_id]
-                # the engagement's contacts and contract parties are the template's
-                # client's: keep the client for records that name a contact
-                obj.client_id = same[0].pk if same else clients[s % len(clients)].pk
-                return {"number"}
-            return set()
+    def hook(obj, k, original):
+        if isinstance(obj, Engagement):
+            s = next(seq)
+            obj.number = f"S{index:03d}-{s:05d}"
+            city = CITIES[(s + index) % len(CITIES)]
+            obj.title = (f"{city}{INDUSTRIES[s % len(INDUSTRIES)]}企业"
+                         f"{SERVICES[(s // 3) % len(SERVICES)]}")
+            # the engagement's contacts and contract parties are the template's client's:
+            # keep the client for records that name a contact
+            if original.client_id not in client_ids:
+                obj.client_id = clients[s % len(clients)].pk
+            return {"number"}
+        return set()
 
-        copy_rows(rows, n, hook)
-        made += n
+    # One walk of the foreign keys for all the templates, copied ``rounds`` times (copy k
+    # of every template in one bulk insert per model), then one walk for the first
+    # ``rest`` templates: two walks per firm, not one per template.
+    rounds, rest = divmod(count - have, len(templates))
+    made = 0
+    for group, copies in ((templates, rounds), (templates[:rest], 1)):
+        if copies and group:
+            copy_rows(collect({Engagement: [t.pk for t in group]}, candidates), copies, hook)
+            made += copies * len(group)
     return made
