@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from consultancy.documents.charts import Bar, Series, bar_chart, hbar_chart, line_chart
 from consultancy.tenancy.mixins import apply_validation_error, firm_staff_required, manager_required
+from consultancy.tenancy.pagecache import cached_page
 from delivery import services as delivery_services
 from delivery.services import risk_settings_for
 from engagements import selectors as engagement_selectors
@@ -68,6 +69,7 @@ def _section_links(request, name, section):
 
 
 @manager_required
+@cached_page
 def dashboard(request):
     firm = request.user.firm
     page = {name: selectors.page_number(request.GET.get(name)) for name in SECTIONS}

@@ -19,6 +19,7 @@ from consultancy.tenancy.mixins import (
     manager_required,
 )
 from consultancy.tenancy.models import User
+from consultancy.tenancy.pagecache import cached_page
 from consultancy.tenancy.versioning import current_version_of
 
 from . import chronology, gates, panels, selectors, services
@@ -61,6 +62,7 @@ URL_MARK = 987654321987
 
 
 @firm_staff_required
+@cached_page
 def engagement_list(request):
     form = EngagementFilterForm(request.GET or None, firm=request.user.firm)
     qs = form.filter(selectors.engagement_list(user=request.user))
@@ -158,6 +160,7 @@ def _assessment_of(engagement):
 
 
 @firm_staff_required
+@cached_page
 def engagement_detail(request, pk):
     engagement = get_engagement(
         request, pk,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from consultancy.documents.spreadsheets import csv_row
 from consultancy.tenancy.mixins import apply_validation_error, manager_required
+from consultancy.tenancy.pagecache import cached_page
 from engagements.pages import posted_pk
 
 from . import services, statistics
@@ -25,6 +26,7 @@ from .period_reports import period_of, period_query, report_status, request_pdf
 
 @require_GET
 @manager_required
+@cached_page
 def statistics_page(request):
     """9.5: the statistics archive of a period, with charts, the CSV and the PDF."""
     form, period = period_of(request)

@@ -31,6 +31,7 @@ from consultancy.formats import show_date
 from consultancy.notifications.service import render as render_notice
 from consultancy.refusals import Refusal
 from consultancy.tenancy.mixins import apply_validation_error
+from consultancy.tenancy.pagecache import cached_page
 from consultancy.tenancy.versioning import FINGERPRINT_FIELD
 from contracts.models import Contract
 from delivery import risk
@@ -106,6 +107,7 @@ def _message_of(exc) -> str:
 
 @require_safe
 @login_required
+@cached_page
 def portal_home(request):
     """The company's engagements, each on Figure 1, with what awaits the client. A portal
     login not linked to an active contact sees only a word on what to do."""
@@ -259,6 +261,7 @@ def _engagement_tab(request, contact, pk, tab):
 
 @require_safe
 @portal_view
+@cached_page
 def engagement_detail(request, contact, pk):
     """The overview: the stage, and the framework, contract, plan and evaluation (what
     awaits the client's confirmation)."""
@@ -267,6 +270,7 @@ def engagement_detail(request, contact, pk):
 
 @require_safe
 @portal_view
+@cached_page
 def engagement_progress(request, contact, pk):
     """8.2 the working group, 8.4 the progress reports, and the activity shared."""
     return _engagement_tab(request, contact, pk, "progress")
@@ -274,6 +278,7 @@ def engagement_progress(request, contact, pk):
 
 @require_safe
 @portal_view
+@cached_page
 def engagement_documents(request, contact, pk):
     """8.5: the delivered documents, each to acknowledge (8.5.2)."""
     return _engagement_tab(request, contact, pk, "documents")
@@ -281,6 +286,7 @@ def engagement_documents(request, contact, pk):
 
 @require_safe
 @portal_view
+@cached_page
 def engagement_risks(request, contact, pk):
     """8.4: the risk identification register and the hidden dangers to rectify."""
     return _engagement_tab(request, contact, pk, "risks")
@@ -288,6 +294,7 @@ def engagement_risks(request, contact, pk):
 
 @require_safe
 @portal_view
+@cached_page
 def engagement_follow_up(request, contact, pk):
     """9.2 follow-up visits and 9.4 complaints about this engagement."""
     return _engagement_tab(request, contact, pk, "follow_up")

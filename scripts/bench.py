@@ -99,8 +99,9 @@ print("BENCH-JSON" + json.dumps(out))
 
 def drive(port, path, cookie, users, total):
     """``total`` GETs of ``path`` by ``users`` threads, each on its own keep-alive
-    connection; returns (latencies, elapsed, errors)."""
+    connection; returns (latencies, elapsed, errors, pages served from the page cache)."""
     latencies, errors, lock = [], [], threading.Lock()
+    hits = [0]
     left = [total]
     headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
 
@@ -117,13 +118,16 @@ def drive(port, path, cookie, users, total):
                 response = conn.getresponse()
                 response.read()
                 status = response.status
+                hit = response.getheader("X-Page-Cache") == "hit"
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 status = repr(exc)
+                hit = False
             took = time.perf_counter() - t
             with lock:
                 latencies.append(took)
+                hits[0] += hit
                 if status != 200:
                     errors.append(status)
         conn.close()
@@ -134,7 +138,7 @@ def drive(port, path, cookie, users, total):
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, time.perf_counter() - start, errors
+    return latencies, time.perf_counter() - start, errors, hits[0]
 
 
 def wait_for(port, seconds=60):
@@ -187,12 +191,14 @@ def main():
             order = [(p, u) for p in pages for u in users]
             random.shuffle(order)
             for (page, role, path), u in order:
-                lat, elapsed, errors = drive(args.port, path, setup["cookies"].get(role), u,
+                lat, elapsed, errors, hits = drive(args.port, path, setup["cookies"].get(role), u,
                                              args.requests if u == 1 else args.requests * 2)
-                entry = results.setdefault((page, u), {"lat": [], "time": 0.0, "errors": 0})
+                entry = results.setdefault((page, u), {"lat": [], "time": 0.0, "errors": 0,
+                                                            "hits": 0})
                 entry["lat"] += lat
                 entry["time"] += elapsed
                 entry["errors"] += len(errors)
+                entry["hits"] += hits
     finally:
         server.terminate()
         try:
@@ -200,8 +206,10 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    print(f"\npage cache: {os.environ.get('PAGE_CACHE', 'default (on with Redis)')}; "
+          f"cache: {'Redis' if 'REDIS_URL' in env else 'local memory'}")
     print(f"\n{'page':<20} {'users':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'req/s':>8} {'× bare':>7} {'errors':>6}")
+          f"{'req/s':>8} {'× bare':>7} {'errors':>6} {'cached':>6}")
     for page, _role, _path in pages:
         for u in users:
             entry = results[(page, u)]
@@ -211,7 +219,8 @@ def main():
             ms = [x * 1000 for x in entry["lat"]]
             print(f"{page:<20} {u:>5} {statistics.median(ms):>8.1f} "
                   f"{percentile(ms, 95):>8.1f} {percentile(ms, 99):>8.1f} {rps:>8.1f} "
-                  f"{rps / bare_rps:>7.2f} {entry['errors']:>6}")
+                  f"{rps / bare_rps:>7.2f} {entry['errors']:>6} "
+                  f"{entry['hits'] / len(entry['lat']):>6.0%}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def main():
         return
     with firm_scope(user.firm), connection.cursor() as cursor:
         for q in queries:
-            if args.explain in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT"):
+            if args.explain in q["sql"] and q["sql"].lstrip("( ").upper().startswith("SELECT"):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
                 print("\n" + q["sql"][:args.width])
                 print("\n".join(row[0] for row in cursor.fetchall()))

@@ -111,6 +111,13 @@ def _fresh_rate_limits(settings):
     settings.RATE_LIMIT_CACHE_PREFIX = f"ratelimit-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache(settings):
+    """Cached pages (``tenancy.pagecache``) are kept under keys of each test's own: a page
+    cached by an earlier test (or run) with the same ids is never served to this one."""
+    settings.PAGE_CACHE_PREFIX = f"pagecache-test-{uuid.uuid4().hex}"
+
+
 @contextmanager
 def eager_celery():
     """Celery tasks run in-process inside this block, even when REDIS_URL is set."""

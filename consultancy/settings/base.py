@@ -260,7 +260,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "consultancy.tenancy.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "consultancy",
         }
@@ -277,6 +277,13 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Pages kept in the cache until the firm's records change (consultancy.tenancy.pagecache):
+# on by default only with Redis, the cache every web process and worker shares.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=bool(REDIS_URL))
+# The code's release (a deploy's tag): part of every cached page's key. Unset, a digest of
+# the templates' and translations' files is used.
+RELEASE = env.str("RELEASE", default="")
+PAGE_CACHE_PREFIX = "pagecache"  # its keys' prefix (the test suite varies it)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

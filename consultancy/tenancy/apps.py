@@ -12,12 +12,13 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import backends, checks, ids
+        from . import backends, checks, ids, pagecache
         from .security import session_started
 
         ids.register()  # the <id:…> path converter, before any urls.py is loaded
         backends.connect()  # last_login written as the user (row-level security)
         checks.register()
+        pagecache.connect()  # a firm's cached pages are renewed with its records
 
         user_logged_in.connect(session_started, dispatch_uid="tenancy.security.session_started")
 
