@@ -23,6 +23,7 @@ from consultancy.activity.models import SystemActor
 from consultancy.activity.services import acting_as, performed_by, record_event
 from consultancy.clients.models import ClientContact
 from consultancy.formats import dates_shown, show_date
+from consultancy.tenancy import firm_lists
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
 from consultancy.tenancy.validators import meaningful_text, not_in_the_future
@@ -335,15 +336,7 @@ def causes_for(firm) -> list[ComplaintCause]:
 def complaint_cause_save(*, firm, by, cause=None, **fields) -> ComplaintCause:
     """Managers keep the firm's list of complaint causes (9.4): add one, rename it,
     reorder it, or stop offering it (a cause in use stays on its complaints)."""
-    _check_manager(firm.pk, by)
-    if cause is None:
-        cause = ComplaintCause(firm=firm)
-    else:
-        require_same_firm(firm.pk, cause)
-    for name, value in fields.items():
-        setattr(cause, name, value.strip() if isinstance(value, str) else value)
-    cause.full_clean()
-    cause.save()
+    cause = firm_lists.save_item(ComplaintCause, firm=firm, by=by, item=cause, fields=fields)
     record_event(firm=firm, by=by, verb="complaint_cause.saved", obj=cause, clause="9.4",
                  params={"name": cause.name})
     return cause
