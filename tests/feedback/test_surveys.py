@@ -54,7 +54,7 @@ def sent(a):
     return engagement, survey, links()[a.contact.email]
 
 
-def test_the_default_question_set_is_created_on_first_use(a, b):
+def test_the_default_question_set_is_seeded_with_the_firm(a, b):
     question_set = services.question_set_for(a.firm)
     questions = list(question_set.questions.all())
     assert [q.code for q in questions] == ["competence", "timeliness", "communication",
@@ -65,6 +65,22 @@ def test_the_default_question_set_is_created_on_first_use(a, b):
     assert services.question_set_for(a.firm) == question_set  # not twice
     assert services.question_set_for(b.firm) != question_set
     assert SurveyQuestion.objects.filter(firm=b.firm).count() == 8
+
+
+def test_a_firm_without_a_question_set_is_refused_not_given_one_by_a_read(a):
+    from feedback.errors import NoQuestionSet
+    from feedback.models import SurveyQuestionSet
+
+    SurveyQuestion.objects.filter(firm=a.firm).delete()
+    SurveyQuestionSet.objects.filter(firm=a.firm).delete()
+    with pytest.raises(NoQuestionSet):
+        services.question_set_for(a.firm)
+    assert not SurveyQuestionSet.objects.filter(firm=a.firm).exists()
+    # the seeder (the firm's creation, consultancy.tenancy.firm_lists) gives it, once
+    services.questions_seed(a.firm.pk)
+    services.questions_seed(a.firm.pk)
+    assert SurveyQuestionSet.objects.filter(firm=a.firm).count() == 1
+    assert services.question_set_for(a.firm).questions.count() == 8
 
 
 def test_labels_follow_the_language(a):
