@@ -17,6 +17,7 @@ from consultancy.activity import verbs
 from consultancy.activity.services import performed_by, record_event
 from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
+from consultancy.tenancy import firm_lists
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.validators import meaningful_text, not_in_the_future
@@ -175,18 +176,15 @@ def _free_code(firm_id, base: str) -> str:
 @transaction.atomic
 def service_type_save(*, firm, by, service_type=None, **fields) -> ServiceType:
     """Managers keep the firm's list of service types: add one, rename it, reorder it, or
-    stop offering it (``is_active``; the engagements that name it keep it)."""
-    _check_manager(firm.pk, by)
-    if service_type is None:
-        service_type = ServiceType(firm=firm)
-    else:
-        require_same_firm(firm.pk, service_type)
-    for name, value in fields.items():
-        setattr(service_type, name, value.strip() if isinstance(value, str) else value)
-    if not service_type.code:
-        service_type.code = _free_code(firm.pk, slugify(service_type.name_en) or "type")
-    service_type.full_clean()
-    service_type.save()
+    stop offering it (``is_active``; the engagements that name it keep it). A new type
+    without a code gets one made from its English name."""
+
+    def complete(item):
+        if not item.code:
+            item.code = _free_code(firm.pk, slugify(item.name_en) or "type")
+
+    service_type = firm_lists.save_item(ServiceType, firm=firm, by=by, item=service_type,
+                                        fields=fields, complete=complete)
     record_event(firm=firm, by=by, verb="service_type.saved", obj=service_type,
                  params={"name": service_type.name})
     return service_type

@@ -427,8 +427,8 @@ class SurveyQuestionInline(FirmScopedInline, admin.TabularInline):
 
 @admin.register(SurveyQuestionSet)
 class SurveyQuestionSetAdmin(FirmScopedAdmin):
-    """The firm's questions; the set is created with the default questions on first use.
-    An answered question cannot be deleted: make it inactive instead."""
+    """The firm's questions (the set is seeded with the default questions when the firm is
+    created). An answered question cannot be deleted: make it inactive instead."""
 
     list_display = ["name", "updated_at"]
     fields = ["name"]
@@ -443,11 +443,6 @@ class SurveyQuestionSetAdmin(FirmScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        if getattr(request.user, "firm", None) is not None:
-            services.question_set_for(request.user.firm)
-        return super().changelist_view(request, extra_context)
 
     def save_formset(self, request, form, formset, change):
         """The questions through ``survey_question_edit`` (an answered one keeps its

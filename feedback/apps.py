@@ -49,7 +49,4 @@ class FeedbackConfig(AppConfig):
 
         firm_lists.register("feedback.complaint_causes", services.causes_seed)
         # … and the default satisfaction survey questions (9.5)
-        from consultancy.tenancy.models import Firm
-
-        firm_lists.register("feedback.survey_questions", lambda firm_id: (
-            services.question_set_for(Firm.objects.get(pk=firm_id))))
+        firm_lists.register("feedback.survey_questions", services.questions_seed)

@@ -43,3 +43,13 @@ class FollowUpRefused(Refusal):
 
     code = "follow_up.refused"
     kind = CONFLICT
+
+
+class NoQuestionSet(Refusal):
+    """The firm has no satisfaction question set (9.5). Every firm is given one when it is
+    created (consultancy.tenancy.firm_lists); a read never makes one."""
+
+    code = "survey.no_question_set"
+    kind = CONFLICT
+    default_message = _("Your firm has no satisfaction survey questions (9.5). Ask the "
+                        "platform's operator to give the firm its starting lists.")

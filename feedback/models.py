@@ -974,8 +974,8 @@ class ComplaintReport(PeriodReport):
 
 
 class SurveyQuestionSet(FirmOwned):
-    """The firm's satisfaction questions (managers edit them); one per firm, created
-    with the default questions on first use."""
+    """The firm's satisfaction questions (managers edit them); one per firm, seeded with
+    the default questions when the firm is created (consultancy.tenancy.firm_lists)."""
 
     name = models.CharField(_("name"), max_length=100)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

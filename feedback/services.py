@@ -23,6 +23,7 @@ from consultancy.activity.models import SystemActor
 from consultancy.activity.services import acting_as, performed_by, record_event
 from consultancy.clients.models import ClientContact
 from consultancy.formats import dates_shown, show_date
+from consultancy.tenancy import firm_lists
 from consultancy.tenancy.models import Firm
 from consultancy.tenancy.scoping import CrossFirmReference, firm_scope, require_same_firm
 from consultancy.tenancy.validators import meaningful_text, not_in_the_future
@@ -35,7 +36,7 @@ from engagements.stages import ORDER, Stage
 
 from . import signals
 from .defaults import DEFAULT_QUESTION_SET_NAME, DEFAULT_QUESTIONS
-from .errors import ComplaintStepRefused, FollowUpRefused, SurveyLinkInvalid
+from .errors import ComplaintStepRefused, FollowUpRefused, NoQuestionSet, SurveyLinkInvalid
 from .models import (
     ClientAcceptance,
     Complaint,
@@ -335,15 +336,7 @@ def causes_for(firm) -> list[ComplaintCause]:
 def complaint_cause_save(*, firm, by, cause=None, **fields) -> ComplaintCause:
     """Managers keep the firm's list of complaint causes (9.4): add one, rename it,
     reorder it, or stop offering it (a cause in use stays on its complaints)."""
-    _check_manager(firm.pk, by)
-    if cause is None:
-        cause = ComplaintCause(firm=firm)
-    else:
-        require_same_firm(firm.pk, cause)
-    for name, value in fields.items():
-        setattr(cause, name, value.strip() if isinstance(value, str) else value)
-    cause.full_clean()
-    cause.save()
+    cause = firm_lists.save_item(ComplaintCause, firm=firm, by=by, item=cause, fields=fields)
     record_event(firm=firm, by=by, verb="complaint_cause.saved", obj=cause, clause="9.4",
                  params={"name": cause.name})
     return cause
@@ -913,19 +906,27 @@ def feedback_settings_update(*, firm, by, **fields) -> FeedbackSettings:
 # -- 9.5 satisfaction surveys -----------------------------------------------------------
 
 
+def questions_seed(firm_id) -> None:
+    """The firm's starting question set with the default questions (nothing is added when
+    the firm has a set): run once, when the firm is created (consultancy.tenancy.firm_lists;
+    the firms that existed before by the data migration ``0011``)."""
+    if SurveyQuestionSet.objects.filter(firm_id=firm_id).exists():
+        return
+    question_set = SurveyQuestionSet.objects.create(firm_id=firm_id,
+                                                    name=DEFAULT_QUESTION_SET_NAME)
+    SurveyQuestion.objects.bulk_create([
+        SurveyQuestion(firm_id=firm_id, question_set=question_set, code=code, kind=kind,
+                       label_zh=zh, label_en=en, order=order, required=required)
+        for order, (code, kind, zh, en, required) in enumerate(DEFAULT_QUESTIONS)])
+
+
 def question_set_for(firm) -> SurveyQuestionSet:
-    """The firm's question set, created with the default questions on first use."""
-    question_set = SurveyQuestionSet.objects.filter(firm=firm).first()
-    if question_set is not None:
-        return question_set
-    with transaction.atomic():
-        question_set, created = SurveyQuestionSet.objects.get_or_create(
-            firm=firm, defaults={"name": DEFAULT_QUESTION_SET_NAME})
-        if created:
-            for order, (code, kind, zh, en, required) in enumerate(DEFAULT_QUESTIONS):
-                SurveyQuestion.objects.create(firm=firm, question_set=question_set, code=code,
-                                              kind=kind, label_zh=zh, label_en=en,
-                                              order=order, required=required)
+    """The firm's question set (9.5), seeded when the firm was created: a read that never
+    writes. A firm without one is refused (:class:`NoQuestionSet`), never given one here."""
+    firm_id = getattr(firm, "pk", firm)
+    question_set = SurveyQuestionSet.objects.filter(firm_id=firm_id).first()
+    if question_set is None:
+        raise NoQuestionSet()
     return question_set
 
 

@@ -26,11 +26,13 @@ def ledger_pdf_spec(engagement) -> PdfSpec:
         d.category_zh = CATEGORY_ZH[d.category]
         d.state_zh = STATE_ZH[d.state]
         d.overdue = d.is_overdue_on(today)
+    # the same figures as the engagement's page (one computation: selectors.statistics)
+    stats = selectors.engagement_statistics(engagement, by_consultant=False, today=today)
     return PdfSpec(
         template_name="pdf/hazard_ledger.html",
         context={"engagement": engagement, "client": engagement.client,
                  "title": LEDGER_TITLE, "doc_number": f"YH-{engagement.number}",
-                 "dangers": dangers, "stats": selectors.stats(engagement), "today": today},
+                 "dangers": dangers, "stats": stats, "today": today},
         filename=f"隐患台账-{engagement.number}.pdf",
     )
 

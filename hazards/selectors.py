@@ -60,37 +60,6 @@ def client_ledger(engagement):
             .order_by("-seq"))
 
 
-def stats(engagement) -> dict:
-    """Found, closed, open, overdue by grade and category, and the rectification rate
-    (closed out of those found, refused ones counted as found and not rectified). One
-    query."""
-    today = timezone.localdate()
-    overdue = Q(state__in=AWAITING_CLIENT, deadline__lt=today)
-    rows = (HiddenDanger.objects.filter(engagement=engagement)
-            .values("grade", "category")
-            .annotate(found=Count("pk"), closed=Count("pk", filter=Q(state=State.CLOSED)),
-                      open=Count("pk", filter=Q(state__in=OPEN)),
-                      refused=Count("pk", filter=Q(state=State.REFUSED)),
-                      overdue=Count("pk", filter=overdue)))
-    zero = {"found": 0, "closed": 0, "open": 0, "refused": 0, "overdue": 0}
-    by_grade = {g: dict(zero) for g in Grade.values}
-    by_category = {c: dict(zero) for c in Category.values}
-    total = dict(zero)
-    for row in rows:
-        for key in zero:
-            by_grade[row["grade"]][key] += row[key]
-            by_category[row["category"]][key] += row[key]
-            total[key] += row[key]
-    return {
-        "total": total,
-        "by_grade": [{"value": g, "label": Grade(g).label, **by_grade[g]} for g in Grade.values],
-        "by_category": [{"value": c, "label": Category(c).label, **by_category[c]}
-                        for c in Category.values],
-        "rate": rate(total["closed"], total["found"]),
-        "major_open": by_grade[Grade.MAJOR]["open"],
-    }
-
-
 def rate(closed, found):
     """The rectification rate in percent (None when nothing was found)."""
     if not found:

@@ -22,6 +22,7 @@ from consultancy.documents.services import pdf_request
 from consultancy.formats import dates_shown
 from consultancy.outbox import enqueue
 from consultancy.refusals import CONFLICT, Refusal
+from consultancy.tenancy import firm_lists
 from consultancy.tenancy.scoping import require_same_firm
 from consultancy.tenancy.versioning import check_fingerprint
 from engagements.models import Engagement, FrozenRecord
@@ -157,9 +158,12 @@ def criteria_seed(*, firm) -> int:
     return len(rows)
 
 
+def _not_a_manager() -> HazardRefused:
+    return HazardRefused(_("Only the firm's managers keep the criteria list."))
+
+
 def _require_manager(firm_id, by):
-    if not getattr(by, "is_manager", False) or by.firm_id != firm_id:
-        raise HazardRefused(_("Only the firm's managers keep the criteria list."))
+    firm_lists.require_manager(firm_id, by, _not_a_manager())
 
 
 @performed_by
@@ -167,15 +171,16 @@ def _require_manager(firm_id, by):
 def criterion_add(*, criterion: MajorHazardCriterion, by) -> MajorHazardCriterion:
     """A manager adds a criterion of a 重大事故隐患判定标准 to the firm's list."""
     criterion.firm_id = by.firm_id
-    _require_manager(criterion.firm_id, by)
-    criterion.code = (criterion.code or "").strip()
-    if MajorHazardCriterion.objects.filter(firm_id=criterion.firm_id,
-                                           industry=criterion.industry,
-                                           code=criterion.code).exists():
-        raise ValidationError({"code": _("This item is already on the list of this "
-                                         "industry.")})
-    criterion.full_clean(validate_unique=False)
-    criterion.save()
+
+    def unique_code(item):
+        if MajorHazardCriterion.objects.filter(firm_id=item.firm_id, industry=item.industry,
+                                               code=item.code).exists():
+            raise ValidationError({"code": _("This item is already on the list of this "
+                                             "industry.")})
+
+    firm_lists.save_item(MajorHazardCriterion, firm=criterion.firm_id, by=by, item=criterion,
+                         fields={"code": criterion.code or ""}, complete=unique_code,
+                         refusal=_not_a_manager())
     record_event(firm=criterion.firm_id, by=by, verb="hazard.criterion_added", obj=criterion,
                  clause=CLAUSE, params={"code": criterion.code,
                                         "industry": str(criterion.get_industry_display())})

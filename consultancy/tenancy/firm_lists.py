@@ -7,12 +7,22 @@ them. They run in one place: when a firm is created (the ``post_save`` receiver 
 apps are installed (a mapping is seeded after the list it names). Firms that existed
 before a list was introduced get it from that list's data migration.
 
-Reads never write: no page, form or selector seeds a list on first use."""
+Reads never write: no page, form or selector seeds a list on first use.
+
+The managers keep each list through its app's service (``service_type_save``,
+``complaint_cause_save``, ``criterion_add``, …), which keeps its own event, clause and
+rules and leaves the common write to :func:`save_item`: a manager of the firm only, the
+firm's own item, the text trimmed, validated and saved."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .scoping import require_same_firm
 
 
 @dataclass(frozen=True)
@@ -58,3 +68,43 @@ def connect() -> None:
 
     post_save.connect(_on_firm_saved, sender=Firm, weak=False,
                       dispatch_uid="tenancy.firm_lists.seed")
+
+
+# -- keeping a list: the write every list's service shares --------------------------------
+
+
+def require_manager(firm_id, by, refusal: Exception | None = None) -> None:
+    """Only a manager of the firm ``firm_id`` keeps its lists. By default a user of
+    another firm is refused as a reference across firms and a user of the firm who is not
+    a manager with a ``ValidationError``; a list that answers both with its own refusal
+    passes it as ``refusal``."""
+    if refusal is not None:
+        if not getattr(by, "is_manager", False) or by.firm_id != firm_id:
+            raise refusal
+        return
+    require_same_firm(firm_id, by)
+    if not by.is_manager:
+        raise ValidationError(_("Only the firm's managers change this."))
+
+
+def save_item(model, *, firm, by, item=None, fields: dict, refusal: Exception | None = None,
+              complete: Callable[[object], object] | None = None):
+    """Add an item to one of the firm's lists (``item`` None, or a new unsaved one) or
+    change one of its items: ``by`` must be a manager of the firm (:func:`require_manager`
+    with ``refusal``), the item the firm's own; ``fields`` are set on it (text trimmed),
+    then ``complete(item)`` runs the list's own rule (a code made from the name, a field
+    error for a duplicate), and the item is validated and saved. The caller runs it in its
+    own transaction and records its own event (verb, clause) after it."""
+    firm_id = getattr(firm, "pk", firm)
+    require_manager(firm_id, by, refusal)
+    if item is None:
+        item = model(firm=firm) if hasattr(firm, "pk") else model(firm_id=firm_id)
+    else:
+        require_same_firm(firm_id, item)
+    for name, value in fields.items():
+        setattr(item, name, value.strip() if isinstance(value, str) else value)
+    if complete is not None:
+        complete(item)
+    item.full_clean()
+    item.save()
+    return item

@@ -54,7 +54,7 @@ def sent(a):
     return engagement, survey, links()[a.contact.email]
 
 
-def test_the_default_question_set_is_created_on_first_use(a, b):
+def test_the_default_question_set_is_seeded_with_the_firm(a, b):
     question_set = services.question_set_for(a.firm)
     questions = list(question_set.questions.all())
     assert [q.code for q in questions] == ["competence", "timeliness", "communication",
@@ -65,6 +65,43 @@ def test_the_default_question_set_is_created_on_first_use(a, b):
     assert services.question_set_for(a.firm) == question_set  # not twice
     assert services.question_set_for(b.firm) != question_set
     assert SurveyQuestion.objects.filter(firm=b.firm).count() == 8
+
+
+def test_a_firm_without_a_question_set_is_refused_not_given_one_by_a_read(a):
+    from feedback.errors import NoQuestionSet
+    from feedback.models import SurveyQuestionSet
+
+    SurveyQuestion.objects.filter(firm=a.firm).delete()
+    SurveyQuestionSet.objects.filter(firm=a.firm).delete()
+    with pytest.raises(NoQuestionSet):
+        services.question_set_for(a.firm)
+    assert not SurveyQuestionSet.objects.filter(firm=a.firm).exists()
+    # the seeder (the firm's creation, consultancy.tenancy.firm_lists) gives it, once
+    services.questions_seed(a.firm.pk)
+    services.questions_seed(a.firm.pk)
+    assert SurveyQuestionSet.objects.filter(firm=a.firm).count() == 1
+    assert services.question_set_for(a.firm).questions.count() == 8
+
+
+def test_the_data_migration_gives_a_set_to_the_firms_without_one(a, b):
+    import importlib
+
+    from django.apps import apps
+
+    from feedback.models import SurveyQuestionSet
+
+    migration = importlib.import_module("feedback.migrations.0011_question_sets_for_every_firm")
+    SurveyQuestion.objects.filter(firm=b.firm).delete()
+    SurveyQuestionSet.objects.filter(firm=b.firm).delete()
+    kept = services.question_set_for(a.firm)
+    services.survey_question_save(firm=a.firm, by=a.manager, code="extra", kind="text",
+                                  label_zh="补充问题", order=9)
+    migration.seed_question_sets(apps, None)
+    assert services.question_set_for(a.firm) == kept
+    assert SurveyQuestion.objects.filter(firm=a.firm).count() == 9  # a's set as it was
+    assert [q.code for q in services.question_set_for(b.firm).questions.all()] == [
+        "competence", "timeliness", "communication", "deliverables", "on_site", "overall",
+        "recommend", "comments"]
 
 
 def test_labels_follow_the_language(a):

@@ -5,10 +5,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from feedback import services
+from feedback.errors import NoQuestionSet
 from feedback.models import (
     ClientAcceptance,
     Complaint,
@@ -16,6 +19,8 @@ from feedback.models import (
     FollowUpVisit,
     OutcomeReview,
     Survey,
+    SurveyQuestion,
+    SurveyQuestionSet,
     SurveyResponse,
 )
 from tests import factories as f
@@ -157,6 +162,51 @@ def test_a_survey_link_answers_once(client, a, b, engagements):
     assert client.post(url, answers).status_code == 410
     with scopes_disabled():
         assert SurveyResponse.objects.count() == 1
+
+
+def _get_writes(client, url):
+    """A GET of ``url`` (after a first one that settles the session) and the SQL writes it
+    made."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries.captured_queries
+                      if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_a_get_of_the_survey_pages_writes_nothing(client, a, b, engagements):
+    ea, eb = engagements
+    mail.outbox.clear()
+    with scopes_disabled():
+        send_survey(ea, a)
+    token = _token(a.contact.email)
+    login(client, a.manager)
+    for url in (reverse("feedback:question_set"), reverse("feedback:survey", args=[ea.pk]),
+                reverse("admin:feedback_surveyquestionset_changelist")):
+        response, writes = _get_writes(client, url)
+        assert response.status_code == 200 and writes == [], url
+    client.logout()
+    response, writes = _get_writes(client, reverse("feedback:survey_answer", args=[token]))
+    assert response.status_code == 200 and writes == []
+    # a firm without a question set (every firm is given one at its creation): a read
+    # refuses, clearly, and does not make one; nor does sending a survey
+    with scopes_disabled():
+        SurveyQuestion.objects.filter(firm=b.firm).delete()
+        SurveyQuestionSet.objects.filter(firm=b.firm).delete()
+    login(client, b.manager)
+    response, writes = _get_writes(client, reverse("feedback:question_set"))
+    assert response.status_code == 409 and writes == []
+    assert response.context["code"] == "survey.no_question_set"
+    for url in (reverse("feedback:survey", args=[eb.pk]),
+                reverse("admin:feedback_surveyquestionset_changelist")):
+        response, writes = _get_writes(client, url)
+        assert response.status_code == 200 and writes == [], url
+    answer = client.post(reverse("feedback:survey", args=[eb.pk]), follow=True)
+    assert answer.status_code == 200
+    assert str(NoQuestionSet.default_message) in [str(m) for m in answer.context["messages"]]
+    with scopes_disabled():
+        assert not SurveyQuestionSet.objects.filter(firm=b.firm).exists()
+        assert not Survey.objects.filter(engagement=eb).exists()
 
 
 def test_a_forged_link_is_404(client, a, engagements):

@@ -107,6 +107,8 @@ def test_the_record_form_with_photos_on_a_phone(client, a, eng):
     url = reverse("hazards:record", args=[e.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'accept="image/*"' in page.content.decode()
+    # no inline style (the house rule with the CSP): its width is the stylesheet's class
+    assert "style=" not in page.content.decode() and "card-narrow" in page.content.decode()
     today = timezone.localdate().isoformat()
     answer = client.post(url, {
         "location": "二号罐区", "description": "可燃气体报警器失效", "grade": "major",
