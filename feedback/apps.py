@@ -15,13 +15,14 @@ class FeedbackConfig(AppConfig):
         from engagements import panels
 
         from . import tasks
-        from .panel import feedback_panel
+        from .panel import feedback_panel, panel_annotations
         from .requirements import register_all
 
         register_all()
         # The public survey link (9.5) works whether or not its reader is logged in.
         areas.open_to_client_contacts("/survey/")
-        panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90))
+        panels.register(panels.Panel("feedback/_panel.html", feedback_panel, order=90,
+                                     annotations=panel_annotations))
         tasks.connect()
 
         from consultancy.documents import registry

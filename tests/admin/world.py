@@ -136,7 +136,9 @@ def _vary(obj, field, n):
         setattr(obj, field.attname, text[: field.max_length] if field.max_length else text)
         return True
     if isinstance(field, models.IntegerField):
-        setattr(obj, field.attname, value + 10_000 + n)
+        # n alone: value + n would collide when the clones of two rows (versions 1 and 2
+        # of one record) alternate
+        setattr(obj, field.attname, 10_000 + n)
         return True
     if isinstance(field, models.DateTimeField):
         setattr(obj, field.attname, value + datetime.timedelta(seconds=n))
@@ -147,9 +149,15 @@ def _vary(obj, field, n):
     return False
 
 
-def clone(obj):
+def clone(obj, *, stand_in=False):
     """A copy of ``obj`` saved as a new row (without the model's save(): no service rule
-    applies to test rows), its unique fields varied, and any one-to-one parent cloned."""
+    applies to test rows), its unique fields varied, and any one-to-one parent cloned.
+
+    A parent cloned only so that the copy's unique set differs (``stand_in``: a second
+    engagement for a second needs assessment) keeps its original's creation time: it is
+    not one of the rows the test asked for, and must not be the newest rows, the first
+    page of a list ordered newest first (the engagement list would show 20 copies of the
+    closed engagement, the parent of most one-per-engagement records)."""
     model = type(obj)
     new = model.__new__(model)
     new.__dict__ = {k: copy.copy(v) for k, v in obj.__dict__.items() if not k.startswith("_")}
@@ -168,11 +176,18 @@ def clone(obj):
         parent = getattr(obj, relations[0].name)
         if parent is None:
             continue  # NULLs never collide
-        setattr(new, relations[0].attname, clone(parent).pk)
+        setattr(new, relations[0].attname, clone(parent, stand_in=True).pk)
     with scopes_disabled():
         model._base_manager.bulk_create([new])
     if new.pk is None:  # backends without RETURNING
         new.pk = model._base_manager.order_by("-pk").values_list("pk", flat=True)[0]
+    if stand_in:
+        dates = {fl.attname: getattr(obj, fl.attname) for fl in model._meta.concrete_fields
+                 if getattr(fl, "auto_now_add", False)}
+        if dates:
+            with scopes_disabled():
+                model._base_manager.filter(pk=new.pk).update(**dates)
+            new.__dict__.update(dates)
     return new
 
 
@@ -181,16 +196,22 @@ def one_per_firm(model) -> bool:
 
 
 def rows_of(model, firm, count):
-    """Make the firm have ``count`` rows of ``model`` (cloning its first one); for a model
-    with one row per firm, make ``count`` rows over as many firms."""
+    """Make the firm have ``count`` rows of ``model``, cloning the firm's rows in turn; for a
+    model with one row per firm, make ``count`` rows over as many firms.
+
+    In turn, not the first one only: the clones are the newest rows, so they are the first
+    page of a list ordered newest first, and that page must show the mix of the firm's rows
+    (an engagement of each stage the world has) as the 5 rows' page does, not 20 copies of
+    one row (20 closed engagements: a page with no gate to ask, one query fewer than with 5
+    rows, which says nothing of whether a page's queries grow with its rows)."""
     with scopes_disabled():
         qs = model._base_manager.all() if one_per_firm(model) else model._base_manager.filter(
             firm=firm)
         have = qs.count()
-        seed = qs.filter(firm=firm).order_by("pk").first()
-        assert seed is not None, f"the test world has no {model._meta.label}"
-        for _i in range(count - have):
-            clone(seed)
+        seeds = list(qs.filter(firm=firm).order_by("pk"))
+        assert seeds, f"the test world has no {model._meta.label}"
+        for i in range(count - have):
+            clone(seeds[i % len(seeds)])
         return qs.count()
 
 
