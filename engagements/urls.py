@@ -13,6 +13,8 @@ urlpatterns = [
          name="history"),
     path("<id:pk>/activity/", views.engagement_section, {"section": "activity"},
          name="activity"),
+    path("<id:pk>/clause-6/", views.engagement_section, {"section": "clause6"},
+         name="clause6"),
     path("<id:pk>/edit/", views.engagement_update, name="update"),
     path("<id:pk>/opened-on/", views.engagement_opened_on, name="opened_on"),
     path("<id:pk>/transition/<str:transition>/", views.engagement_transition,
