@@ -35,3 +35,8 @@ if XDIST_WORKER:
 DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
 if DATABASE_OWNER_URL:
     DATABASE_APP_ROLE = DATABASES["default"]["USER"]  # noqa: F405
+
+# Pages are rendered in the tests (their content and their queries are what most tests
+# check, some after changing rows below the services); the page cache is on in its own
+# tests (tests/tenancy/test_pagecache.py) and in the browser walks (tests/e2e).
+PAGE_CACHE = False

@@ -53,17 +53,23 @@ _CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]*'
 _ONCE = re.compile(rf'(name="{once.FIELD}" value=")[^"]*')
 
 
+# what renders a page: a change in any of them is a new release
+CODE_FOLDERS = ("templates", "locale", "consultancy", "engagements", "contracts", "delivery",
+                "hazards", "feedback", "portal", "dashboard")
+
+
 def _release() -> str:
     """The code's release: ``RELEASE`` when set (a deploy's tag), else a digest of the
-    templates' and translations' names and times (so that a changed template is not
-    served from the cache of the previous one)."""
+    names and times of the files that render a page (templates, translations, the
+    project's Python), so that a changed one is not served from the cache of the
+    previous code."""
     if getattr(settings, "RELEASE", ""):
         return settings.RELEASE
     base = Path(settings.BASE_DIR)
     digest = hashlib.sha1()
-    for folder in ("templates", "locale"):
+    for folder in CODE_FOLDERS:
         for path in sorted((base / folder).rglob("*")):
-            if path.is_file():
+            if path.suffix in (".html", ".txt", ".mo", ".py") and path.is_file():
                 digest.update(f"{path}:{path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()[:12]
 
@@ -125,6 +131,19 @@ def firm_changed(firm_id):
 
     renew.pagecache_firm = firm_id
     transaction.on_commit(renew)
+
+
+def renew_every_firm():
+    """Every firm's pages out of date: the database changed under the cache (``restore``
+    of a backup: the generations in Redis were made for the rows before it)."""
+    if not enabled():
+        return
+    from .models import Firm
+    from .rls import cross_firm
+
+    with cross_firm("page cache: every firm's pages renewed after a restore"):
+        for firm_id in Firm.objects.values_list("pk", flat=True):
+            _renew(firm_id)
 
 
 def _firm_of(instance):

@@ -23,8 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_scopes.state import get_scope
 
 from consultancy.refusals import INVALID, Refusal
+
+from . import pagecache
 
 VERSION_FIELD = "seen_version"
 FINGERPRINT_FIELD = "content_fingerprint"
@@ -144,15 +147,22 @@ NO_VERSION = _("This form does not say which version of the record it was opened
 
 
 def check_version(seen, current) -> None:
-    """Refuse (:class:`StaleEdit`) unless ``current`` is the version ``seen``."""
+    """Refuse (:class:`StaleEdit`) unless ``current`` is the version ``seen`` (and renew
+    the firm's cached pages: the form may have come from one older than the row)."""
     if current is None or not seen or seen != version_token(current):
+        if current is not None:
+            pagecache.firm_changed(getattr(current, "firm_id", None))
         raise stale_edit(current)
 
 
 def check_fingerprint(seen, expected) -> None:
     """Refuse (:class:`ContentChanged`) unless the fingerprint the client's form carried
-    is the content's fingerprint now."""
+    is the content's fingerprint now. The page the form came from may have been served
+    from the page cache with content older than the rows (changed below the services):
+    the firm's pages are renewed, so that the page reloaded shows the content now."""
     if not seen or seen != expected:
+        firm = get_scope().get("firm")
+        pagecache.firm_changed(getattr(firm, "pk", firm))
         raise ContentChanged()
 
 

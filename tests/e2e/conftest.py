@@ -91,3 +91,10 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    """The walks run with the page cache on (``tenancy.pagecache``; off in the rest of the
+    suite): every page after an act, a consultant's or a client's, must show it."""
+    settings.PAGE_CACHE = True

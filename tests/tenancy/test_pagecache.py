@@ -205,3 +205,49 @@ def test_renewed_at_once_and_once_more_when_the_transaction_commits(a, b):
     renewals[0]()  # what the commit runs
     assert pagecache.firm_generation(a.firm.pk) != during
     assert pagecache.firm_generation(b.firm.pk) == other
+
+
+def test_a_restore_renews_every_firms_pages(a, b):
+    """``manage.py restore`` into this deployment's database: the generations in the cache
+    were made for the rows before it."""
+    before = {w.firm.pk: pagecache.firm_generation(w.firm.pk) for w in (a, b)}
+    pagecache.renew_every_firm()
+    assert all(pagecache.firm_generation(pk) != token for pk, token in before.items())
+
+
+def test_a_client_act_refused_on_changed_content_renews_the_pages(a, b):
+    """A change below the services (a queryset update: no row signal) leaves a cached
+    portal page older than the rows; the client's confirmation from it is refused
+    (the content's fingerprint, 4.3) and renews the firm's pages, so the page reloaded
+    shows the content now and can be confirmed."""
+    from engagements.models import ProjectFramework
+
+    with scopes_disabled():
+        e = f.EngagementFactory(client=a.client, lead_consultant=a.consultant)
+        advance_to(e, Stage.COMMUNICATION)
+        framework = f.ProjectFrameworkFactory(engagement=e)
+    contact = login(Client(), a.contact.user)
+    page_url = reverse("portal:engagement", args=[e.pk])
+    confirm = reverse("portal:framework_confirm", args=[e.pk, framework.pk])
+
+    def seen(page):
+        form = page.content.decode().split(f'action="{confirm}"', 1)[1]
+        return re.search(r'name="content_fingerprint" value="([^"]+)"', form).group(1)
+
+    # the first view records that the client saw the version (an event: the page made
+    # from the rows before it is not kept); the second is kept, the third served from it
+    contact.get(page_url)
+    assert contact.get(page_url)["X-Page-Cache"] == "miss"
+    assert contact.get(page_url)["X-Page-Cache"] == "hit"
+    with scopes_disabled():
+        ProjectFramework.objects.filter(pk=framework.pk).update(budget=312000)
+    stale = contact.get(page_url)
+    assert stale["X-Page-Cache"] == "hit"
+    contact.post(confirm, {"content_fingerprint": seen(stale)})
+    with scopes_disabled():
+        assert not ProjectFramework.objects.get(pk=framework.pk).is_confirmed
+    fresh = contact.get(page_url)  # rendered (with the refusal's message: not kept)
+    assert "X-Page-Cache" not in fresh and seen(fresh) != seen(stale)
+    contact.post(confirm, {"content_fingerprint": seen(fresh)})
+    with scopes_disabled():
+        assert ProjectFramework.objects.get(pk=framework.pk).is_confirmed

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from consultancy.documents.backups import BackupError, restore_backup
+from consultancy.tenancy import pagecache
 
 
 class Command(BaseCommand):
@@ -27,5 +28,7 @@ class Command(BaseCommand):
                                     media_root=Path(media_root or settings.MEDIA_ROOT))
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        if not database_url:  # this deployment's own database: its cached pages are stale
+            pagecache.renew_every_firm()
         self.stdout.write(f"restored the backup of {report['created_at']}: database and "
                           f"{report['files']} files, every hash verified")
