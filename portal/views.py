@@ -74,7 +74,9 @@ DOING_NOW = {
 
 
 def portal_view(view):
-    """A logged-in client contact only (their ``ClientContact`` passed on); else 404."""
+    """A logged-in client contact only (their ``ClientContact`` passed on); else 404.
+    ``cached_page`` goes outside it: a page is kept only once this passed for the user,
+    and a change of the contact (a write of the firm) renews it."""
 
     @login_required
     @wraps(view)
@@ -260,8 +262,8 @@ def _engagement_tab(request, contact, pk, tab):
 
 
 @require_safe
-@portal_view
 @cached_page
+@portal_view
 def engagement_detail(request, contact, pk):
     """The overview: the stage, and the framework, contract, plan and evaluation (what
     awaits the client's confirmation)."""
@@ -269,32 +271,32 @@ def engagement_detail(request, contact, pk):
 
 
 @require_safe
-@portal_view
 @cached_page
+@portal_view
 def engagement_progress(request, contact, pk):
     """8.2 the working group, 8.4 the progress reports, and the activity shared."""
     return _engagement_tab(request, contact, pk, "progress")
 
 
 @require_safe
-@portal_view
 @cached_page
+@portal_view
 def engagement_documents(request, contact, pk):
     """8.5: the delivered documents, each to acknowledge (8.5.2)."""
     return _engagement_tab(request, contact, pk, "documents")
 
 
 @require_safe
-@portal_view
 @cached_page
+@portal_view
 def engagement_risks(request, contact, pk):
     """8.4: the risk identification register and the hidden dangers to rectify."""
     return _engagement_tab(request, contact, pk, "risks")
 
 
 @require_safe
-@portal_view
 @cached_page
+@portal_view
 def engagement_follow_up(request, contact, pk):
     """9.2 follow-up visits and 9.4 complaints about this engagement."""
     return _engagement_tab(request, contact, pk, "follow_up")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import update_last_login as django_update_last_login
 
+from . import pagecache
 from .rls import user_scope
 from .scoping import firm_scope
 
@@ -36,8 +37,15 @@ class FirmUserBackend(ModelBackend):
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
+        # kept in the cache while nothing of their firm changed (tenancy.pagecache): no
+        # query for the user of a page served from the page cache
+        user, seen = pagecache.kept_user(user_id)
+        if user is not None:
+            return user
         with user_scope(user_id):
-            return super().get_user(user_id)
+            user = super().get_user(user_id)
+        pagecache.keep_user(user, seen)
+        return user
 
 
 def update_last_login(sender, user, **kwargs):

@@ -16,6 +16,9 @@ day and *firm generation*, then served from the cache (Redis) until one of them 
   language** are in the key, and so is the code's release (:data:`RELEASE`): a deploy does
   not serve the previous templates.
 
+The session's user is kept the same way (:func:`kept_user`): a page served from the cache
+costs no query at all.
+
 A cached page is never the answer to another user. Its per-request parts are renewed on
 every serve: the CSRF token (:func:`django.middleware.csrf.get_token`) and each one-time form
 token (:mod:`consultancy.tenancy.once`: a double click still acts once). A request with a
@@ -49,8 +52,10 @@ from . import once
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 600
-_CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]*')
-_ONCE = re.compile(rf'(name="{once.FIELD}" value=")[^"]*')
+# the per-request values in a page: the CSRF token (a form's, htmx's header) and the
+# one-time form tokens, in one pass
+_TOKENS = re.compile(rf'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "'
+                     rf'|name="{once.FIELD}" value=")[^"]*')
 
 
 # what renders a page: a change in any of them is a new release
@@ -146,6 +151,52 @@ def renew_every_firm():
             _renew(firm_id)
 
 
+# -- the session's user ---------------------------------------------------------------
+
+
+def _user_key(user_id) -> str:
+    return f"{_prefix()}:user:{user_id}"
+
+
+def kept_user(user_id):
+    """``(user, None)``: the session's user as kept in the cache, while their firm's
+    generation is the one they were read in (any write of the firm, their own row's
+    included — a deactivation, a new password, a new role — renews it); otherwise
+    ``(None, seen)``, ``seen`` the generation of the firm they were in, read now, before
+    their row is read again (:func:`keep_user`), or None."""
+    if not enabled():
+        return None, None
+    try:
+        entry = cache.get(_user_key(user_id))
+        if entry is None:
+            return None, None
+        firm_id, generation, user = entry
+        current = firm_generation(firm_id)
+    except Exception:
+        logger.warning("page cache: the user not read", exc_info=True)
+        return None, None
+    if user is not None and generation == current:
+        return user, None
+    return None, (firm_id, current)
+
+
+def keep_user(user, seen) -> None:
+    """Keep the session's user read from the database under the generation ``seen``
+    before the row was read (so a write after it makes the kept user out of date); when
+    none was seen, or the user moved firm, only their firm is kept, and the next request
+    reads its generation first. Users without a firm (platform operators) are not kept."""
+    if not enabled() or user is None or not user.firm_id:
+        return
+    firm_id, generation = seen or (None, None)
+    same = firm_id == user.firm_id and generation is not None
+    try:
+        cache.set(_user_key(user.pk),
+                  (user.firm_id, generation if same else None, user if same else None),
+                  TIMEOUT)
+    except Exception:
+        logger.warning("page cache: the user not kept", exc_info=True)
+
+
 def _firm_of(instance):
     from .models import Firm
 
@@ -197,8 +248,15 @@ def _read(request):
 
 def _fresh_tokens(request, html: str) -> str:
     """The cached page with this request's CSRF token and new one-time form tokens."""
-    html = _CSRF.sub(lambda m: m.group(1) + get_token(request), html)
-    return _ONCE.sub(lambda m: m.group(1) + once.issue(request.user), html)
+    csrf = get_token(request)  # masked once (a mask costs 32 random draws), used by all
+
+    def fresh(match):
+        prefix = match.group(1)
+        if once.FIELD in prefix:
+            return prefix + once.issue(request.user)  # one per form: each acts once
+        return prefix + csrf
+
+    return _TOKENS.sub(fresh, html)
 
 
 def _messages_waiting(request) -> bool:

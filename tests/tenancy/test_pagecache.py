@@ -251,3 +251,29 @@ def test_a_client_act_refused_on_changed_content_renews_the_pages(a, b):
     contact.post(confirm, {"content_fingerprint": seen(fresh)})
     with scopes_disabled():
         assert ProjectFramework.objects.get(pk=framework.pk).is_confirmed
+
+
+def test_the_sessions_user_is_kept_until_their_firm_changes(a, b, engagements, client):
+    """The user of a served page is read from the cache too (no query at all), and is read
+    again after any write of their firm: a deactivated user is signed out at once."""
+    login(client, a.manager)
+    url = reverse("engagements:detail", args=[engagements[a.firm.pk].pk])
+    for _ in range(3):  # their firm kept, then the user under its generation, then the page
+        client.get(url)
+    page, queries = get(client, url)
+    assert page["X-Page-Cache"] == "hit" and queries == 0
+    with scopes_disabled():
+        a.manager.is_active = False
+        a.manager.save(update_fields=["is_active"])
+    response = client.get(url)
+    assert response.status_code in (302, 404) and "X-Page-Cache" not in response
+    assert engagements[a.firm.pk].title not in response.content.decode()
+
+
+def test_a_user_without_a_firm_is_not_kept(a, b, settings):
+    from consultancy.tenancy.models import User
+
+    operator = User.objects.create_superuser(email="operator@platform.test",
+                                             password="x-Strong-pass-2026")
+    pagecache.keep_user(operator, None)
+    assert cache.get(pagecache._user_key(operator.pk)) is None
