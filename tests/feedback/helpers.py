@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from consultancy.tenancy import pagecache
 from engagements import services as engagement_services
 from engagements.models import StageTransition
 from engagements.stages import Stage
@@ -76,6 +77,9 @@ def end_guidance_period(engagement, days_ago=None):
     days = contract.guidance_period_days if days_ago is None else days_ago
     StageTransition.objects.filter(engagement=engagement, to_stage=Stage.EVALUATION).update(
         at=timezone.now() - datetime.timedelta(days=days))
+    # Time passing is a new day in the page cache's key (tenancy.pagecache); moving the
+    # hand-over back below the services is not a write it sees: the firm's pages renewed.
+    pagecache.firm_changed(engagement.firm_id)
 
 
 def to_follow_up(engagement, w):
