@@ -35,11 +35,14 @@ def _surveys(engagement_pk):
 
 
 def panel_annotations():
-    """The panel's count and flag, read with the engagement (``engagements.panels
-    .annotate``): two queries fewer on the engagement page from evaluation on."""
+    """The panel's count, flag and hand-over, read with the engagement
+    (``engagements.panels.annotate``): three queries fewer on the engagement page from
+    evaluation on."""
     return {
         "feedback_open_complaints": Coalesce(Subquery(
             _open_complaints(OuterRef("pk")).order_by().values("engagement_id")
             .annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
         "feedback_survey_sent": Exists(_surveys(OuterRef("pk"))),
+        # the follow-up summary's hand-over (9.1, 9.2: the periods start there)
+        selectors.HANDED_OVER_AT: selectors.handed_over_at(),
     }

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +57,17 @@ def current_contracts(engagement_ids) -> dict:
 
 def current_contract(engagement):
     return current_contracts([engagement.pk]).get(engagement.pk)
+
+
+HANDED_OVER_AT = "feedback_handed_over_at"
+
+
+def handed_over_at():
+    """The time of an engagement's hand-over (its latest transition into evaluation), as
+    an annotation of the engagements (``OuterRef("pk")``)."""
+    return Subquery(StageTransition.objects.filter(engagement_id=OuterRef("pk"),
+                                                   to_stage=Stage.EVALUATION)
+                    .order_by("-at").values("at")[:1])
 
 
 def handed_over_dates(engagement_ids) -> dict:
@@ -129,7 +140,13 @@ def follow_up_summaries(engagements) -> dict:
     """``{engagement.pk: FollowUpSummary}`` in four queries, whatever the number."""
     ids = [e.pk for e in engagements]
     contracts = current_contracts(ids)
-    handed_over = handed_over_dates(ids)
+    # the hand-over read with the engagements (the engagement page's panel annotation,
+    # ``HANDED_OVER_AT``), else asked here
+    if engagements and all(hasattr(e, HANDED_OVER_AT) for e in engagements):
+        handed_over = {e.pk: timezone.localdate(getattr(e, HANDED_OVER_AT))
+                       for e in engagements if getattr(e, HANDED_OVER_AT) is not None}
+    else:
+        handed_over = handed_over_dates(ids)
     done = {}
     for engagement_id in (FollowUpVisit.objects.filter(engagement_id__in=ids,
                                                        plan_needs_adjusting__isnull=False)

@@ -65,6 +65,7 @@ class Awaiting:
     plan: object = None             # 8.3.1: the plan version to confirm
     deliveries: list = field(default_factory=list)  # 8.5.2: deliveries to acknowledge
     acceptance: bool = False        # evaluation: the verdict on the results
+    latest_acceptance: object = None  # evaluation: the verdict recorded last, if any
     surveys: list = field(default_factory=list)     # 9.5: this contact's open invitations
 
     def __bool__(self):
@@ -114,12 +115,12 @@ def awaiting_for(contact, engagements) -> dict:
     # evaluation: no passing verdict yet.
     in_evaluation = [pk for pk in ids if by_stage[pk] == Stage.EVALUATION]
     if in_evaluation:
-        latest_verdict = {}
-        for row in (ClientAcceptance.objects.filter(engagement_id__in=in_evaluation)
-                    .order_by("engagement_id", "pk").values("engagement_id", "verdict")):
-            latest_verdict[row["engagement_id"]] = row["verdict"]
+        for verdict in (ClientAcceptance.objects.filter(engagement_id__in=in_evaluation)
+                        .select_related("contact").order_by("engagement_id", "pk")):
+            result[verdict.engagement_id].latest_acceptance = verdict  # the last one counts
         for pk in in_evaluation:
-            if latest_verdict.get(pk) not in ClientAcceptance.PASSING:
+            latest = result[pk].latest_acceptance
+            if latest is None or latest.verdict not in ClientAcceptance.PASSING:
                 result[pk].acceptance = True
     # 9.5: this contact's survey links still open.
     for invitation in open_invitations(contact).filter(survey__engagement_id__in=ids):

@@ -184,15 +184,23 @@ def engagement_url(engagement_pk, tab="overview", anchor=""):
 
 
 def _overview(request, engagement, awaiting):
-    if awaiting.framework is not None:
+    if awaiting.framework is not None and awaiting.framework.shown_to_client_at is None:
         # 6.4: the version on this page is the one the client has seen: not edited again.
         engagement_services.framework_shown_to_client(framework=awaiting.framework,
                                                       by=request.user)
+    # The client's verdict on the results: read with what awaits them in evaluation; none
+    # before the hand-over; asked for after it (follow-up, closed, ended).
+    if engagement.stage == Stage.EVALUATION:
+        acceptance = awaiting.latest_acceptance
+    elif engagement.has_passed(Stage.DELIVERY):
+        acceptance = latest_acceptance(engagement)
+    else:
+        acceptance = None
     return {
         "frameworks": selectors.frameworks_shown(engagement),
         "contracts": selectors.contracts_shown(engagement),
         "plans": selectors.plans_shown(engagement),
-        "acceptance": latest_acceptance(engagement),
+        "acceptance": acceptance,
         "acceptance_form": AcceptanceForm() if awaiting.acceptance else None,
         "results_fingerprint": feedback_services.results_fingerprint(engagement)
         if awaiting.acceptance else "",
