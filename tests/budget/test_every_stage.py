@@ -22,6 +22,7 @@ from django.urls import reverse
 from consultancy.tenancy import security
 from consultancy.workdays.calendar import covered_years
 from engagements import services as engagement_services
+from engagements.freezing import frozen_records_unlocked
 from engagements.models import Engagement
 from engagements.stages import Stage
 from tests import factories as f
@@ -145,10 +146,14 @@ def measured(worlds, django_db_blocker):
             models = firm_models()
 
             def fill(rows):
-                for model in models:
-                    rows_of(model, wa.firm, rows)
-                for engagement in stages.values():
-                    records_of(engagement, rows)
+                # records copied into engagements past their stage: PostgreSQL's frozen
+                # record triggers refuse them, but for this one logged escape
+                with frozen_records_unlocked("the budget test's world: records copied "
+                                             "into engagements past their stage"):
+                    for model in models:
+                        rows_of(model, wa.firm, rows)
+                    for engagement in stages.values():
+                        records_of(engagement, rows)
 
             staff, portal = Client(), Client()
             staff.force_login(wa.manager)
