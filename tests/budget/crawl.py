@@ -3,12 +3,19 @@ visit per kind of page (its URL route and the names of its query parameters)."""
 
 import re
 from collections import deque
+from contextlib import contextmanager
 from html import unescape
+from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
-from django.db import connection
+from django.apps import apps as django_apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
+
+from consultancy.tenancy import security
+from consultancy.workdays.calendar import covered_years
 
 HREF = re.compile(r'href="([^"#]*)')
 # The sections a page loads after it (``hx-get`` on load, e.g. the engagement page's stage
@@ -67,3 +74,24 @@ def crawl(client, starts, skip=lambda key: False):
         html = response.content.decode()
         queue.extend(LOADED.findall(html) + HREF.findall(html))
     return pages
+
+
+@contextmanager
+def measuring(django_db_blocker):
+    """The frame of a module fixture that measures pages: the database open to it, in one
+    transaction rolled back at the end; the session's "last seen" not written (it is
+    written at most once a minute, and a slow machine would see a write land on one visit
+    and not the next); warm as a running server is (the content types, and the years the
+    holiday calendar covers, read once per process)."""
+    patch = mock.patch.object(security, "SEEN_RESOLUTION", 10**9)
+    with django_db_blocker.unblock(), patch:
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            for model in django_apps.get_models():
+                ContentType.objects.get_for_model(model)
+            covered_years()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -7,18 +7,12 @@ Pages over their budget today are listed in ``OVER_BUDGET`` with their count; ea
 strict xfail, so the list must shrink when a page is made cheaper.
 """
 
-from unittest import mock
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test import Client
 
-from consultancy.tenancy import security
-from consultancy.workdays.calendar import covered_years
 from tests.admin.world import firm_models, rows_of
-from tests.budget.crawl import count_queries, crawl
+from tests.budget.crawl import count_queries, crawl, measuring
 
 STAFF_BUDGET, ADMIN_BUDGET = 12, 15
 
@@ -39,66 +33,51 @@ def budget(key):
 def crawled(worlds, django_db_blocker):
     """``{"role route": (queries with 5 rows, queries with 50 rows)}``."""
     wa, _wb = worlds
-    # The session's "last seen" is written at most once a minute: not during the crawl
-    # (a slow machine would see a write land on one visit and not the next).
-    patch = mock.patch.object(security, "SEEN_RESOLUTION", 10**9)
-    with django_db_blocker.unblock(), patch:
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            from consultancy.tenancy.models import User
-            from tests.scoping import scopes_disabled
+    with measuring(django_db_blocker):
+        from consultancy.tenancy.models import User
+        from tests.scoping import scopes_disabled
 
-            with scopes_disabled():
-                operator = User.objects.create_superuser(
-                    email="op@platform.test", password="x", full_name="平台运营")
-            models = firm_models()
-            # Warm, as a running server is: the content types are cached once per process.
-            for model in django_apps.get_models():
-                ContentType.objects.get_for_model(model)
-            # and the years the holiday calendar covers, read once per process (the
-            # managers' pages warn when one is missing)
-            covered_years()
+        with scopes_disabled():
+            operator = User.objects.create_superuser(
+                email="op@platform.test", password="x", full_name="平台运营")
+        models = firm_models()
 
-            def fill(rows):
-                for model in models:
-                    rows_of(model, wa.firm, rows)
+        def fill(rows):
+            for model in models:
+                rows_of(model, wa.firm, rows)
 
-            fill(5)
-            # A firm's lists seeded on their first use (the complaint causes, the 重大事故隐患
-            # criteria) are seeded here, as in any firm past its first day.
-            from feedback.services import causes_for
-            from hazards.services import criteria_seed
-            with scopes_disabled():
-                causes_for(wa.firm)
-                criteria_seed(firm=wa.firm)
-            roles = [("manager", wa.manager, ["/"]), ("consultant", wa.consultant, ["/"]),
-                     ("contact", wa.contact.user, ["/"]),
-                     ("operator", operator, ["/", "/admin/"])]
-            found = {}
-            clients = {}
-            admin_keys = set()
-            for role, user, starts in roles:
-                client = Client()
-                client.force_login(user)
-                client.get("/")  # the session's first request writes its start
-                clients[role] = client
-                # The admin's pages are measured once, as the first role that reaches them
-                # (its index pages excepted: the operator's way to the firms' pages).
-                pages = crawl(client, starts,
-                              skip=lambda key, known=admin_keys: key in known and not admin_index(key))
-                admin_keys |= {k for k in pages if k.startswith("/admin/")}
-                for key, (url, queries) in pages.items():
-                    found[f"{role} {key}"] = (role, url, queries)
-            fill(50)
-            result = {}
-            for name, (role, url, small) in found.items():
-                _response, large = count_queries(clients[role], url)
-                result[name] = (small, large)
-            yield result
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        fill(5)
+        # A firm's lists seeded on their first use (the complaint causes, the 重大事故隐患
+        # criteria) are seeded here, as in any firm past its first day.
+        from feedback.services import causes_for
+        from hazards.services import criteria_seed
+        with scopes_disabled():
+            causes_for(wa.firm)
+            criteria_seed(firm=wa.firm)
+        roles = [("manager", wa.manager, ["/"]), ("consultant", wa.consultant, ["/"]),
+                 ("contact", wa.contact.user, ["/"]),
+                 ("operator", operator, ["/", "/admin/"])]
+        found = {}
+        clients = {}
+        admin_keys = set()
+        for role, user, starts in roles:
+            client = Client()
+            client.force_login(user)
+            client.get("/")  # the session's first request writes its start
+            clients[role] = client
+            # The admin's pages are measured once, as the first role that reaches them
+            # (its index pages excepted: the operator's way to the firms' pages).
+            pages = crawl(client, starts,
+                          skip=lambda key, known=admin_keys: key in known and not admin_index(key))
+            admin_keys |= {k for k in pages if k.startswith("/admin/")}
+            for key, (url, queries) in pages.items():
+                found[f"{role} {key}"] = (role, url, queries)
+        fill(50)
+        result = {}
+        for name, (role, url, small) in found.items():
+            _response, large = count_queries(clients[role], url)
+            result[name] = (small, large)
+        yield result
 
 
 def test_the_crawl_reaches_every_roles_pages(db, crawled):

@@ -10,24 +10,18 @@ terminated, with 5 and with 50 rows of each kind of record: at most 12 queries, 
 same with 5 and 50.
 """
 
-from unittest import mock
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from consultancy.tenancy import security
-from consultancy.workdays.calendar import covered_years
 from engagements import services as engagement_services
 from engagements.freezing import frozen_records_unlocked
 from engagements.models import Engagement
 from engagements.stages import Stage
 from tests import factories as f
 from tests.admin.world import _unique_sets, clone, firm_models, rows_of
-from tests.budget.crawl import LOADED, count_queries
+from tests.budget.crawl import LOADED, count_queries, measuring
 from tests.engagements.helpers import advance_to
 from tests.feedback.helpers import handed_over, to_follow_up
 from tests.scoping import scopes_disabled
@@ -129,53 +123,43 @@ def pages_of(client, engagement, portal_client):
 def measured(worlds, django_db_blocker):
     """``{(stage, page): (status, queries with 5 rows, status, queries with 50 rows)}``."""
     wa, _wb = worlds
-    patch = mock.patch.object(security, "SEEN_RESOLUTION", 10**9)
-    with django_db_blocker.unblock(), patch:
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            for model in django_apps.get_models():
-                ContentType.objects.get_for_model(model)
-            covered_years()
-            stages = engagements_in_every_stage(wa)
-            from feedback.services import causes_for
-            from hazards.services import criteria_seed
-            with scopes_disabled():
-                causes_for(wa.firm)
-                criteria_seed(firm=wa.firm)
-            models = firm_models()
+    with measuring(django_db_blocker):
+        stages = engagements_in_every_stage(wa)
+        from feedback.services import causes_for
+        from hazards.services import criteria_seed
+        with scopes_disabled():
+            causes_for(wa.firm)
+            criteria_seed(firm=wa.firm)
+        models = firm_models()
 
-            def fill(rows):
-                # records copied into engagements past their stage: PostgreSQL's frozen
-                # record triggers refuse them, but for this one logged escape
-                with frozen_records_unlocked("the budget test's world: records copied "
-                                             "into engagements past their stage"):
-                    for model in models:
-                        rows_of(model, wa.firm, rows)
-                    for engagement in stages.values():
-                        records_of(engagement, rows)
+        def fill(rows):
+            # records copied into engagements past their stage: PostgreSQL's frozen
+            # record triggers refuse them, but for this one logged escape
+            with frozen_records_unlocked("the budget test's world: records copied "
+                                         "into engagements past their stage"):
+                for model in models:
+                    rows_of(model, wa.firm, rows)
+                for engagement in stages.values():
+                    records_of(engagement, rows)
 
-            staff, portal = Client(), Client()
-            staff.force_login(wa.manager)
-            portal.force_login(wa.contact.user)
-            staff.get("/")
-            portal.get("/portal/")
-            fill(5)
-            found = {}
-            for stage, engagement in stages.items():
-                for name, client, url in pages_of(staff, engagement, portal):
-                    count_queries(client, url)  # the first visit of a URL, as the crawl's
-                    response, queries = count_queries(client, url)
-                    found[(stage, name)] = (client, url, response.status_code, queries)
-            fill(50)
-            result = {}
-            for key, (client, url, status, small) in found.items():
-                response, large = count_queries(client, url)
-                result[key] = (status, small, response.status_code, large)
-            yield result
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        staff, portal = Client(), Client()
+        staff.force_login(wa.manager)
+        portal.force_login(wa.contact.user)
+        staff.get("/")
+        portal.get("/portal/")
+        fill(5)
+        found = {}
+        for stage, engagement in stages.items():
+            for name, client, url in pages_of(staff, engagement, portal):
+                count_queries(client, url)  # the first visit of a URL, as the crawl's
+                response, queries = count_queries(client, url)
+                found[(stage, name)] = (client, url, response.status_code, queries)
+        fill(50)
+        result = {}
+        for key, (client, url, status, small) in found.items():
+            response, large = count_queries(client, url)
+            result[key] = (status, small, response.status_code, large)
+        yield result
 
 
 def test_every_stage_and_page_is_measured(db, measured):
